@@ -1,0 +1,17 @@
+import {Command} from '@oclif/core'
+
+import {UserError} from './errors.js'
+
+/**
+ * Every rnn-wake command extends this: a UserError thrown anywhere below
+ * becomes one line on stderr and its documented exit code.
+ */
+export abstract class BaseCommand extends Command {
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof UserError) {
+      this.logToStderr(`rnn-wake: ${err.message}`)
+      this.exit(err.exitCode)
+    }
+    return super.catch(err)
+  }
+}
