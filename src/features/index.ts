@@ -1,0 +1,3 @@
+export * from './spectrogram.js'
+export * from './framer.js'
+export * from './summary.js'

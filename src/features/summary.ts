@@ -1,0 +1,45 @@
+import {type AudioInfo, SAMPLE_RATE} from '../audio/read.js'
+import {COURSE_SPECTROGRAM, type Spectrogram, type SpectrogramParams} from './spectrogram.js'
+
+export interface SpectrogramSummary {
+  file: string
+  durationSec: number
+  sampleRate: number
+  channels: number
+  bitsPerSample: number
+  encoding: 'int' | 'float'
+  frames: number
+  bins: number
+}
+
+export function summarize(info: AudioInfo, spec: Spectrogram): SpectrogramSummary {
+  return {
+    file: info.file,
+    durationSec: info.durationSec,
+    sampleRate: info.sampleRate,
+    channels: info.channels,
+    bitsPerSample: info.bitsPerSample,
+    encoding: info.encoding,
+    frames: spec.frames,
+    bins: spec.bins,
+  }
+}
+
+export function formatSummary(s: SpectrogramSummary): string {
+  const kind = s.encoding === 'float' ? `${s.bitsPerSample}-bit float` : `${s.bitsPerSample}-bit`
+  return `${s.file}: ${s.durationSec.toFixed(3)} s, ${s.sampleRate} Hz, ${s.channels} ch, ${kind} -> spectrogram ${s.frames} x ${s.bins}`
+}
+
+/** Time and frequency resolution of the features, derived (never copied) from the parameters. */
+export function frameSeconds(params: SpectrogramParams = COURSE_SPECTROGRAM, sampleRate = SAMPLE_RATE): number {
+  return params.hop / sampleRate
+}
+
+export function binHz(params: SpectrogramParams = COURSE_SPECTROGRAM, sampleRate = SAMPLE_RATE): number {
+  return sampleRate / params.nfft
+}
+
+/** The spectrogram as float32 or float64, frames x bins, for .npy output. */
+export function asNpyData(spec: Spectrogram, float64: boolean): Float32Array | Float64Array {
+  return float64 ? spec.data : Float32Array.from(spec.data)
+}

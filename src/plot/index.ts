@@ -1,0 +1,2 @@
+export * from './canvas.js'
+export * from './spectrogram-plot.js'

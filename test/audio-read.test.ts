@@ -1,0 +1,121 @@
+import {describe, expect, it} from 'vitest'
+
+import {SAMPLE_RATE, decodeWav} from '../src/audio/read.js'
+import {resample} from '../src/audio/resample.js'
+import {InputError} from '../src/util/errors.js'
+import {buildWav, encodeSamples} from './helpers/wav.js'
+
+const ramp = (n: number, scale = 100) => Array.from({length: n}, (_, i) => ((i * scale) % 60_000) - 30_000)
+
+describe('WAV ingestion: every PCM and float layout lands in int16 units at 44.1 kHz', () => {
+  const left = [0, 1000, -2000, 32_000, -32_768, 256, -256, 12_544]
+  const right = left.map((v) => -v / 2)
+  for (const [bits, float, tolerance] of [
+    [8, false, 128],
+    [16, false, 0],
+    [24, false, 1 / 256],
+    [32, false, 1 / 65536],
+    [32, true, 1e-3],
+    [64, true, 1e-9],
+  ] as const) {
+    it(`${bits}-bit ${float ? 'float' : 'integer'}, stereo, channel 0 by default`, () => {
+      const bytes = buildWav({formatTag: float ? 3 : 1, channels: 2, sampleRate: SAMPLE_RATE, bitsPerSample: bits, data: encodeSamples([left, right], bits, float)})
+      const audio = decodeWav(bytes, 'x.wav')
+      expect(audio.info).toMatchObject({channels: 2, sampleRate: SAMPLE_RATE, bitsPerSample: bits, encoding: float ? 'float' : 'int', frames: left.length})
+      for (let i = 0; i < left.length; i++) expect(Math.abs(audio.samples[i] - left[i])).toBeLessThanOrEqual(tolerance)
+    })
+  }
+
+  it('--mix averages the channels', () => {
+    const bytes = buildWav({channels: 2, sampleRate: SAMPLE_RATE, bitsPerSample: 16, data: encodeSamples([left, right], 16)})
+    const audio = decodeWav(bytes, 'x.wav', {mix: true})
+    expect(Array.from(audio.samples)).toEqual(left.map((v, i) => (v + right[i]) / 2))
+  })
+
+  it('WAVE_FORMAT_EXTENSIBLE with float and integer sub-formats, 6 channels', () => {
+    const chans = Array.from({length: 6}, (_, c) => left.map((v) => v / (c + 1)))
+    const asFloat = decodeWav(buildWav({channels: 6, sampleRate: SAMPLE_RATE, bitsPerSample: 32, extensibleSubformat: 3, data: encodeSamples(chans, 32, true)}), 'f.wav')
+    const asInt = decodeWav(buildWav({channels: 6, sampleRate: SAMPLE_RATE, bitsPerSample: 24, extensibleSubformat: 1, data: encodeSamples(chans, 24)}), 'i.wav')
+    for (let i = 0; i < left.length; i++) {
+      expect(asFloat.samples[i]).toBeCloseTo(left[i], 2)
+      expect(asInt.samples[i]).toBeCloseTo(left[i], 2)
+    }
+    expect(asFloat.info.encoding).toBe('float')
+  })
+
+  it('skips unknown chunks (LIST) between fmt and data, including odd-sized ones', () => {
+    const bytes = buildWav({channels: 1, sampleRate: SAMPLE_RATE, bitsPerSample: 16, data: encodeSamples([left], 16), extraChunks: [{id: 'LIST', body: new Uint8Array(7)}]})
+    expect(Array.from(decodeWav(bytes, 'x.wav').samples)).toEqual(left)
+  })
+
+  it('resamples other rates to 44.1 kHz, keeping the duration', () => {
+    const tone = Array.from({length: 16_000}, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16_000)))
+    const audio = decodeWav(buildWav({channels: 1, sampleRate: 16_000, bitsPerSample: 16, data: encodeSamples([tone], 16)}), 't.wav')
+    expect(audio.info.sampleRate).toBe(16_000)
+    expect(audio.info.durationSec).toBe(1)
+    expect(audio.samples.length).toBe(44_100)
+  })
+
+  it('accepts a streaming header (data size 0xFFFFFFFF) and reads to the end of the file', () => {
+    const bytes = buildWav({channels: 1, sampleRate: SAMPLE_RATE, bitsPerSample: 16, data: encodeSamples([left], 16), declaredDataSize: 0xffffffff})
+    expect(decodeWav(bytes, 'pipe.wav').info.frames).toBe(left.length)
+  })
+})
+
+describe('resampling is band-limited and accurate', () => {
+  const tone = (f: number, rate: number, n: number) => Float64Array.from({length: n}, (_, i) => 10_000 * Math.sin((2 * Math.PI * f * i) / rate))
+  const rms = (x: Float64Array, from = 3000, to = x.length - 3000) => {
+    let s = 0
+    for (let i = from; i < to; i++) s += x[i] * x[i]
+    return Math.sqrt(s / (to - from))
+  }
+
+  it('a 1 kHz tone upsampled 16 kHz -> 44.1 kHz equals the tone sampled at 44.1 kHz (1e-3)', () => {
+    const y = resample(tone(1000, 16_000, 16_000), 16_000, 44_100)
+    const ref = tone(1000, 44_100, y.length)
+    const err = y.map((v, i) => v - ref[i])
+    expect(rms(err) / rms(ref)).toBeLessThan(1e-3)
+  })
+
+  it('a 23 kHz tone at 48 kHz (above the new Nyquist) is removed, not aliased (> 60 dB down)', () => {
+    const y = resample(tone(23_000, 48_000, 48_000), 48_000, 44_100)
+    expect(20 * Math.log10(rms(y) / (10_000 / Math.SQRT2))).toBeLessThan(-60)
+  })
+
+  it('a 5 kHz tone passes 48 kHz -> 44.1 kHz unchanged in level (0.1 dB)', () => {
+    const y = resample(tone(5000, 48_000, 48_000), 48_000, 44_100)
+    expect(Math.abs(20 * Math.log10(rms(y) / (10_000 / Math.SQRT2)))).toBeLessThan(0.1)
+  })
+})
+
+describe('bad WAV input gives a one-line error naming the file', () => {
+  const good = buildWav({channels: 1, sampleRate: SAMPLE_RATE, bitsPerSample: 16, data: encodeSamples([ramp(1000)], 16)})
+  const cases: Array<[string, Uint8Array, RegExp]> = [
+    ['an empty file', new Uint8Array(0), /empty file/],
+    ['a text file', new TextEncoder().encode('this is not audio, just some text\n'), /not a WAV file/],
+    ['a truncated data chunk', good.subarray(0, 1200), /truncated data chunk \(expected 2000 bytes, found 1156\)/],
+    ['a truncated header', good.subarray(0, 30), /truncated fmt chunk|no data chunk/],
+    ['mu-law', buildWav({formatTag: 7, channels: 1, sampleRate: 8000, bitsPerSample: 8, data: new Uint8Array(100)}), /unsupported codec mu-law/],
+    ['IMA ADPCM', buildWav({formatTag: 0x11, channels: 1, sampleRate: 8000, bitsPerSample: 4, data: new Uint8Array(100)}), /unsupported codec IMA ADPCM/],
+    ['a zero-length data chunk', buildWav({channels: 1, sampleRate: SAMPLE_RATE, bitsPerSample: 16, data: new Uint8Array(0)}), /empty data chunk/],
+    ['12-bit samples', buildWav({channels: 1, sampleRate: SAMPLE_RATE, bitsPerSample: 12, data: new Uint8Array(0)}), /unsupported 12-bit/],
+    ['a data chunk claiming 4 GB', buildWav({channels: 1, sampleRate: SAMPLE_RATE, bitsPerSample: 16, data: new Uint8Array(10), declaredDataSize: 0xfffffff0}), /truncated data chunk/],
+    ['a NaN float sample', buildWav({formatTag: 3, channels: 1, sampleRate: SAMPLE_RATE, bitsPerSample: 32, data: new Uint8Array(new Float32Array([0, Number.NaN]).buffer)}), /sample 1 is NaN/],
+    ['a sample rate of 0', buildWav({channels: 1, sampleRate: 0, bitsPerSample: 16, data: new Uint8Array(4)}), /sample rate of 0/],
+  ]
+  for (const [label, bytes, message] of cases) {
+    it(label, () => {
+      let caught: unknown
+      try {
+        decodeWav(bytes, 'clip.wav')
+      } catch (error) {
+        caught = error
+      }
+      expect(caught).toBeInstanceOf(InputError)
+      const text = (caught as Error).message
+      expect(text).toMatch(/^Cannot read clip\.wav: /)
+      expect(text).toMatch(message)
+      expect(text).not.toContain('\n')
+    })
+  }
+})
