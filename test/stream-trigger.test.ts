@@ -1,0 +1,68 @@
+import {describe, expect, it} from 'vitest'
+
+import {COURSE_TRIGGER, TriggerDetector, detectTriggers} from '../src/stream/trigger.js'
+
+/** A probability curve: zeros with given [start, length, value] bumps. */
+function curve(length: number, bumps: Array<[number, number, number]>): Float32Array {
+  const p = new Float32Array(length)
+  for (const [start, n, v] of bumps) p.fill(v, start, start + n)
+  return p
+}
+
+describe('trigger post-processing', () => {
+  it('fires once at the first step above the threshold, with the course defaults', () => {
+    expect(detectTriggers(curve(400, [[100, 50, 0.9]]))).toEqual([{step: 100, score: expect.closeTo(0.9, 6)}])
+  })
+
+  it('one long utterance fires once, even when it stays high past the refractory period', () => {
+    expect(detectTriggers(curve(600, [[100, 300, 0.8]]))).toHaveLength(1)
+  })
+
+  it('a second word inside the refractory period is suppressed; one after it fires', () => {
+    const p = curve(800, [
+      [100, 20, 0.9],
+      [150, 20, 0.9], // 50 steps after the first: within 75
+      [300, 20, 0.9],
+    ])
+    expect(detectTriggers(p).map((e) => e.step)).toEqual([100, 300])
+  })
+
+  it('minSteps requires a run of consecutive steps above the threshold', () => {
+    const p = curve(300, [
+      [10, 2, 0.9],
+      [100, 5, 0.9],
+    ])
+    expect(detectTriggers(p, {...COURSE_TRIGGER, minSteps: 3}).map((e) => e.step)).toEqual([102])
+  })
+
+  it('the threshold is strict, as in the course (p > 0.5)', () => {
+    expect(detectTriggers(curve(100, [[10, 10, 0.5]]))).toEqual([])
+  })
+
+  it('gives the same events however the steps are split into chunks', () => {
+    const p = curve(2000, [
+      [5, 30, 0.7],
+      [300, 100, 0.95],
+      [420, 10, 0.6],
+      [900, 3, 0.9],
+      [1500, 60, 0.99],
+    ])
+    const whole = detectTriggers(p, {threshold: 0.5, minSteps: 2, refractorySteps: 75})
+    const detector = new TriggerDetector({threshold: 0.5, minSteps: 2, refractorySteps: 75})
+    const chunked = []
+    for (let i = 0; i < p.length; i += 37) chunked.push(...detector.push(p.subarray(i, i + 37)))
+    expect(chunked).toEqual(whole)
+    expect(whole.length).toBeGreaterThan(2)
+  })
+
+  it('reset() forgets the refractory state', () => {
+    const d = new TriggerDetector()
+    d.push(curve(20, [[5, 10, 0.9]]))
+    d.reset()
+    expect(d.push(curve(20, [[5, 10, 0.9]]))).toEqual([{step: 5, score: expect.closeTo(0.9, 6)}])
+  })
+
+  it('rejects nonsense parameters', () => {
+    expect(() => new TriggerDetector({threshold: 1.5, minSteps: 1, refractorySteps: 0})).toThrow(/threshold/)
+  })
+})
