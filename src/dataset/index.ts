@@ -1,0 +1,7 @@
+export * from './clips.js'
+export * from './manifest.js'
+export * from './rng.js'
+export * from './synth.js'
+export * from './synth-dataset.js'
+export * from './synth-labels.js'
+export {renderExample, type RenderJob, type Rendered} from './synth-render.js'
