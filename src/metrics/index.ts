@@ -1,1 +1,2 @@
 export * from './edit-distance.js'
+export * from './events.js'
