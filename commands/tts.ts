@@ -1,0 +1,101 @@
+import {Args, Flags} from '@oclif/core'
+
+import {folderName, writeTtsClips, type ClipGroup, type WriteSummary} from '../src/dataset/tts-output.js'
+import {getEngine, negativeWords, parseRange, planNegatives, planWord, selectVoices, type VoiceCatalog} from '../src/dataset/tts.js'
+import {BaseCommand} from '../src/util/base-command.js'
+import {UserError} from '../src/util/errors.js'
+import {createProgress} from '../src/util/progress.js'
+
+type TtsResult = WriteSummary | VoiceCatalog | {confusable: string[]; common: string[]} | {words: string[]}
+
+export default class TtsCommand extends BaseCommand {
+  static override summary = 'Make word clips offline with the embedded espeak-ng synthesizer'
+  static override description = [
+    'Speaks each WORD --count times, varying the English voice (accent: en-us, en-gb-x-rp, en-gb-scotland, en-029, ...), the variant (speaker: f1..f5, m1..m8, klatt, whisper, ...), the rate (words per minute) and the pitch. Clips are resampled to 44.1 kHz, trimmed of leading and trailing silence (10 ms kept beyond the first and last 5 ms frame within 40 dB of the loudest) and written as DIR/NNNNN.wav (16-bit mono) with DIR/manifest.jsonl: one line per clip with file, text, voice, variant, rate, pitch, duration (s) and samples.',
+    'One WORD writes its clips straight into DIR (a folder for synthesize --activates). Several WORDs write one subfolder per word, named after the word in lower case, each with --count clips and its own manifest: DIR is then a vocabulary for synthesize --words.',
+    '--negatives-for TRIGGER writes --count clips in all, flat in DIR (a folder for synthesize --negatives): half are words that sound close to the trigger (for activate: activity, active, captivate, activated, motivate, ...; see --list-words), half are common English words.',
+    'Voice names for --voices and --exclude-voices: a voice (en-us: that accent with every variant), a variant (f3: that speaker in every accent) or a pair (en-us+f3); see --list-voices. Hold voices out of the training clips with --exclude-voices and speak test clips with --voices.',
+    'DIR is built under a temporary name and renamed at the end, so it is complete or absent. An existing DIR is an error unless --force, which replaces it once the new one is complete. Same words, flags and --seed (default 0) give byte-identical files.',
+    'Exit codes: 0 ok, 2 bad flags or words, 6 output not writable.',
+  ].join('\n\n')
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> activate --count 200 --out data/tts/activates --seed 1',
+    '<%= config.bin %> <%= command.id %> --negatives-for activate --count 400 --out data/tts/negatives',
+    '<%= config.bin %> <%= command.id %> activate stop hello --count 50 --out data/vocab --exclude-voices f3,en-029',
+    '<%= config.bin %> <%= command.id %> --negatives-for alexa --list-words',
+    '<%= config.bin %> <%= command.id %> --list-voices',
+  ]
+
+  static override strict = false
+  static override enableJsonFlag = true
+
+  static override args = {
+    words: Args.string({description: 'word(s) or phrase(s) to speak, e.g. activate or "hey jarvis"', required: false}),
+  }
+
+  static override flags = {
+    count: Flags.integer({char: 'n', default: 200, description: 'clips per word (with --negatives-for: clips in all)'}),
+    out: Flags.string({char: 'o', description: 'output folder (required unless listing)'}),
+    seed: Flags.integer({default: 0, description: 'random seed for voices, rates and pitches'}),
+    voices: Flags.string({multiple: true, multipleNonGreedy: true, delimiter: ',', description: 'speak only with these voices, variants or voice+variant pairs (comma-separated)'}),
+    'exclude-voices': Flags.string({multiple: true, multipleNonGreedy: true, delimiter: ',', description: 'never speak with these voices, variants or pairs (comma-separated)'}),
+    'rate-range': Flags.string({default: '120:220', description: 'speaking rate range, words per minute (low:high, 80..450)'}),
+    'pitch-range': Flags.string({default: '30:80', description: 'espeak base pitch range (low:high, 0..100; 50 is the variant\'s own)'}),
+    'negatives-for': Flags.string({description: 'speak negatives for this trigger word instead of WORDs: confusable and common words'}),
+    force: Flags.boolean({description: 'replace an existing output folder'}),
+    'list-voices': Flags.boolean({description: 'print the English voices and variants and exit'}),
+    'list-words': Flags.boolean({description: 'print the words that would be spoken and exit'}),
+  }
+
+  async run(): Promise<TtsResult> {
+    const {argv, flags} = await this.parse(TtsCommand)
+    const words = (argv as string[]).map((w) => w.trim())
+    const trigger = flags['negatives-for']
+    const rateRange = parseRange(flags['rate-range'], 'rate')
+    const pitchRange = parseRange(flags['pitch-range'], 'pitch')
+
+    if (flags['list-voices']) {
+      const {catalog} = await getEngine()
+      this.log(`voices (${catalog.voices.length}): ${catalog.voices.join(' ')}`)
+      this.log(`variants (${catalog.variants.length}): ${catalog.variants.map((v) => (v.includes(' ') ? `"${v}"` : v)).join(' ')}`)
+      return catalog
+    }
+    if (trigger !== undefined && words.length > 0) throw new UserError('Give WORDs to speak or --negatives-for TRIGGER, not both', 'usage')
+    if (trigger === undefined && words.length === 0) throw new UserError('Nothing to speak: give one or more WORDs (e.g. rnn-wake tts activate) or --negatives-for TRIGGER', 'usage')
+    if (words.some((w) => w === '')) throw new UserError('Cannot speak an empty word: give the text to say, e.g. "activate"', 'usage')
+    if (flags['list-words']) {
+      if (trigger === undefined) {
+        this.log(words.join('\n'))
+        return {words}
+      }
+      const lists = negativeWords(trigger, flags.seed)
+      this.log(`# confusable with "${trigger}"\n${lists.confusable.join('\n')}\n# common\n${lists.common.join('\n')}`)
+      return lists
+    }
+    if (flags.count < 1) throw new UserError(`--count must be at least 1 (got ${flags.count})`, 'usage')
+    if (!flags.out) throw new UserError('Missing --out DIR: the folder to write the clips to', 'usage')
+
+    const engine = await getEngine()
+    const pool = selectVoices(engine.catalog, flags.voices, flags['exclude-voices'])
+    const options = {seed: flags.seed, rateRange, pitchRange}
+    const groups: ClipGroup[] =
+      trigger === undefined
+        ? words.map((word) => ({folder: words.length === 1 ? '' : folderName(word), clips: planWord(word, flags.count, pool, options)}))
+        : [{folder: '', clips: planNegatives(trigger, flags.count, pool, options)}]
+    const total = groups.reduce((n, g) => n + g.clips.length, 0)
+
+    const started = performance.now()
+    const progress = createProgress(total, 'tts')
+    let summary: WriteSummary
+    try {
+      summary = await writeTtsClips(flags.out, groups, engine, {force: flags.force, onClip: (done) => progress.update(done)})
+    } finally {
+      progress.stop()
+    }
+    const elapsed = (performance.now() - started) / 1000
+    const where = summary.folders.length > 1 ? ` in ${summary.folders.length} word folders` : ''
+    this.log(`Wrote ${summary.clips} clips (${summary.seconds.toFixed(1)} s of audio, ${pool.length} voice+variant pairs)${where} to ${summary.out} in ${elapsed.toFixed(1)} s`)
+    return summary
+  }
+}

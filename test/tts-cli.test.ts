@@ -1,0 +1,50 @@
+import {existsSync, mkdtempSync, readdirSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {runCli} from './helpers/cli.js'
+
+let dir: string
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rnn-wake-tts-cli-'))
+})
+
+describe('rnn-wake tts', () => {
+  it('writes --count clips and a manifest, and reports them with --json', () => {
+    const out = join(dir, 'activates')
+    const r = runCli(['tts', 'activate', '--count', '3', '--out', out, '--seed', '2', '--exclude-voices', 'f3,en-029', '--json'])
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({clips: 3, folders: ['']})
+    expect(readdirSync(out).sort()).toEqual(['00000.wav', '00001.wav', '00002.wav', 'manifest.jsonl'])
+  })
+
+  it('speaks negatives for a trigger into one flat folder', () => {
+    const out = join(dir, 'negatives')
+    const r = runCli(['tts', '--negatives-for', 'activate', '--count', '4', '--out', out])
+    expect(r.status).toBe(0)
+    expect(readdirSync(out)).toHaveLength(5)
+  })
+
+  it('fails with one line and exit 2 on an unknown voice or an empty word, writing nothing', () => {
+    const out = join(dir, 'bad')
+    const unknown = runCli(['tts', 'activate', '--voices', 'en-xx', '--out', out])
+    expect(unknown.status).toBe(2)
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1)
+    expect(unknown.stderr).toMatch(/Unknown voice "en-xx" \(voices: en, en-029, .*en-us/)
+    const empty = runCli(['tts', '', '--out', out])
+    expect(empty.status).toBe(2)
+    expect(empty.stderr).toMatch(/empty word/)
+    const none = runCli(['tts', 'activate', '--count', '0', '--out', out])
+    expect(none.status).toBe(2)
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('lists the English voices and variants', () => {
+    const r = runCli(['tts', '--list-voices'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^voices \(8\): en en-029 .*en-us/m)
+    expect(r.stdout).toMatch(/^variants \(\d+\): .*\bf3\b/m)
+  })
+})
