@@ -1,3 +1,5 @@
 export * from './spectrogram.js'
 export * from './framer.js'
 export * from './summary.js'
+export * from './transform.js'
+export * from './featurize.js'

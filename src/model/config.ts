@@ -1,0 +1,140 @@
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {SAMPLE_RATE} from '../audio/read.js'
+import {type FeatureConfig} from '../features/featurize.js'
+import {COURSE_SPECTROGRAM} from '../features/spectrogram.js'
+import {type FeatureTransform} from '../features/transform.js'
+import {type TriggerParams} from '../stream/trigger.js'
+import {writeFileAtomic} from '../util/atomic.js'
+import {ModelError} from '../util/errors.js'
+
+export type {FeatureConfig}
+import {type ModelPreset} from './presets.js'
+
+/**
+ * The model directory's own description: everything `detect` and `listen`
+ * need besides the weights (front end, network shape, trigger settings,
+ * vocabulary), so they never need flags that match what `train` was given.
+ */
+export const CONFIG_FILE = 'rnn-wake.json'
+export const CONFIG_FORMAT = 'rnn-wake-model'
+export const CONFIG_VERSION = 1
+
+export interface VocabularyConfig {
+  /** What one token is. */
+  unit: 'word' | 'char'
+  /** Token strings by id, the blank excluded. */
+  tokens: string[]
+  /** Id of the CTC blank (tokens.length: blank last). */
+  blank: number
+}
+
+export interface ModelConfig {
+  format: typeof CONFIG_FORMAT
+  version: typeof CONFIG_VERSION
+  /** The trigger word or phrase. */
+  word: string
+  preset: ModelPreset
+  features: FeatureConfig
+  trigger: TriggerParams
+  vocabulary?: VocabularyConfig
+  /** Free-form facts about how the model was made (data, epochs, metrics). */
+  training?: Record<string, unknown>
+}
+
+export function courseFeatures(transform: FeatureTransform): FeatureConfig {
+  return {sampleRate: SAMPLE_RATE, spectrogram: COURSE_SPECTROGRAM, transform}
+}
+
+/** Seconds per model output step: spectrogram hop times the conv stride. */
+export function outputStepSeconds(config: Pick<ModelConfig, 'features' | 'preset'>): number {
+  return (config.features.spectrogram.hop * config.preset.conv.strides) / config.features.sampleRate
+}
+
+export async function writeModelConfig(dir: string, config: ModelConfig): Promise<void> {
+  await writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n')
+}
+
+export async function readModelConfig(dir: string): Promise<ModelConfig> {
+  const path = join(dir, CONFIG_FILE)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new ModelError(dir, code === 'ENOENT' ? `no ${CONFIG_FILE} (not an rnn-wake model directory)` : String(error))
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new ModelError(dir, `${CONFIG_FILE} is not valid JSON (${(error as Error).message})`)
+  }
+  return parseModelConfig(value, dir)
+}
+
+/** Validate a parsed config; every problem is a ModelError naming the field. */
+export function parseModelConfig(value: unknown, dir: string): ModelConfig {
+  const fail = (problem: string): never => {
+    throw new ModelError(dir, `${CONFIG_FILE}: ${problem}`)
+  }
+  const obj = (v: unknown, name: string): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(`${name} must be an object`))
+  const num = (v: unknown, name: string, min = -Infinity, max = Infinity): number =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? v : fail(`${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`)
+  const int = (v: unknown, name: string, min = 0, max = 1e9): number => (Number.isInteger(v) ? num(v, name, min, max) : fail(`${name} must be an integer, got ${JSON.stringify(v)}`))
+  const str = (v: unknown, name: string): string => (typeof v === 'string' && v.length > 0 ? v : fail(`${name} must be a non-empty string`))
+
+  const root = obj(value, 'the file')
+  if (root.format !== CONFIG_FORMAT) fail(`format must be "${CONFIG_FORMAT}"`)
+  if (root.version !== CONFIG_VERSION) fail(`version ${JSON.stringify(root.version)} is not supported (this rnn-wake reads version ${CONFIG_VERSION})`)
+  const word = str(root.word, 'word')
+
+  const p = obj(root.preset, 'preset')
+  const conv = obj(p.conv, 'preset.conv')
+  const units = Array.isArray(p.gruUnits) && p.gruUnits.length > 0 ? p.gruUnits : fail('preset.gruUnits must be a non-empty array')
+  const recurrentActivation = p.recurrentActivation === 'sigmoid' || p.recurrentActivation === 'hardSigmoid' ? p.recurrentActivation : fail('preset.recurrentActivation must be "sigmoid" or "hardSigmoid"')
+  const preset: ModelPreset = {
+    name: str(p.name, 'preset.name'),
+    features: int(p.features, 'preset.features', 1, 100_000),
+    conv: {filters: int(conv.filters, 'preset.conv.filters', 1), kernelSize: int(conv.kernelSize, 'preset.conv.kernelSize', 1), strides: int(conv.strides, 'preset.conv.strides', 1)},
+    gruUnits: units.map((u, i) => int(u, `preset.gruUnits[${i}]`, 1, 100_000)),
+    dropout: num(p.dropout, 'preset.dropout', 0, 0.99),
+    recurrentActivation,
+  }
+
+  const f = obj(root.features, 'features')
+  const s = obj(f.spectrogram, 'features.spectrogram')
+  const t = obj(f.transform, 'features.transform')
+  const transform: FeatureTransform =
+    t.kind === 'none' ? {kind: 'none'} : t.kind === 'log10' ? {kind: 'log10', offset: num(t.offset, 'features.transform.offset', Number.MIN_VALUE)} : fail('features.transform.kind must be "none" or "log10"')
+  const features: FeatureConfig = {
+    sampleRate: int(f.sampleRate, 'features.sampleRate', 1000, 1_000_000),
+    spectrogram: {nfft: int(s.nfft, 'features.spectrogram.nfft', 4, 1 << 16), hop: int(s.hop, 'features.spectrogram.hop', 1, 1 << 16), fsLabel: num(s.fsLabel, 'features.spectrogram.fsLabel', Number.MIN_VALUE)},
+    transform,
+  }
+  if (features.spectrogram.nfft % 2 !== 0) fail('features.spectrogram.nfft must be even')
+  if (features.spectrogram.nfft / 2 + 1 !== preset.features) fail(`preset.features (${preset.features}) does not match the spectrogram's ${features.spectrogram.nfft / 2 + 1} bins`)
+
+  const tr = obj(root.trigger, 'trigger')
+  const trigger: TriggerParams = {
+    threshold: num(tr.threshold, 'trigger.threshold', Number.MIN_VALUE, 1 - Number.EPSILON),
+    minSteps: int(tr.minSteps, 'trigger.minSteps', 1),
+    refractorySteps: int(tr.refractorySteps, 'trigger.refractorySteps', 0),
+  }
+
+  let vocabulary: VocabularyConfig | undefined
+  if (root.vocabulary !== undefined) {
+    const v = obj(root.vocabulary, 'vocabulary')
+    const tokens = Array.isArray(v.tokens) ? v.tokens.map((tok, i) => str(tok, `vocabulary.tokens[${i}]`)) : fail('vocabulary.tokens must be an array')
+    if (new Set(tokens).size !== tokens.length) fail('vocabulary.tokens has duplicates')
+    vocabulary = {
+      unit: v.unit === 'word' || v.unit === 'char' ? v.unit : fail('vocabulary.unit must be "word" or "char"'),
+      tokens,
+      blank: int(v.blank, 'vocabulary.blank', 0, tokens.length),
+    }
+    if (vocabulary.blank !== tokens.length) fail('vocabulary.blank must be tokens.length (blank last)')
+  }
+  const training = root.training === undefined ? undefined : obj(root.training, 'training')
+  return {format: CONFIG_FORMAT, version: CONFIG_VERSION, word, preset, features, trigger, vocabulary, training}
+}
