@@ -3,6 +3,7 @@ import {stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {ModelError} from '../util/errors.js'
+import {shipped} from '../util/paths.js'
 import {type ModelConfig, readModelConfig, writeModelConfig} from './config.js'
 import {MODEL_JSON, loadModel, saveModel} from './io.js'
 
@@ -14,7 +15,7 @@ export interface Detector {
 }
 
 /** The model shipped in the package, used when a command is given no --model. */
-export const DEFAULT_MODEL_DIR = new URL('../../../models/activate/', import.meta.url).pathname
+export const DEFAULT_MODEL_DIR = shipped('models', 'activate')
 
 /**
  * Load a model directory (rnn-wake.json + model.json + weights.bin). Every
