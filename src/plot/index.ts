@@ -1,2 +1,3 @@
 export * from './canvas.js'
 export * from './spectrogram-plot.js'
+export * from './det-plot.js'

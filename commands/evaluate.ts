@@ -1,0 +1,112 @@
+import {Flags} from '@oclif/core'
+import {extname} from 'node:path'
+
+import {writeModelConfig} from '../src/model/config.js'
+import {BACKEND_CHOICES, type BackendChoice, selectBackend} from '../src/model/backend.js'
+import {DEFAULT_MODEL_DIR, loadDetector} from '../src/model/model-dir.js'
+import {type EvaluationReport, detCsv, evaluateModel} from '../src/metrics/evaluate-model.js'
+import {drawDetCurve} from '../src/plot/det-plot.js'
+import {writeFileAtomic} from '../src/util/atomic.js'
+import {BaseCommand} from '../src/util/base-command.js'
+import {UserError} from '../src/util/errors.js'
+import {createProgress} from '../src/util/progress.js'
+
+export default class Evaluate extends BaseCommand {
+  static override summary = 'Measure missed triggers against false accepts per hour'
+  static override description = `Runs a model over synthesized test sets (--data: their manifests say where each trigger word
+ends) and over folders of non-trigger audio (--negatives: any WAVs, searched recursively), and
+reports what users and the field judge a wake-word detector by: the false-reject rate (missed
+triggers / triggers) and false accepts per hour of non-trigger audio, at the model's threshold
+and over all thresholds (a DET curve), the threshold that meets a target FA/h, detection latency
+from the end of the word, and the course's per-step accuracy beside the all-zeros baseline.
+
+A detection counts for a trigger when it comes between 0.5 s before and 1.0 s after the word's
+end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 bad data, 4 bad model.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --data test-set --negatives ../shared/data/realspeech',
+    '<%= config.bin %> <%= command.id %> --model models/activate --data test-set --plot det.png --target-fa 0.5 --write-threshold',
+    '<%= config.bin %> <%= command.id %> --data test-set --json > report.json',
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    model: Flags.string({char: 'm', description: 'model directory (default: the shipped models/activate)'}),
+    data: Flags.string({char: 'd', description: 'synthesized test set (repeatable)', multiple: true, default: []}),
+    negatives: Flags.string({char: 'n', description: 'folder or WAV of non-trigger audio (repeatable)', multiple: true, default: []}),
+    plot: Flags.string({description: 'write the DET curve as PNG (and the points as CSV beside it)'}),
+    csv: Flags.string({description: 'write the DET curve points as CSV'}),
+    'target-fa': Flags.string({description: 'false accepts per hour to find a threshold for', default: '0.5'}),
+    'write-threshold': Flags.boolean({description: "store the threshold meeting --target-fa in the model's rnn-wake.json"}),
+    threshold: Flags.string({description: "evaluate at this threshold instead of the model's"}),
+    backend: Flags.string({description: 'tfjs backend (default: node if installed, else wasm)', options: [...BACKEND_CHOICES]}),
+  }
+
+  async run(): Promise<EvaluationReport> {
+    const {flags} = await this.parse(Evaluate)
+    if (flags.data.length === 0 && flags.negatives.length === 0) throw new UserError('Nothing to evaluate on: give --data and/or --negatives', 'usage')
+    const targetFa = parseNumber(flags['target-fa'], '--target-fa', 0)
+    const backend = await selectBackend(flags.backend as BackendChoice | undefined)
+    const detector = await loadDetector(flags.model ?? DEFAULT_MODEL_DIR)
+    this.logToStderr(`model: ${detector.dir} (backend: ${backend})`)
+    const trigger = {...detector.config.trigger}
+    if (flags.threshold !== undefined) trigger.threshold = parseNumber(flags.threshold, '--threshold', 0, 1)
+
+    const progress = createProgress(1, 'evaluating')
+    let report: EvaluationReport
+    try {
+      report = await evaluateModel(detector, {
+        datasets: flags.data,
+        negatives: flags.negatives,
+        trigger,
+        targetFaPerHour: targetFa,
+        onProgress: (done, total) => progress.update(done, {total}),
+      })
+    } finally {
+      progress.stop()
+    }
+
+    if (flags.plot) {
+      const png = drawDetCurve(report.det, {operating: report.atThreshold, targetFaPerHour: targetFa, title: `${detector.config.word}: FRR against FA/h`}).toPng()
+      await writeFileAtomic(flags.plot, png)
+      await writeFileAtomic(flags.csv ?? flags.plot.slice(0, flags.plot.length - extname(flags.plot).length) + '.csv', detCsv(report))
+    } else if (flags.csv) {
+      await writeFileAtomic(flags.csv, detCsv(report))
+    }
+    if (flags['write-threshold']) {
+      if (!report.target.point) throw new UserError(`No threshold reaches ${targetFa} false accepts per hour on this audio; nothing written`, 'badInput')
+      const config = {...detector.config, trigger: {...detector.config.trigger, threshold: report.target.point.threshold}}
+      await writeModelConfig(detector.dir, config)
+    }
+    if (!this.jsonEnabled()) this.log(formatReport(report, flags['write-threshold']))
+    return report
+  }
+}
+
+function parseNumber(text: string, flag: string, min: number, max = Infinity): number {
+  const v = Number(text)
+  if (!Number.isFinite(v) || v < min || v > max) throw new UserError(`${flag} must be a number in [${min}, ${max}], got "${text}"`, 'usage')
+  return v
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`
+
+export function formatReport(r: EvaluationReport, wroteThreshold = false): string {
+  const a = r.atThreshold
+  const lines = [
+    `audio: ${r.data.examples} test examples with ${r.data.triggers} triggers (${(r.data.seconds / 60).toFixed(1)} min), ${r.negatives.files} non-trigger files (${(r.negatives.seconds / 60).toFixed(1)} min); non-trigger time ${(a.nonTriggerHours * 60).toFixed(1)} min`,
+    `at threshold ${r.trigger.threshold}: FRR ${pct(a.frr)} (${a.missed}/${a.triggers} missed), ${a.falseAccepts} false accepts = ${a.faPerHour.toFixed(2)} FA/h`,
+    a.latency.count
+      ? `latency from the end of the word: median ${a.latency.medianMs.toFixed(0)} ms, p90 ${a.latency.p90Ms.toFixed(0)} ms, max ${a.latency.maxMs.toFixed(0)} ms (${a.latency.count} detections)`
+      : 'latency: no trigger was detected',
+  ]
+  if (r.perStepAccuracy) lines.push(`per-step accuracy (the course's metric): ${pct(r.perStepAccuracy.model)}; predicting all zeros scores ${pct(r.perStepAccuracy.allZeros)}`)
+  const t = r.target.point
+  lines.push(
+    t
+      ? `target ${r.target.faPerHour} FA/h: threshold ${t.threshold} gives FRR ${pct(t.frr)} at ${t.faPerHour.toFixed(2)} FA/h${wroteThreshold ? ' (written to rnn-wake.json)' : ''}`
+      : `target ${r.target.faPerHour} FA/h: no threshold reaches it on this audio`,
+  )
+  return lines.join('\n')
+}

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs'
+
+import {PowerSpectrum} from '../features/spectrogram.js'
+import {featurize} from '../features/featurize.js'
+import type {Detector} from './model-dir.js'
+import {outputSteps} from './presets.js'
+
+export interface ClipPrediction {
+  /** Trigger probability per output step. */
+  trigger: Float32Array
+  /** Token posteriors per step (steps x (tokens + 1)), when the model has a CTC head. */
+  tokens?: Float32Array
+  steps: number
+}
+
+/** Whole-clip prediction (the offline path): features of all samples, one forward pass. */
+export function predictClip(detector: Detector, samples: ArrayLike<number>, power = new PowerSpectrum(detector.config.features.spectrogram)): ClipPrediction {
+  const features = featurize(samples, detector.config.features, power)
+  const steps = outputSteps(detector.config.preset, features.frames)
+  if (steps === 0) return {trigger: new Float32Array(0), steps: 0}
+  return tf.tidy(() => {
+    const input = tf.tensor3d(features.data, [1, features.frames, features.bins])
+    const out = detector.model.predict(input)
+    const outputs = Array.isArray(out) ? out : [out]
+    const trigger = outputs[0].dataSync() as Float32Array
+    const tokens = outputs.length > 1 ? (outputs[1].dataSync() as Float32Array) : undefined
+    return {trigger: Float32Array.from(trigger), tokens: tokens && Float32Array.from(tokens), steps}
+  })
+}
+
+/**
+ * Prediction over audio of any length, in windows the model was trained on
+ * (10 s by default), with the recurrent state starting afresh in each. The
+ * windows advance by a whole number of output steps, so the steps of
+ * consecutive windows join into one track at a uniform rate.
+ */
+export function predictLong(detector: Detector, samples: Float64Array, windowSec = 10): ClipPrediction {
+  const {features, preset} = detector.config
+  const samplesPerStep = features.spectrogram.hop * preset.conv.strides
+  const windowSamples = Math.round(windowSec * features.sampleRate)
+  if (samples.length <= windowSamples) return predictClip(detector, samples)
+  const stepsPerWindow = outputSteps(preset, 1 + Math.floor((windowSamples - features.spectrogram.nfft) / features.spectrogram.hop))
+  const advance = stepsPerWindow * samplesPerStep
+  const power = new PowerSpectrum(features.spectrogram)
+  const triggers: Float32Array[] = []
+  const tokens: Float32Array[] = []
+  for (let start = 0; start < samples.length; start += advance) {
+    const window = samples.subarray(start, Math.min(samples.length, start + windowSamples))
+    const p = predictClip(detector, window, power)
+    const keep = start + advance >= samples.length ? p.steps : Math.min(p.steps, stepsPerWindow)
+    triggers.push(p.trigger.subarray(0, keep))
+    if (p.tokens) tokens.push(p.tokens.subarray(0, (p.tokens.length / p.steps) * keep))
+    if (start + windowSamples >= samples.length) break
+  }
+  const trigger = concat(triggers)
+  return {trigger, tokens: tokens.length ? concat(tokens) : undefined, steps: trigger.length}
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
