@@ -1,10 +1,24 @@
+import {readFile} from 'node:fs/promises'
 import {availableParallelism} from 'node:os'
 
 import {Flags} from '@oclif/core'
 
-import {COURSE_PARAMS, COURSE_TRIGGER, type Range, type SourceLayout, type SynthParams, type SynthesizeResult, checkOutputDir, exampleSamples, loadSources, synthesizeDataset} from '../src/dataset/index.js'
+import {
+  COURSE_PARAMS,
+  COURSE_TRIGGER,
+  type Phrase,
+  type Range,
+  type SourceLayout,
+  type SynthParams,
+  type SynthesizeResult,
+  checkOutputDir,
+  exampleSamples,
+  loadSources,
+  parsePhrases,
+  synthesizeDataset,
+} from '../src/dataset/index.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {UserError} from '../src/util/errors.js'
+import {InputError, UserError, describeError} from '../src/util/errors.js'
 import {createProgress} from '../src/util/progress.js'
 
 /** LOW,HIGH or one number, checked here rather than in an oclif parser so a mistake is one line with the usage exit code. */
@@ -22,6 +36,26 @@ function parseRange(flag: string, input: string | undefined, check: (v: number) 
   return [lo, hi]
 }
 
+function parseProbability(flag: string, input: string): number {
+  const v = Number(input.trim())
+  if (input.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new UserError(`${flag} must be a probability in 0..1, not "${input}"`, 'usage')
+  return v
+}
+
+async function readPhrases(flags: {phrases?: string; 'phrases-file'?: string}): Promise<Phrase[] | undefined> {
+  if (flags.phrases !== undefined) return parsePhrases(flags.phrases, ',', '--phrases')
+  const file = flags['phrases-file']
+  if (file === undefined) return undefined
+  let content: string
+  try {
+    content = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InputError(file, code === 'ENOENT' ? 'no such file (given as --phrases-file)' : describeError(error))
+  }
+  return parsePhrases(content, '\n', file)
+}
+
 export default class Synthesize extends BaseCommand {
   static override summary = 'Synthesize labelled 10 s training examples by mixing word clips into backgrounds.'
 
@@ -29,9 +63,11 @@ export default class Synthesize extends BaseCommand {
 
 Sources come in one of two layouts. Course layout: --activates DIR (trigger clips) and --negatives DIR (clips of other words, which appear as "<other>" in transcripts; --trigger names the trigger, default "${COURSE_TRIGGER}"). Vocabulary layout: --words DIR with one subfolder per word, and --trigger NAME naming the trigger's subfolder; every other word is a negative. --backgrounds DIR is always needed: backgrounds longer than 10 s give random 10 s windows; shorter ones are looped from a random point, but each must be at least as long as the longest clip. Every file in these folders must be a WAV (any rate and sample width; channel 0 is used), except hidden files and .json/.jsonl/.txt/.md/.csv/.tsv/.yaml notes, which are skipped.
 
+Command phrases (--words layout only): --phrases "lights on,lights off,play music,stop" or --phrases-file FILE (one phrase per line; blank lines and lines starting with # are skipped) declares what may be said after the trigger; every word of a phrase must be a folder in --words, and the trigger may not be one of them. Each trigger is then followed by a phrase with probability --phrase-prob (default ${COURSE_PARAMS.phraseProb}), drawn uniformly from the list: its words' clips one after another, with a pause of --phrase-gap ms (uniform, default ${COURSE_PARAMS.phraseGapMs.join(',')}) after the trigger and between words. The trigger and its phrase are placed as one block that overlaps nothing, and nothing later lands inside it; when the block finds no room in 7 tries, the trigger is placed alone and the phrase's words are listed as skipped. Labels are still the 50 steps after each trigger; the transcript lists every placed word in time order, trigger, command words and negatives alike, which is what a CTC head learns. Negatives are still drawn from every non-trigger word, command words included. Make the word clips with e.g. "rnn-wake tts activate lights on off play music stop --count 50 --out clips" (one folder per word).
+
 Augmentation is OFF by default, which reproduces the course. --clip-gain (dB), --snr (clip rms over background-window rms, dB; replaces --clip-gain) and --speed (a resampling factor: tempo and pitch change together) each take LOW,HIGH for a uniform draw per clip, or one number. Write a value that starts with a minus sign with "=": --clip-gain=-6,6.
 
-Output, built in a temporary folder and renamed into place only when complete: OUT/NNNNN.wav (44.1 kHz 16-bit mono); OUT/labels.npy (uint8 0/1, count x 1375, row i for example i); OUT/manifest.jsonl (line i: example i's background window, every inserted clip with word, source, start and end sample and end ms, the label runs, and the transcript); OUT/dataset.json (all parameters, the seed, counts, and the sha256 of every source file). The same sources, seed and parameters give byte-identical output whatever --workers is.`
+Output, built in a temporary folder and renamed into place only when complete: OUT/NNNNN.wav (44.1 kHz 16-bit mono); OUT/labels.npy (uint8 0/1, count x 1375, row i for example i); OUT/manifest.jsonl (line i: example i's background window, every inserted clip with word, source, start and end sample and end ms, the label runs, and the transcript; the clips of a trigger + phrase block also carry "group", the block's number in the example, and "phrase", the phrase's index in dataset.json's "phrases"); OUT/dataset.json (all parameters, the phrases, the seed, counts, and the sha256 of every source file). The same sources, seed and parameters give byte-identical output whatever --workers is.`
 
   static override examples = [
     {
@@ -41,6 +77,10 @@ Output, built in a temporary folder and renamed into place only when complete: O
     {
       description: 'One folder per word (e.g. made with "rnn-wake tts"), with augmentation.',
       command: '<%= config.bin %> <%= command.id %> --words clips --trigger activate --backgrounds noise --count 4000 --seed 7 --snr=-5,15 --speed 0.9,1.1 --out datasets/aug-4k',
+    },
+    {
+      description: 'Trigger + command phrases for a transcription head: most triggers are followed by a command.',
+      command: '<%= config.bin %> <%= command.id %> --words clips --trigger activate --backgrounds noise --phrases "lights on,lights off,play music,stop" --phrase-prob 0.8 --count 4000 --out datasets/commands-4k',
     },
   ]
 
@@ -73,6 +113,15 @@ Output, built in a temporary folder and renamed into place only when complete: O
       summary: 'Speed factor by resampling, LOW,HIGH (1 = unchanged). Default: off.',
       helpGroup: 'AUGMENTATION',
     }),
+    phrases: Flags.string({
+      summary: 'Command phrases that may follow the trigger, comma-separated (e.g. "lights on,stop"); each word must be a folder in --words.',
+      helpGroup: 'PHRASES',
+      dependsOn: ['words'],
+      exclusive: ['phrases-file'],
+    }),
+    'phrases-file': Flags.string({summary: 'File of command phrases, one per line (# comments).', helpGroup: 'PHRASES', dependsOn: ['words'], exclusive: ['phrases']}),
+    'phrase-prob': Flags.string({summary: `Probability that a trigger is followed by a phrase. Default: ${COURSE_PARAMS.phraseProb}.`, helpGroup: 'PHRASES'}),
+    'phrase-gap': Flags.string({summary: `Pause before each phrase word in ms, LOW,HIGH. Default: ${COURSE_PARAMS.phraseGapMs.join(',')}.`, helpGroup: 'PHRASES'}),
   }
 
   async run(): Promise<SynthesizeResult> {
@@ -84,9 +133,15 @@ Output, built in a temporary folder and renamed into place only when complete: O
       clipGainDb: parseRange('--clip-gain', flags['clip-gain'], (v) => (Math.abs(v) > 60 ? 'gains beyond +-60 dB are not useful' : undefined)),
       snrDb: parseRange('--snr', flags.snr, (v) => (Math.abs(v) > 80 ? 'ratios beyond +-80 dB are not useful' : undefined)),
       speed: parseRange('--speed', flags.speed, (v) => (v < 0.5 || v > 2 ? 'speed factors must lie in 0.5..2' : undefined)),
+      phraseProb: flags['phrase-prob'] === undefined ? COURSE_PARAMS.phraseProb : parseProbability('--phrase-prob', flags['phrase-prob']),
+      phraseGapMs: parseRange('--phrase-gap', flags['phrase-gap'], (v) => (v < 0 || v > 2000 ? 'pauses must lie in 0..2000 ms' : undefined)) ?? COURSE_PARAMS.phraseGapMs,
+    }
+    const phrases = await readPhrases(flags)
+    if (!phrases && (flags['phrase-prob'] !== undefined || flags['phrase-gap'] !== undefined)) {
+      throw new UserError('--phrase-prob and --phrase-gap need --phrases or --phrases-file', 'usage')
     }
     const layout: SourceLayout = flags.words
-      ? {kind: 'words', words: flags.words, trigger: flags.trigger!, backgrounds: flags.backgrounds}
+      ? {kind: 'words', words: flags.words, trigger: flags.trigger!, backgrounds: flags.backgrounds, phrases}
       : {kind: 'course', activates: flags.activates!, negatives: flags.negatives!, backgrounds: flags.backgrounds, trigger: flags.trigger}
 
     // Before decoding any audio, so a wrong --out fails at once.
@@ -117,6 +172,7 @@ Output, built in a temporary folder and renamed into place only when complete: O
     const {stats} = result
     this.log(`Wrote ${result.count} examples to ${result.out} in ${result.seconds.toFixed(1)} s (${result.workers} worker${result.workers === 1 ? '' : 's'})`)
     this.log(`  triggers: ${stats.triggers} (examples with 0..${params.maxTriggers}: ${stats.triggersPerExample.join(' ')}), negatives: ${stats.negatives}, skipped for lack of room: ${stats.skipped}`)
+    if (phrases) this.log(`  triggers followed by a phrase: ${stats.phrases} (${stats.phraseWords} phrase words)`)
     return result
   }
 }

@@ -4,6 +4,7 @@ import {join, resolve} from 'node:path'
 
 import {SAMPLE_RATE, decodeWav, readBytes} from '../audio/index.js'
 import {InputError, UserError} from '../util/errors.js'
+import {type Phrase, phraseText} from './phrases.js'
 
 /**
  * Loading the word clips and backgrounds a dataset is synthesized from, and
@@ -30,6 +31,8 @@ export interface SynthSources {
   /** Clips of every other word, drawn uniformly (as the course draws from its negatives folder). */
   negatives: Clip[]
   backgrounds: Clip[]
+  /** Command phrases that may follow a trigger (--words layout only); every word has clips among `negatives`. */
+  phrases?: Phrase[]
 }
 
 /** What dataset.json records of each source file. */
@@ -45,7 +48,7 @@ export interface SourceFile {
 
 export type SourceLayout =
   | {kind: 'course'; activates: string; negatives: string; backgrounds: string; trigger?: string}
-  | {kind: 'words'; words: string; trigger: string; backgrounds: string}
+  | {kind: 'words'; words: string; trigger: string; backgrounds: string; phrases?: Phrase[]}
 
 export interface LoadedSources {
   sources: SynthSources
@@ -168,6 +171,8 @@ export async function loadSources(layout: SourceLayout, exampleSamples: number, 
       throw new InputError(layout.words, `no folder named "${trigger}" for --trigger (${found})`)
     }
     if (words.length < 2) throw new InputError(layout.words, `needs at least one word folder besides the trigger "${trigger}" (the negatives)`)
+    // Before decoding any audio: a misspelt phrase should fail at once.
+    for (const phrase of layout.phrases ?? []) checkPhrase(phrase, words, trigger, layout.words)
     triggers = []
     negatives = []
     for (const word of words) {
@@ -182,10 +187,31 @@ export async function loadSources(layout: SourceLayout, exampleSamples: number, 
   checkLengths([...triggers, ...negatives], backgrounds, exampleSamples, minSpeed, layout)
   const all = [...triggers, ...negatives, ...backgrounds]
   return {
-    sources: {trigger, triggers: triggers.map((l) => l.clip), negatives: negatives.map((l) => l.clip), backgrounds: backgrounds.map((l) => l.clip)},
+    sources: {
+      trigger,
+      triggers: triggers.map((l) => l.clip),
+      negatives: negatives.map((l) => l.clip),
+      backgrounds: backgrounds.map((l) => l.clip),
+      ...(layout.kind === 'words' && layout.phrases?.length ? {phrases: layout.phrases.map((p) => [...p])} : {}),
+    },
     files: all.map((l) => l.file),
     inputs,
   }
+}
+
+/**
+ * Every word of a phrase must be a word folder, and not the trigger: a
+ * phrase is what is said after the trigger, and a trigger inside it would
+ * add labels the phrase was not meant to carry.
+ */
+function checkPhrase(phrase: Phrase, words: string[], trigger: string, dir: string): void {
+  const text = phraseText(phrase)
+  if (phrase.includes(trigger)) throw new UserError(`The phrase "${text}" contains the trigger "${trigger}": a phrase is the command said after the trigger, so list only the command words`, 'usage')
+  const missing = phrase.find((w) => !words.includes(w))
+  if (missing === undefined) return
+  // "rnn-wake tts "lights on"" makes one folder for the whole phrase; synthesis needs one per word.
+  const whole = words.includes(text) ? `; the folder "${text}" holds the phrase as one clip, but phrases are placed word by word: make one folder per word (e.g. rnn-wake tts ${phrase.join(' ')} --out DIR)` : ''
+  throw new InputError(dir, `no folder for the word "${missing}" of the phrase "${text}" (found: ${words.join(', ')})${whole}`)
 }
 
 function seconds(samples: number): string {

@@ -29,6 +29,14 @@ export interface InsertedClip {
   gainDb: number
   /** Speed factor it was resampled by (1: untouched). */
   speed: number
+  /**
+   * Only on a trigger followed by a command phrase, and on that phrase's
+   * words: the block's number in the example (0, 1, ... in time order). A
+   * block's clips are adjacent in `clips`, the trigger first.
+   */
+  group?: number
+  /** With `group`: the phrase's index in dataset.json's `phrases`. */
+  phrase?: number
 }
 
 export interface ExampleRecord {
@@ -59,6 +67,8 @@ export interface DatasetInfo {
   seed: number
   geometry: LabelGeometry
   labels: {file: 'labels.npy'; dtype: 'uint8'; shape: [number, number]}
+  /** Command phrases that may follow a trigger, as word lists; manifest clips refer to them by index. Absent in older datasets. */
+  phrases?: string[][]
   [key: string]: unknown
 }
 
@@ -79,7 +89,18 @@ export function formatManifestEntry(e: ManifestEntry): string {
     transcript: e.transcript,
     labelRuns: e.labelRuns,
     background: {source: e.background.source, start: e.background.start, looped: e.background.looped, gainDb: e.background.gainDb},
-    clips: e.clips.map((c) => ({word: c.word, trigger: c.trigger, source: c.source, start: c.start, end: c.end, endMs: c.endMs, gainDb: c.gainDb, speed: c.speed})),
+    clips: e.clips.map((c) => ({
+      word: c.word,
+      trigger: c.trigger,
+      source: c.source,
+      start: c.start,
+      end: c.end,
+      endMs: c.endMs,
+      gainDb: c.gainDb,
+      speed: c.speed,
+      // Left out rather than null, so datasets without phrases keep their bytes.
+      ...(c.group === undefined ? {} : {group: c.group, phrase: c.phrase}),
+    })),
     skipped: e.skipped.map((s) => ({word: s.word, source: s.source})),
     gainDb: e.gainDb,
     dbfs: e.dbfs,
@@ -133,10 +154,55 @@ function integer(v: unknown, path: string, min: number, max: number): number {
 }
 
 /**
+ * Trigger + phrase blocks: numbered 0, 1, ... in time order, each a trigger
+ * then at least one non-trigger word, adjacent, one phrase per block, and
+ * (when the dataset's phrases are known) the words of that phrase.
+ */
+function checkGroups(clips: InsertedClip[], phrases: readonly (readonly string[])[] | undefined): void {
+  let next = 0
+  let first = -1
+  const close = (end: number): void => {
+    if (first < 0) return
+    const block = clips.slice(first, end)
+    const p = `clips[${first}]`
+    if (block.length < 2) fail(p, `starts block ${block[0].group} but no phrase word follows it`)
+    const index = block[0].phrase!
+    if (phrases) {
+      if (index >= phrases.length) fail(`${p}.phrase`, `is ${index} but dataset.json lists ${phrases.length} phrases`)
+      const words = block.slice(1).map((c) => c.word)
+      const expected = phrases[index]
+      if (words.length !== expected.length || words.some((w, i) => w !== expected[i])) {
+        fail(`clips[${first + 1}..${end - 1}]`, `are ${JSON.stringify(words)} but phrase ${index} is ${JSON.stringify(expected)}`)
+      }
+    }
+    first = -1
+  }
+  for (const [i, c] of clips.entries()) {
+    const p = `clips[${i}]`
+    if (c.group === undefined) {
+      close(i)
+      continue
+    }
+    if (first >= 0 && c.group === clips[first].group) {
+      if (c.trigger) fail(p, `is a trigger inside block ${c.group}; only a block's first clip is its trigger`)
+      if (c.phrase !== clips[first].phrase) fail(`${p}.phrase`, `is ${c.phrase} but block ${c.group} started with phrase ${clips[first].phrase}`)
+      continue
+    }
+    close(i)
+    if (c.group !== next) fail(`${p}.group`, `is ${c.group} but the next block in time order is ${next} (a block's clips are adjacent and blocks are numbered in time order)`)
+    if (!c.trigger) fail(p, `starts block ${c.group} but is not a trigger`)
+    first = i
+    next++
+  }
+  close(clips.length)
+}
+
+/**
  * Check one parsed manifest line against the dataset's geometry, including
  * that its label runs are what the label formula gives for its triggers.
+ * `phrases` (dataset.json's) lets it check the words of each phrase block.
  */
-export function parseManifestEntry(value: unknown, g: LabelGeometry = COURSE_GEOMETRY): ManifestEntry {
+export function parseManifestEntry(value: unknown, g: LabelGeometry = COURSE_GEOMETRY, phrases?: readonly (readonly string[])[]): ManifestEntry {
   const length = exampleSamples(g)
   const e = object(value, 'the entry')
   const index = integer(e.index, 'index', 0, Number.MAX_SAFE_INTEGER)
@@ -160,13 +226,20 @@ export function parseManifestEntry(value: unknown, g: LabelGeometry = COURSE_GEO
     if (endMs !== endMsOf(end, g.sampleRate)) fail(`${p}.endMs`, `is ${endMs} but end sample ${end} lies in millisecond ${endMsOf(end, g.sampleRate)}`)
     const speed = finite(c.speed, `${p}.speed`)
     if (speed <= 0) fail(`${p}.speed`, `must be positive, not ${speed}`)
-    return {word: text(c.word, `${p}.word`), trigger: flag(c.trigger, `${p}.trigger`), source: text(c.source, `${p}.source`), start, end, endMs, gainDb: finite(c.gainDb, `${p}.gainDb`), speed}
+    const clip: InsertedClip = {word: text(c.word, `${p}.word`), trigger: flag(c.trigger, `${p}.trigger`), source: text(c.source, `${p}.source`), start, end, endMs, gainDb: finite(c.gainDb, `${p}.gainDb`), speed}
+    if (c.group !== undefined || c.phrase !== undefined) {
+      if (c.group === undefined || c.phrase === undefined) fail(p, 'must have both group and phrase, or neither')
+      clip.group = integer(c.group, `${p}.group`, 0, Number.MAX_SAFE_INTEGER)
+      clip.phrase = integer(c.phrase, `${p}.phrase`, 0, Number.MAX_SAFE_INTEGER)
+    }
+    return clip
   })
   for (let i = 1; i < clips.length; i++) {
     if (clips[i].start < clips[i - 1].end) {
       fail(`clips[${i}]`, `(samples ${clips[i].start}..${clips[i].end}) overlaps or precedes clips[${i - 1}] (samples ${clips[i - 1].start}..${clips[i - 1].end}); clips must be in time order without overlap`)
     }
   }
+  checkGroups(clips, phrases)
 
   const skipped = array(e.skipped, 'skipped').map((raw, i) => {
     const s = object(raw, `skipped[${i}]`)
@@ -195,7 +268,7 @@ export function parseManifestEntry(value: unknown, g: LabelGeometry = COURSE_GEO
 }
 
 /** Parse and validate a whole manifest; line i (from 0) must describe example i. */
-export function parseManifest(content: string, file: string, g: LabelGeometry = COURSE_GEOMETRY): ManifestEntry[] {
+export function parseManifest(content: string, file: string, g: LabelGeometry = COURSE_GEOMETRY, phrases?: readonly (readonly string[])[]): ManifestEntry[] {
   const lines = content.split('\n')
   if (lines.at(-1) === '') lines.pop()
   const seen = new Set<string>()
@@ -209,7 +282,7 @@ export function parseManifest(content: string, file: string, g: LabelGeometry = 
     }
     let entry: ManifestEntry
     try {
-      entry = parseManifestEntry(value, g)
+      entry = parseManifestEntry(value, g, phrases)
     } catch (error) {
       if (error instanceof ManifestFieldError) throw new InputError(file, `${where}: ${error.message}`)
       throw error
@@ -230,8 +303,8 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-export async function readManifest(file: string, g: LabelGeometry = COURSE_GEOMETRY): Promise<ManifestEntry[]> {
-  return parseManifest(await readText(file), file, g)
+export async function readManifest(file: string, g: LabelGeometry = COURSE_GEOMETRY, phrases?: readonly (readonly string[])[]): Promise<ManifestEntry[]> {
+  return parseManifest(await readText(file), file, g, phrases)
 }
 
 /** The parts of dataset.json readers rely on, checked. */
@@ -253,7 +326,17 @@ export function parseDatasetInfo(value: unknown, file: string): DatasetInfo {
     if (l.file !== LABELS_FILE || l.dtype !== 'uint8') fail('labels', `must describe ${LABELS_FILE} as uint8`)
     const shape = array(l.shape, 'labels.shape')
     if (shape.length !== 2 || shape[0] !== count || shape[1] !== geometry.ty) fail('labels.shape', `must be [${count}, ${geometry.ty}], not ${JSON.stringify(shape)}`)
-    return {...d, format: 'rnn-wake-dataset', version: 1, count, seed, geometry, labels: {file: LABELS_FILE, dtype: 'uint8', shape: [count, geometry.ty]}}
+    const phrases =
+      d.phrases === undefined
+        ? undefined
+        : array(d.phrases, 'phrases').map((raw, i) => {
+            const words = array(raw, `phrases[${i}]`).map((w, j) => text(w, `phrases[${i}][${j}]`))
+            if (words.length === 0) fail(`phrases[${i}]`, 'must hold at least one word')
+            return words
+          })
+    const info: DatasetInfo = {...d, format: 'rnn-wake-dataset', version: 1, count, seed, geometry, labels: {file: LABELS_FILE, dtype: 'uint8', shape: [count, geometry.ty]}}
+    if (phrases) info.phrases = phrases
+    return info
   } catch (error) {
     if (error instanceof ManifestFieldError) throw new InputError(file, error.message)
     throw error
@@ -280,7 +363,7 @@ export async function readDataset(dir: string): Promise<Dataset> {
   }
   const info = parseDatasetInfo(infoValue, infoFile)
   const manifestFile = join(dir, MANIFEST_FILE)
-  const entries = await readManifest(manifestFile, info.geometry)
+  const entries = await readManifest(manifestFile, info.geometry, info.phrases)
   if (entries.length !== info.count) throw new InputError(manifestFile, `has ${entries.length} entries but ${DATASET_FILE} says ${info.count} examples`)
 
   const labelsFile = join(dir, LABELS_FILE)

@@ -35,6 +35,9 @@ export interface DatasetStats {
   examples: number
   triggers: number
   negatives: number
+  /** Triggers followed by a command phrase, and the words those phrases placed. */
+  phrases: number
+  phraseWords: number
   /** Clips drawn but left out for lack of room. */
   skipped: number
   /** triggersPerExample[k] = examples holding k triggers. */
@@ -138,8 +141,12 @@ function datasetInfo(loaded: LoadedSources, options: SynthesizeDatasetOptions, p
       clipGainDb: params.clipGainDb,
       snrDb: params.snrDb,
       speed: params.speed,
+      phraseProb: params.phraseProb,
+      phraseGapMs: params.phraseGapMs,
     },
     layout: options.layout ?? 'course',
+    // Manifest clips name their phrase by its index here; [] when none were given (phraseProb then has no effect).
+    phrases: loaded.sources.phrases ?? [],
     trigger: loaded.sources.trigger,
     words: [...words].map(([word, clips]) => ({word, trigger: word === loaded.sources.trigger, clips})),
     backgrounds: loaded.sources.backgrounds.length,
@@ -167,6 +174,8 @@ export async function synthesizeDataset(loaded: LoadedSources, options: Synthesi
     examples: count,
     triggers: 0,
     negatives: 0,
+    phrases: 0,
+    phraseWords: 0,
     skipped: 0,
     triggersPerExample: new Array(params.maxTriggers + 1).fill(0),
     negativesPerExample: new Array(params.maxNegatives + 1).fill(0),
@@ -179,6 +188,8 @@ export async function synthesizeDataset(loaded: LoadedSources, options: Synthesi
     lines[r.index] = r.line
     stats.triggers += r.triggers
     stats.negatives += r.negatives
+    stats.phrases += r.phrases
+    stats.phraseWords += r.phraseWords
     stats.skipped += r.skipped
     stats.triggersPerExample[r.triggers]++
     stats.negativesPerExample[r.negatives]++

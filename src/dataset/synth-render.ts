@@ -24,7 +24,12 @@ export interface Rendered {
   /** The example's manifest line, without the newline. */
   line: string
   triggers: number
+  /** Non-trigger clips placed on their own (the course's negatives). */
   negatives: number
+  /** Triggers followed by a command phrase. */
+  phrases: number
+  /** Words placed as part of a phrase. */
+  phraseWords: number
   skipped: number
 }
 
@@ -42,12 +47,16 @@ export async function renderExample(job: RenderJob, index: number): Promise<Rend
     throw new UserError(`Cannot write ${path}: ${describeError(error)}`, 'output')
   }
   const triggers = record.clips.filter((c) => c.trigger).length
+  const phrases = record.clips.filter((c) => c.trigger && c.group !== undefined).length
+  const phraseWords = record.clips.filter((c) => !c.trigger && c.group !== undefined).length
   return {
     index,
     labels,
     line: formatManifestEntry({index, file, ...record}),
     triggers,
-    negatives: record.clips.length - triggers,
+    negatives: record.clips.length - triggers - phraseWords,
+    phrases,
+    phraseWords,
     skipped: record.skipped.length,
   }
 }

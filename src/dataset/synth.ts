@@ -26,6 +26,17 @@ import {COURSE_GEOMETRY, type LabelGeometry, endMsOf, exampleSamples, labelRuns,
  * Augmentations (off by default, so the default is the course's method) add
  * a per-clip gain or a signal-to-background ratio, and a speed factor
  * applied by resampling (tempo and pitch change together, like tape).
+ *
+ * Command phrases (only when the sources have some, so the course's method
+ * is untouched otherwise): with probability `phraseProb` a trigger is
+ * followed by a phrase drawn uniformly from the sources' phrases, its words'
+ * clips one after another with `phraseGapMs` of silence before each word.
+ * The trigger and its phrase are placed as one block: a random start for the
+ * whole block, which must not overlap anything placed before, and nothing
+ * placed later may fall inside it (gaps included), so the words stay in
+ * order and adjacent. If the block finds no room in `placementTries` tries,
+ * the trigger is placed alone (with tries of its own) and the phrase's words
+ * are listed as skipped. Labels still come from the triggers' ends only.
  */
 
 /** [low, high] of a uniform draw; low === high fixes the value. */
@@ -48,6 +59,10 @@ export interface SynthParams extends LabelGeometry {
   snrDb: Range | null
   /** Playback speed factor by resampling (> 1 is faster and higher); null: off. */
   speed: Range | null
+  /** Probability that a trigger is followed by a command phrase; used only when the sources have phrases. */
+  phraseProb: number
+  /** Silence before each word of a phrase (after the trigger, then between words), in ms. */
+  phraseGapMs: Range
 }
 
 export const COURSE_PARAMS: SynthParams = {
@@ -60,6 +75,9 @@ export const COURSE_PARAMS: SynthParams = {
   clipGainDb: null,
   snrDb: null,
   speed: null,
+  // Inert without phrases, so these do not change the course's method.
+  phraseProb: 0.5,
+  phraseGapMs: [50, 250],
 }
 
 export interface SynthExample {
@@ -74,6 +92,35 @@ export interface SynthExample {
 const dbToGain = (db: number): number => 10 ** (db / 20)
 const gainToDb = (g: number): number => 20 * Math.log10(g)
 
+/** A clip drawn and perturbed, not yet placed. */
+interface Prepared {
+  clip: Clip
+  trigger: boolean
+  samples: Float64Array
+  gainDb: number
+  speed: number
+}
+
+/** Clips of each word, for drawing a phrase's words; built once per sources object (per worker). */
+const clipsByWord = new WeakMap<SynthSources, Map<string, Clip[]>>()
+
+function wordClips(sources: SynthSources): Map<string, Clip[]> {
+  let byWord = clipsByWord.get(sources)
+  if (!byWord) {
+    byWord = new Map()
+    for (const c of [...sources.triggers, ...sources.negatives]) {
+      const list = byWord.get(c.word)
+      if (list) list.push(c)
+      else byWord.set(c.word, [c])
+    }
+    for (const phrase of sources.phrases ?? []) {
+      for (const word of phrase) if (!byWord.has(word)) throw new Error(`the phrase "${phrase.join(' ')}" needs clips of "${word}", and the sources have none`)
+    }
+    clipsByWord.set(sources, byWord)
+  }
+  return byWord
+}
+
 function rmsOf(x: ArrayLike<number>): number {
   let sum = 0
   for (let i = 0; i < x.length; i++) sum += x[i] * x[i]
@@ -84,7 +131,9 @@ function rmsOf(x: ArrayLike<number>): number {
  * Pure: the same sources, generator state and params always give the same
  * example. The order of random draws is part of the format (changing it
  * changes every dataset): background, window, trigger count, then per
- * trigger (clip, gain, speed, ratio, starts), negative count, then per negative the same.
+ * trigger (clip, gain, speed, ratio, [with phrases: whether a phrase follows,
+ * and if so which, then per word clip, gain, speed, ratio, gap], starts),
+ * negative count, then per negative (clip, gain, speed, ratio, starts).
  */
 export function synthesizeExample(sources: SynthSources, rng: Rng, params: SynthParams = COURSE_PARAMS): SynthExample {
   const length = exampleSamples(params)
@@ -104,7 +153,11 @@ export function synthesizeExample(sources: SynthSources, rng: Rng, params: Synth
 
   const placed: InsertedClip[] = []
   const skipped: Array<{word: string; source: string}> = []
-  const insert = (clip: Clip, trigger: boolean): void => {
+  // Spans taken, gaps inside a trigger + phrase block included, so no later clip lands between its words.
+  const occupied: Array<[number, number]> = []
+  let groups = 0
+
+  const prepare = (clip: Clip, trigger: boolean): Prepared => {
     let gainDb = params.clipGainDb ? rng.uniform(params.clipGainDb[0], params.clipGainDb[1]) : 0
     const speed = params.speed ? rng.uniform(params.speed[0], params.speed[1]) : 1
     const samples = speed === 1 ? clip.samples : resample(clip.samples, params.sampleRate * speed, params.sampleRate)
@@ -114,23 +167,67 @@ export function synthesizeExample(sources: SynthSources, rng: Rng, params: Synth
       // A silent clip or background has no ratio to set; it keeps its level.
       gainDb = clipRms > 0 && bgRms > 0 ? ratio - gainToDb(clipRms / bgRms) : 0
     }
-    const n = samples.length
-    for (let t = 0; t < params.placementTries; t++) {
-      const start = rng.int(length - n)
-      const end = start + n
-      if (placed.some((p) => start < p.end && p.start < end)) continue
-      const g = dbToGain(gainDb)
-      for (let i = 0; i < n; i++) mix[start + i] += samples[i] * g
-      placed.push({word: clip.word, trigger, source: clip.source, start, end, endMs: endMsOf(end, params.sampleRate), gainDb, speed})
-      return
-    }
-    skipped.push({word: clip.word, source: clip.source})
+    return {clip, trigger, samples, gainDb, speed}
   }
 
+  /** Place `block` (with gaps[i] samples after block[i]) at one random free start, or return false. */
+  const place = (block: Prepared[], gaps: number[], phrase?: number): boolean => {
+    let span = 0
+    for (const [i, p] of block.entries()) span += p.samples.length + (i < block.length - 1 ? gaps[i] : 0)
+    // A block as long as the example has no start; a lone clip never is (loadSources checks).
+    if (span >= length) return false
+    for (let t = 0; t < params.placementTries; t++) {
+      const start = rng.int(length - span)
+      const end = start + span
+      if (occupied.some(([s, e]) => start < e && s < end)) continue
+      occupied.push([start, end])
+      const group = phrase === undefined ? undefined : groups++
+      let at = start
+      for (const [i, p] of block.entries()) {
+        const n = p.samples.length
+        const g = dbToGain(p.gainDb)
+        for (let k = 0; k < n; k++) mix[at + k] += p.samples[k] * g
+        const c: InsertedClip = {word: p.clip.word, trigger: p.trigger, source: p.clip.source, start: at, end: at + n, endMs: endMsOf(at + n, params.sampleRate), gainDb: p.gainDb, speed: p.speed}
+        if (group !== undefined) {
+          c.group = group
+          c.phrase = phrase
+        }
+        placed.push(c)
+        at += n + (gaps[i] ?? 0)
+      }
+      return true
+    }
+    return false
+  }
+
+  const skip = (p: Prepared): void => {
+    skipped.push({word: p.clip.word, source: p.clip.source})
+  }
+
+  const phrases = sources.phrases ?? []
+  const byWord = phrases.length > 0 ? wordClips(sources) : undefined
   const nTriggers = rng.int(params.maxTriggers + 1)
-  for (let k = 0; k < nTriggers; k++) insert(sources.triggers[rng.int(sources.triggers.length)], true)
+  for (let k = 0; k < nTriggers; k++) {
+    const trigger = prepare(sources.triggers[rng.int(sources.triggers.length)], true)
+    if (byWord && rng.next() < params.phraseProb) {
+      const index = rng.int(phrases.length)
+      const block = [trigger]
+      const gaps: number[] = []
+      for (const word of phrases[index]) {
+        const clips = byWord.get(word)!
+        block.push(prepare(clips[rng.int(clips.length)], false))
+        gaps.push(Math.round((rng.uniform(params.phraseGapMs[0], params.phraseGapMs[1]) * params.sampleRate) / 1000))
+      }
+      if (place(block, gaps, index)) continue
+      block.slice(1).forEach(skip)
+    }
+    if (!place([trigger], [])) skip(trigger)
+  }
   const nNegatives = rng.int(params.maxNegatives + 1)
-  for (let k = 0; k < nNegatives; k++) insert(sources.negatives[rng.int(sources.negatives.length)], false)
+  for (let k = 0; k < nNegatives; k++) {
+    const negative = prepare(sources.negatives[rng.int(sources.negatives.length)], false)
+    if (!place([negative], [])) skip(negative)
+  }
 
   const labels = labelsFromEnds(
     placed.filter((p) => p.trigger).map((p) => p.endMs),
@@ -138,6 +235,13 @@ export function synthesizeExample(sources: SynthSources, rng: Rng, params: Synth
   )
   const {audio, gainDb, dbfs} = normalize(mix, params.targetDbfs)
   const clips = placed.sort((a, b) => a.start - b.start)
+  // Number the blocks in time order, as a reader meets them.
+  const renumber = new Map<number, number>()
+  for (const c of clips) {
+    if (c.group === undefined) continue
+    if (!renumber.has(c.group)) renumber.set(c.group, renumber.size)
+    c.group = renumber.get(c.group)
+  }
   return {
     audio,
     labels,
