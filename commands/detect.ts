@@ -1,0 +1,141 @@
+import {Args, Flags} from '@oclif/core'
+import {basename, extname, join} from 'node:path'
+
+import {overlayAt} from '../src/audio/chime.js'
+import {SAMPLE_RATE, readAudio} from '../src/audio/read.js'
+import {writeWav16} from '../src/audio/write.js'
+import {spectrogram} from '../src/features/spectrogram.js'
+import {binHz, frameSeconds} from '../src/features/summary.js'
+import {drawDetectionPlot} from '../src/plot/detection-plot.js'
+import {modelFlags, openDetector, transcriptFlags, transcriptOptions} from '../src/stream/command-support.js'
+import {StreamingInference} from '../src/stream/inference.js'
+import {DetectionSession, runOffline} from '../src/stream/session.js'
+import type {TriggerParams} from '../src/stream/trigger.js'
+import {writeFileAtomic} from '../src/util/atomic.js'
+import {BaseCommand} from '../src/util/base-command.js'
+import {UserError} from '../src/util/errors.js'
+import {shipped} from '../src/util/paths.js'
+
+export interface DetectedEvent {
+  index: number
+  step: number
+  seconds: number
+  score: number
+  transcript?: {text: string; tokens: Array<{text: string; startSeconds: number; endSeconds: number}>; startSeconds: number; endSeconds: number}
+}
+
+export interface DetectFileResult {
+  file: string
+  seconds: number
+  steps: number
+  detections: DetectedEvent[]
+  chime?: string
+  plot?: string
+}
+
+export interface DetectResult {
+  model: string
+  word: string
+  backend: string
+  trigger: TriggerParams
+  files: DetectFileResult[]
+}
+
+export default class Detect extends BaseCommand {
+  static override summary = 'Find the trigger word in WAV files'
+
+  static override description = `Runs the model over each file and prints every detection: the file, the time in seconds and the score (the highest probability of the run of steps that fired). With a model that has a CTC head, the transcript of what followed each detection comes after "->" ("activate -> lights on").
+
+Files may be any WAV the reader takes (any rate, resampled to 44.1 kHz; channel 0). Detection runs the same streaming path as "rnn-wake listen", so both report the same events for the same audio. Trigger settings come from the model directory (rnn-wake.json) unless --threshold, --min-steps or --refractory override them.
+
+--chime writes the input with a chime at each detection, as the course's chime_on_activate does; --plot draws the spectrogram with the probability curve and the threshold under it. With several input files, --chime and --plot name folders and each file gets <name>.wav / <name>.png.
+
+Exit codes: 0 ok (with or without detections), 2 bad flags, 3 unreadable input, 4 missing or broken model, 6 output not writable.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> clip.wav',
+    '<%= config.bin %> <%= command.id %> clip.wav --chime clip-chime.wav --plot clip.png',
+    '<%= config.bin %> <%= command.id %> recordings/*.wav --model models/mine --threshold 0.7 --json',
+  ]
+
+  static override strict = false
+  static override enableJsonFlag = true
+
+  static override args = {
+    wav: Args.string({description: 'WAV file(s) to search', required: true}),
+  }
+
+  static override flags = {
+    ...modelFlags,
+    ...transcriptFlags,
+    chime: Flags.string({summary: 'Write the input with a chime at each detection (a folder with several inputs).'}),
+    plot: Flags.string({summary: 'Draw the spectrogram and the probability curve as PNG (a folder with several inputs).'}),
+  }
+
+  async run(): Promise<DetectResult> {
+    const {argv, flags} = await this.parse(Detect)
+    const files = argv as string[]
+    const transcript = transcriptOptions(flags)
+    const {detector, backend, trigger} = await openDetector(flags, (line) => this.logToStderr(line))
+    const {config} = detector
+    const inference = new StreamingInference(detector)
+    const session = new DetectionSession(inference, {trigger, transcript})
+    const many = files.length > 1
+    const target = (option: string | undefined, file: string, ext: string): string | undefined => {
+      if (!option) return undefined
+      return many ? join(option, basename(file, extname(file)) + ext) : option
+    }
+    const chime = flags.chime ? (await readAudio(shipped('data', 'chime.wav'))).samples : undefined
+
+    const results: DetectFileResult[] = []
+    for (const file of files) {
+      const audio = await readAudio(file)
+      const run = runOffline(session, audio.samples, {keepProbabilities: Boolean(flags.plot)})
+      const transcripts = new Map(run.transcripts.map((t) => [t.detection.index, t]))
+      const detections: DetectedEvent[] = run.detections.map((d) => {
+        const t = transcripts.get(d.index)
+        return {...d, ...(t ? {transcript: {text: t.text, tokens: t.tokens, startSeconds: t.startSeconds, endSeconds: t.endSeconds}} : {})}
+      })
+      const result: DetectFileResult = {file, seconds: audio.samples.length / SAMPLE_RATE, steps: run.steps, detections}
+
+      const chimePath = target(flags.chime, file, '.wav')
+      if (chimePath && chime) {
+        let out = audio.samples
+        for (const d of detections) out = overlayAt(out, chime, d.seconds * SAMPLE_RATE)
+        await writeWav16(chimePath, out)
+        result.chime = chimePath
+      }
+
+      const plotPath = target(flags.plot, file, '.png')
+      if (plotPath) {
+        const spec = spectrogram(audio.samples, config.features.spectrogram)
+        if (spec.frames < 2) throw new UserError(`Cannot plot ${file}: it is shorter than two spectrogram frames`, 'badInput')
+        const canvas = drawDetectionPlot(spec, run.probabilities ?? [], {
+          frameSeconds: frameSeconds(config.features.spectrogram),
+          binHz: binHz(config.features.spectrogram),
+          stepSeconds: inference.stepSeconds,
+          threshold: trigger.threshold,
+          detections: detections.map((d) => d.seconds),
+          title: `${basename(file)}, word: ${config.word}`,
+        })
+        await writeFileAtomic(plotPath, canvas.toPng())
+        result.plot = plotPath
+      }
+
+      this.log(formatFile(result, config.word))
+      results.push(result)
+    }
+    inference.dispose()
+    return {model: detector.dir, word: config.word, backend, trigger, files: results}
+  }
+}
+
+function formatFile(result: DetectFileResult, word: string): string {
+  const lines = result.detections.map((d) => {
+    const said = d.transcript ? `  -> ${d.transcript.text || '(nothing)'}` : ''
+    return `${result.file}  ${word} at ${d.seconds.toFixed(3)} s  score ${d.score.toFixed(3)}${said}`
+  })
+  if (lines.length === 0) lines.push(`${result.file}  no detections`)
+  for (const path of [result.chime, result.plot]) if (path) lines.push(`  wrote ${path}`)
+  return lines.join('\n')
+}

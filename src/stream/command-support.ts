@@ -1,0 +1,90 @@
+import {Flags} from '@oclif/core'
+
+import {SAMPLE_RATE} from '../audio/read.js'
+import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../model/backend.js'
+import {DEFAULT_MODEL_DIR, type Detector, loadDetector} from '../model/model-dir.js'
+import {ModelError, UserError} from '../util/errors.js'
+import type {TranscriptOptions} from './transcript.js'
+import type {TriggerParams} from './trigger.js'
+
+/**
+ * What `detect` and `listen` share: the model flags, loading the model with
+ * the backend reported, and trigger settings from the model directory with
+ * flag overrides. Kept out of commands/ because oclif treats every file
+ * there as a command.
+ */
+export const modelFlags = {
+  model: Flags.string({char: 'm', summary: 'Model directory (rnn-wake.json + model.json + weights.bin).', defaultHelp: async () => 'the shipped models/activate'}),
+  threshold: Flags.string({summary: "Probability a step must exceed to fire (default: the model's)."}),
+  'min-steps': Flags.integer({summary: "Consecutive steps above the threshold before firing (default: the model's).", min: 1}),
+  refractory: Flags.integer({summary: "Steps after a detection during which none fires (default: the model's).", min: 0}),
+  backend: Flags.string({summary: 'TensorFlow.js backend (default: node if installed, else wasm).', options: [...BACKEND_CHOICES]}),
+}
+
+export interface ModelFlagValues {
+  model?: string
+  threshold?: string
+  'min-steps'?: number
+  refractory?: number
+  backend?: string
+}
+
+export interface OpenedDetector {
+  detector: Detector
+  backend: string
+  trigger: TriggerParams
+}
+
+/**
+ * Start the backend, load the model and settle the trigger settings. The
+ * backend's name goes to `report` (stderr), so a slow run on the cpu backend
+ * is never a mystery.
+ */
+export async function openDetector(flags: ModelFlagValues, report: (line: string) => void, defaultDir = DEFAULT_MODEL_DIR): Promise<OpenedDetector> {
+  const trigger = parseTriggerFlags(flags)
+  const backend = await selectBackend(flags.backend as BackendChoice | undefined)
+  report(`backend: ${backend}`)
+  const dir = flags.model ?? defaultDir
+  let detector: Detector
+  try {
+    detector = await loadDetector(dir)
+  } catch (error) {
+    if (flags.model === undefined && error instanceof ModelError) {
+      throw new ModelError(dir, `${error.message.replace(/^Cannot load model [^:]*: /, '')} (the default model is missing from this installation: pass --model DIR)`)
+    }
+    throw error
+  }
+  if (detector.config.features.sampleRate !== SAMPLE_RATE) {
+    throw new ModelError(dir, `it expects ${detector.config.features.sampleRate} Hz audio; rnn-wake streams ${SAMPLE_RATE} Hz`)
+  }
+  return {detector, backend, trigger: {...detector.config.trigger, ...trigger}}
+}
+
+export const transcriptFlags = {
+  'silence-seconds': Flags.string({summary: 'With a CTC model: seconds of silence (no token heard) that end the transcript after a detection.', default: '1'}),
+  'transcript-seconds': Flags.string({summary: 'With a CTC model: longest transcript after a detection, seconds.', default: '5'}),
+}
+
+export function transcriptOptions(flags: {'silence-seconds'?: string; 'transcript-seconds'?: string}): TranscriptOptions {
+  return {silenceSeconds: secondsFlag('silence-seconds', flags['silence-seconds'], 1), maxSeconds: secondsFlag('transcript-seconds', flags['transcript-seconds'], 5)}
+}
+
+function parseTriggerFlags(flags: ModelFlagValues): Partial<TriggerParams> {
+  const out: Partial<TriggerParams> = {}
+  if (flags.threshold !== undefined) {
+    const t = Number(flags.threshold)
+    if (!(Number.isFinite(t) && t > 0 && t < 1)) throw new UserError(`--threshold must be a probability strictly between 0 and 1, not "${flags.threshold}"`, 'usage')
+    out.threshold = t
+  }
+  if (flags['min-steps'] !== undefined) out.minSteps = flags['min-steps']
+  if (flags.refractory !== undefined) out.refractorySteps = flags.refractory
+  return out
+}
+
+/** A positive number of seconds from a string flag. */
+export function secondsFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const v = Number(value)
+  if (!(Number.isFinite(v) && v > 0)) throw new UserError(`--${name} must be a positive number of seconds, not "${value}"`, 'usage')
+  return v
+}

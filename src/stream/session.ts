@@ -1,0 +1,133 @@
+import type {StepBlock, StreamingInference} from './inference.js'
+import {type Detection, type Transcript, TranscriptFollower, type TranscriptOptions} from './transcript.js'
+import {TriggerDetector, type TriggerParams} from './trigger.js'
+
+export type {Detection, Transcript, TranscriptOptions}
+
+export type SessionEvent = {type: 'detection'; detection: Detection} | {type: 'transcript'; transcript: Transcript}
+
+export interface SessionOptions {
+  /** Default: the model directory's `trigger`. */
+  trigger?: TriggerParams
+  /** Transcription after each detection when the model has a CTC head; false turns it off. */
+  transcript?: TranscriptOptions | false
+}
+
+export interface PushResult {
+  block: StepBlock
+  /** In stream order: a detection, later its transcript. */
+  events: SessionEvent[]
+}
+
+/**
+ * Audio in, events out: streaming inference, then trigger post-processing,
+ * then (with a CTC head) the transcript of what follows each detection.
+ * `detect` (a whole file) and `listen` (a live stream) both run this, so they
+ * report the same events for the same audio whatever the chunking.
+ */
+export class DetectionSession {
+  readonly trigger: TriggerDetector
+  readonly follower: TranscriptFollower | undefined
+  private count = 0
+
+  constructor(readonly inference: StreamingInference, options: SessionOptions = {}) {
+    const {config} = inference
+    this.trigger = new TriggerDetector(options.trigger ?? config.trigger)
+    if (options.transcript !== false && inference.classes > 0 && config.vocabulary !== undefined) {
+      this.follower = new TranscriptFollower(config.vocabulary, config.word, inference.stepSeconds, options.transcript ?? {})
+    }
+  }
+
+  /** Whether detections are followed by transcripts. */
+  get transcribes(): boolean {
+    return this.follower !== undefined
+  }
+
+  get detections(): number {
+    return this.count
+  }
+
+  get stepSeconds(): number {
+    return this.inference.stepSeconds
+  }
+
+  push(samples: ArrayLike<number>): PushResult {
+    const block = this.inference.push(samples)
+    const events: SessionEvent[] = []
+    const follower = this.follower
+    const tokens = block.tokens
+    let cursor = 0
+    for (const fired of this.trigger.push(block.probabilities)) {
+      const detection: Detection = {index: ++this.count, step: fired.step, seconds: fired.step * this.stepSeconds, score: fired.score}
+      const row = fired.step - block.firstStep
+      if (follower && tokens) {
+        const done = follower.feed(tokens, block.firstStep, cursor, row + 1) ?? follower.finish('next-detection')
+        if (done) events.push({type: 'transcript', transcript: done})
+        follower.start(detection)
+      }
+      events.push({type: 'detection', detection})
+      cursor = row + 1
+    }
+    if (follower && tokens) {
+      const done = follower.feed(tokens, block.firstStep, cursor, block.steps)
+      if (done) events.push({type: 'transcript', transcript: done})
+    }
+    return {block, events}
+  }
+
+  /** End of the stream: the transcript still being gathered, if any. */
+  finish(): SessionEvent[] {
+    const done = this.follower?.finish('end-of-stream')
+    return done ? [{type: 'transcript', transcript: done}] : []
+  }
+
+  /** Start a new stream (the next file). */
+  reset(): void {
+    this.count = 0
+    this.inference.reset()
+    this.trigger.reset()
+    this.follower?.reset()
+  }
+}
+
+export interface OfflineResult {
+  detections: Detection[]
+  transcripts: Transcript[]
+  /** Every step's trigger probability, when asked for. */
+  probabilities?: Float32Array
+  steps: number
+}
+
+/**
+ * A whole recording through the session in fixed chunks (memory stays flat
+ * for long files). Resets the session first.
+ */
+export function runOffline(session: DetectionSession, samples: Float64Array, options: {keepProbabilities?: boolean; chunkSamples?: number} = {}): OfflineResult {
+  session.reset()
+  const chunk = options.chunkSamples ?? 44_100 * 5
+  const detections: Detection[] = []
+  const transcripts: Transcript[] = []
+  const parts: Float32Array[] = []
+  const collect = (events: SessionEvent[]): void => {
+    for (const e of events) {
+      if (e.type === 'detection') detections.push(e.detection)
+      else transcripts.push(e.transcript)
+    }
+  }
+  for (let at = 0; at < samples.length; at += chunk) {
+    const {block, events} = session.push(samples.subarray(at, Math.min(samples.length, at + chunk)))
+    if (options.keepProbabilities) parts.push(block.probabilities)
+    collect(events)
+  }
+  collect(session.finish())
+  let probabilities: Float32Array | undefined
+  if (options.keepProbabilities) {
+    probabilities = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
+    let o = 0
+    for (const p of parts) {
+      probabilities.set(p, o)
+      o += p.length
+    }
+  }
+  return {detections, transcripts, probabilities, steps: session.inference.steps}
+}
