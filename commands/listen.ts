@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {mkdir} from 'node:fs/promises'
 
 import {type Microphone, RECORDERS, type RecorderName, openMicrophone} from '../src/audio/microphone.js'
+import {reconnectingMicrophone} from '../src/audio/reconnect.js'
 import {type AudioChunks, openInput, paced, systemClock} from '../src/audio/source.js'
 import {ClipSaver} from '../src/stream/clip-saver.js'
 import {modelFlags, openDetector, transcriptFlags, transcriptOptions} from '../src/stream/command-support.js'
@@ -30,6 +31,7 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
     '<%= config.bin %> <%= command.id %> --input recording.wav --json',
     'arecord -f S16_LE -r 44100 -c 1 -t raw | <%= config.bin %> <%= command.id %> --input -',
     '<%= config.bin %> <%= command.id %> --save-dir false-activations --threshold 0.6',
+    '<%= config.bin %> <%= command.id %> --reconnect --device plughw:1,0',
   ]
 
   static override flags = {
@@ -43,6 +45,7 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
     exec: Flags.string({summary: 'Shell command to run for each detection (see the environment variables above).'}),
     'save-dir': Flags.string({summary: 'Save ~2 s of audio around each detection here (WAV).'}),
     meter: Flags.boolean({summary: 'Live confidence meter (default: on when stdout is a terminal).', allowNo: true}),
+    reconnect: Flags.boolean({summary: 'When the recorder dies or the device vanishes, reopen it with back-off (1 s doubling to 30 s) instead of exiting.', exclusive: ['input']}),
   }
 
   async run(): Promise<ListenSummary> {
@@ -60,14 +63,27 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
       })
     }
 
+    const abort = new AbortController()
     let mic: Microphone | undefined
     let chunks: AudioChunks
     if (flags.input !== undefined) {
       chunks = await openInput(flags.input, {chunkSamples: 4410})
       if (flags.realtime) chunks = paced(chunks, systemClock)
     } else {
-      mic = openMicrophone({device: flags.device, recorder: flags.recorder as RecorderName | 'auto'})
-      chunks = mic.chunks
+      const open = () => openMicrophone({device: flags.device, recorder: flags.recorder as RecorderName | 'auto'})
+      if (flags.reconnect) {
+        const reconnecting = reconnectingMicrophone(open, {
+          clock: systemClock,
+          signal: abort.signal,
+          onRetry: (error, attempt, delayMs) => this.logToStderr(`${error.message}; reconnecting in ${(delayMs / 1000).toFixed(0)} s (attempt ${attempt})`),
+        })
+        mic = reconnecting
+        chunks = reconnecting.chunks
+      } else {
+        const opened = open()
+        mic = opened
+        chunks = opened.chunks
+      }
     }
 
     const json = flags.json
@@ -75,7 +91,6 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
     const source = flags.input === undefined ? `the microphone (${mic!.recorder}${flags.device ? `, ${flags.device}` : ''})` : flags.input === '-' ? 'stdin' : flags.input
     if (!json) this.logToStderr(`listening for "${config.word}" on ${source}${flags.input === undefined ? '; Ctrl-C to stop' : ''}`)
 
-    const abort = new AbortController()
     const stop = (): void => {
       abort.abort()
       mic?.stop()
