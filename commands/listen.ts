@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import * as tf from '@tensorflow/tfjs'
 import {mkdir} from 'node:fs/promises'
 
 import {type Microphone, RECORDERS, type RecorderName, openMicrophone} from '../src/audio/microphone.js'
@@ -45,6 +46,10 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
     exec: Flags.string({summary: 'Shell command to run for each detection (see the environment variables above).'}),
     'save-dir': Flags.string({summary: 'Save ~2 s of audio around each detection here (WAV).'}),
     meter: Flags.boolean({summary: 'Live confidence meter (default: on when stdout is a terminal).', allowNo: true}),
+    stats: Flags.string({
+      summary: 'Every N seconds of audio, report memory (RSS, JS heap) and the tf tensor count (for soak tests).',
+      helpValue: 'SECONDS',
+    }),
     reconnect: Flags.boolean({summary: 'When the recorder dies or the device vanishes, reopen it with back-off (1 s doubling to 30 s) instead of exiting.', exclusive: ['input']}),
   }
 
@@ -113,6 +118,10 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
       else this.logToStderr(line)
     }
 
+    const statsEvery = flags.stats === undefined ? 0 : Number(flags.stats)
+    if (!(statsEvery >= 0) || !Number.isFinite(statsEvery)) throw new UserError(`--stats must be a number of seconds, got "${flags.stats}"`, 'usage')
+    let nextStats = statsEvery
+
     let summary: ListenSummary
     try {
       summary = await listen({
@@ -122,7 +131,15 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
         saver: flags['save-dir'] ? new ClipSaver(flags['save-dir'], {sampleRate: config.features.sampleRate, word: config.word}) : undefined,
         exec: flags.exec ? {command: flags.exec, stdout: json ? 'stderr' : 'inherit'} : undefined,
         onEvent: print,
-        onLevel: meter ? (p, t) => meter.show(p, trigger.threshold, t) : undefined,
+        onLevel: meter || statsEvery ? (p, t) => {
+          meter?.show(p, trigger.threshold, t)
+          if (statsEvery && t >= nextStats) {
+            nextStats += statsEvery
+            const stats = {type: 'stats', audioSeconds: Number(t.toFixed(3)), rssMB: Number((process.memoryUsage().rss / 2 ** 20).toFixed(1)), heapMB: Number((process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)), tensors: tf.memory().numTensors}
+            if (json) process.stdout.write(`${JSON.stringify(stats)}\n`)
+            else this.logToStderr(`stats: ${stats.audioSeconds} s of audio, RSS ${stats.rssMB} MB, heap ${stats.heapMB} MB, ${stats.tensors} tensors`)
+          }
+        } : undefined,
       })
     } finally {
       process.off('SIGINT', stop)

@@ -94,3 +94,11 @@ describe('rnn-wake spectrogram on bad input: one line naming the file, exit 3, n
     expect(readdirSync(caseDir)).toEqual(['bad.wav'])
   })
 })
+
+describe('errors under --json', () => {
+  it('still print the one-line reason on stderr', () => {
+    const r = runCli(['spectrogram', '/nonexistent/x.wav', '--json'])
+    expect(r.status).toBe(3)
+    expect(r.stderr.trim()).toBe('rnn-wake: Cannot read /nonexistent/x.wav: no such file')
+  })
+})

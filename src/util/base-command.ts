@@ -9,7 +9,8 @@ import {UserError} from './errors.js'
 export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof UserError) {
-      this.logToStderr(`rnn-wake: ${err.message}`)
+      // Straight to stderr: oclif silences logToStderr under --json, and a user still needs the reason.
+      process.stderr.write(`rnn-wake: ${err.message}\n`)
       this.exit(err.exitCode)
     }
     return super.catch(err)
