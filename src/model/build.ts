@@ -11,6 +11,12 @@ export interface BuildOptions {
    * identical weights and save to identical files.
    */
   fused: boolean
+  /**
+   * Vocabulary size (blank excluded) of a CTC token head: a second output,
+   * per-step softmax over the tokens plus a blank (last), on the same
+   * recurrent encoder as the trigger head. Absent or 0: trigger head only.
+   */
+  ctcTokens?: number
 }
 
 /**
@@ -60,7 +66,15 @@ export function buildModel(preset: ModelPreset, options: BuildOptions = {fused: 
     ? new FusedTimeDistributed({layer: dense, name: 'time_distributed_1'})
     : tf.layers.timeDistributed({layer: dense, name: 'time_distributed_1'})
   const output = perStep.apply(y) as tf.SymbolicTensor
-  return tf.model({inputs: input, outputs: output, name: `rnn_wake_${preset.name}`})
+  const tokens = options.ctcTokens ?? 0
+  if (!(Number.isInteger(tokens) && tokens >= 0)) throw new Error(`ctcTokens must be a non-negative integer, got ${tokens}`)
+  if (tokens === 0) return tf.model({inputs: input, outputs: output, name: `rnn_wake_${preset.name}`})
+  const tokenDense = tf.layers.dense({units: tokens + 1, activation: 'softmax', name: 'dense_2'})
+  const tokenPerStep = fused
+    ? new FusedTimeDistributed({layer: tokenDense, name: 'time_distributed_2'})
+    : tf.layers.timeDistributed({layer: tokenDense, name: 'time_distributed_2'})
+  const tokenOutput = tokenPerStep.apply(y) as tf.SymbolicTensor
+  return tf.model({inputs: input, outputs: [output, tokenOutput], name: `rnn_wake_${preset.name}`})
 }
 
 function checkPreset(preset: ModelPreset): void {
