@@ -46,7 +46,23 @@ export const TINY: ModelPreset = {
   recurrentActivation: 'hardSigmoid',
 }
 
-export const PRESETS: Readonly<Record<string, ModelPreset>> = {course: COURSE, tiny: TINY}
+/**
+ * The default: chosen by measured accuracy per CPU-second on 44.1 kHz input
+ * (bench/presets-results.md). Half the recurrent steps of the course model
+ * (conv stride 8: 688 steps per 10 s, 14.5 ms each) and smaller GRUs; it is
+ * trained on log-compressed features and on 3 s crops around the labels
+ * (src/train/recipes.ts).
+ */
+export const DEFAULT: ModelPreset = {
+  name: 'default',
+  features: 101,
+  conv: {filters: 128, kernelSize: 15, strides: 8},
+  gruUnits: [64, 64],
+  dropout: 0.2,
+  recurrentActivation: 'hardSigmoid',
+}
+
+export const PRESETS: Readonly<Record<string, ModelPreset>> = {course: COURSE, tiny: TINY, default: DEFAULT}
 
 export function getPreset(name: string): ModelPreset {
   const preset = PRESETS[name]

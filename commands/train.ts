@@ -1,0 +1,195 @@
+import {readdir} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {COURSE_PARAMS, COURSE_TRIGGER, type Range, type SynthParams} from '../src/dataset/index.js'
+import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../src/model/backend.js'
+import {courseFeatures} from '../src/model/config.js'
+import {PRESETS, getPreset} from '../src/model/presets.js'
+import {LOG_FEATURES, RAW_FEATURES} from '../src/features/transform.js'
+import {frameCount} from '../src/features/spectrogram.js'
+import {type ClipFolders, type ResolvedCorpus, resolveClipCorpus, resolveDatasetCorpus} from '../src/train/corpus.js'
+import {recipeFor} from '../src/train/recipes.js'
+import {type TrainResult, train} from '../src/train/trainer.js'
+import {BaseCommand} from '../src/util/base-command.js'
+import {InputError, UserError} from '../src/util/errors.js'
+import {type Progress, createProgress} from '../src/util/progress.js'
+
+function parseRange(flag: string, input: string | undefined, lo: number, hi: number): Range | null {
+  if (input === undefined) return null
+  const values = input.split(',').map((s) => Number(s.trim()))
+  if (values.length < 1 || values.length > 2 || values.some((v) => !Number.isFinite(v))) throw new UserError(`${flag} must be LOW,HIGH or one number, not "${input}"`, 'usage')
+  const [a, b] = values.length === 1 ? [values[0], values[0]] : values
+  if (a > b || a < lo || b > hi) throw new UserError(`${flag} must lie in ${lo}..${hi} with LOW <= HIGH, not "${input}"`, 'usage')
+  return [a, b]
+}
+
+export default class Train extends BaseCommand {
+  static override summary = 'Train a wake-word detector (GRU many-to-many) and save it as a model directory.'
+
+  static override description = `Learns from a synthesized dataset (--data DIR, made by "rnn-wake synthesize") or from clip folders, synthesizing fresh examples every epoch with the course's method (--activates/--negatives/--backgrounds, or --words DIR --trigger NAME; --activates, --negatives and --backgrounds may be repeated). Adam on the per-step binary cross-entropy (--class-weight weights the positive steps).
+
+After every epoch the model is scored on validation examples as a detector: missed triggers and false accepts at its threshold (FRR and false accepts per hour), and the whole model directory is rewritten atomically as a checkpoint: model.json + weights.bin (a standard TensorFlow.js Layers model), rnn-wake.json (front end, preset, trigger threshold and refractory steps, training facts), training.json (epoch and history), Adam's state (optimizer.json/.bin) and training-curve.png. The threshold is chosen on validation: the lowest miss rate whose false accepts stay within --target-fa per hour if that misses at most --max-frr of the triggers, else the highest threshold missing at most --max-frr, else 0.5.
+
+--resume continues from the last checkpoint with its optimizer state; --epochs is the total. Ctrl-C saves a checkpoint and exits with code 130. Only one training run may write a directory at a time (exit 7).
+
+Presets: course (the course model on raw spectrograms and whole 10 s clips), default (stride-8 convolution, two 64-unit GRUs, log spectrogram, 3 s crops around the labels: much cheaper per example), tiny (for tests).`
+
+  static override examples = [
+    {
+      description: 'Train the default preset from TTS clips plus the course recordings, synthesizing on the fly.',
+      command:
+        '<%= config.bin %> <%= command.id %> --activates clips/activates --activates data/course/activates --negatives clips/negatives --negatives data/course/negatives --backgrounds data/course/backgrounds --procedural-backgrounds 20 --epochs 12 --out models/activate',
+    },
+    {description: 'The course model on a synthesized dataset.', command: '<%= config.bin %> <%= command.id %> --data datasets/course-4k --preset course --batch 16 --lr 1e-4 --out models/course'},
+    {description: 'Continue an interrupted run.', command: '<%= config.bin %> <%= command.id %> --data datasets/course-4k --out models/course --resume'},
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    data: Flags.string({summary: 'Synthesized dataset folder to train on.', helpGroup: 'DATA', exclusive: ['clips', 'activates', 'words']}),
+    clips: Flags.boolean({summary: 'Synthesize examples on the fly from clip folders (implied by --activates or --words).', helpGroup: 'DATA', default: false}),
+    activates: Flags.string({summary: 'Folder of trigger clips (repeatable).', helpGroup: 'DATA', multiple: true, exclusive: ['words']}),
+    negatives: Flags.string({summary: 'Folder of other-word clips (repeatable).', helpGroup: 'DATA', multiple: true, exclusive: ['words']}),
+    words: Flags.string({summary: 'Folder with one subfolder of clips per word; --trigger names the trigger.', helpGroup: 'DATA', dependsOn: ['trigger']}),
+    trigger: Flags.string({summary: `The trigger word (default "${COURSE_TRIGGER}"; with --words: its subfolder).`, helpGroup: 'DATA'}),
+    backgrounds: Flags.string({summary: 'Folder of background recordings (repeatable).', helpGroup: 'DATA', multiple: true}),
+    'procedural-backgrounds': Flags.integer({summary: 'Add this many generated 10 s backgrounds (noise colours, hum, babble of negative words).', helpGroup: 'DATA', default: 0, min: 0}),
+    snr: Flags.string({summary: 'Clip-to-background ratio in dB, LOW,HIGH (default: the course\'s levels).', helpGroup: 'DATA'}),
+    speed: Flags.string({summary: 'Speed perturbation by resampling, LOW,HIGH (default: off).', helpGroup: 'DATA'}),
+    'epoch-size': Flags.integer({summary: 'Examples per epoch when synthesizing on the fly.', helpGroup: 'DATA', default: 640, min: 1}),
+    val: Flags.string({summary: 'Validation dataset folder (with --data).', helpGroup: 'VALIDATION', dependsOn: ['data']}),
+    'val-split': Flags.string({summary: 'Fraction held out for validation: of the examples (--data) or of the clip files (clips).', helpGroup: 'VALIDATION', default: '0.1'}),
+    'val-count': Flags.integer({summary: 'Validation examples synthesized from the held-out clips.', helpGroup: 'VALIDATION', default: 64, min: 1}),
+    'target-fa': Flags.string({summary: 'False accepts per hour the threshold must stay within on validation.', helpGroup: 'VALIDATION', default: '0.5'}),
+    'max-frr': Flags.string({summary: 'Highest validation miss rate the chosen threshold may have.', helpGroup: 'VALIDATION', default: '0.05'}),
+    preset: Flags.string({summary: 'Network preset.', options: Object.keys(PRESETS), default: 'default'}),
+    features: Flags.string({summary: 'Spectrogram transform: raw (the course) or log (log10(psd + 0.01)). Default: the preset\'s.', options: ['raw', 'log']}),
+    crop: Flags.string({summary: 'Train on crops of this many seconds around the labels (0: whole examples). Default: the preset\'s.'}),
+    epochs: Flags.integer({summary: 'Total epochs.', default: 18, min: 1}),
+    batch: Flags.integer({summary: 'Examples per step.', default: 16, min: 1}),
+    lr: Flags.string({summary: 'Adam learning rate.', default: '0.003'}),
+    'lr-decay': Flags.string({summary: 'Learning-rate factor per epoch (epoch e uses lr x decay^(e-1)).', default: '0.85'}),
+    'crop-around': Flags.string({summary: 'Fraction of crops placed around a trigger (the rest anywhere).', default: '0.5'}),
+    'class-weight': Flags.string({summary: 'Weight of the positive (trigger) steps in the cross-entropy.', default: '1'}),
+    seed: Flags.integer({summary: 'Random seed (initialisation order, splits, examples).', default: 0, min: 0}),
+    out: Flags.string({summary: 'Model directory to write.', required: true}),
+    resume: Flags.boolean({summary: 'Continue the run saved in --out (optimizer state included).', default: false}),
+    force: Flags.boolean({summary: 'Replace a model already in --out.', default: false, exclusive: ['resume']}),
+    'keep-optimizer': Flags.boolean({summary: 'Keep Adam\'s state in the finished directory (to train it further with --resume).', default: false}),
+    backend: Flags.string({summary: 'TensorFlow.js backend (default: node if installed, else wasm).', options: [...BACKEND_CHOICES]}),
+    workers: Flags.integer({summary: 'Threads making examples beside the training thread (0: in the training thread).', default: 1, min: 0}),
+    'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
+  }
+
+  async run(): Promise<TrainResult> {
+    const {flags} = await this.parse(Train)
+    const num = (flag: string, value: string, min: number, max = Infinity): number => {
+      const v = Number(value)
+      if (!Number.isFinite(v) || v < min || v > max) throw new UserError(`--${flag} must be a number in [${min}, ${max}], not "${value}"`, 'usage')
+      return v
+    }
+    const valSplit = num('val-split', flags['val-split'], 0, 0.9)
+    const preset = getPreset(flags.preset)
+    const recipe = recipeFor(preset.name)
+    const transform = flags.features === undefined ? recipe.transform : flags.features === 'log' ? LOG_FEATURES : RAW_FEATURES
+    const features = courseFeatures(transform)
+    const cropSec = flags.crop === undefined ? recipe.cropSec : num('crop', flags.crop, 0, 10) || null
+    const cropFrames = cropSec === null ? null : frameCount(Math.round(cropSec * features.sampleRate), features.spectrogram)
+
+    let corpus: ResolvedCorpus
+    let word: string
+    if (flags.data !== undefined) {
+      corpus = await resolveDatasetCorpus(flags.data, {val: flags.val, valSplit: valSplit || 0.1, seed: flags.seed})
+      word = String((corpus.describe.trigger as string | undefined) ?? flags.trigger ?? COURSE_TRIGGER)
+    } else {
+      if (!flags.activates && !flags.words) throw new UserError('Give --data DIR (a synthesized dataset) or clip folders (--activates, --negatives, --backgrounds; or --words and --trigger)', 'usage')
+      if (!flags.backgrounds?.length && flags['procedural-backgrounds'] === 0) throw new UserError('Clip training needs --backgrounds or --procedural-backgrounds', 'usage')
+      const folders = await this.clipFolders(flags)
+      word = folders.trigger
+      const params: SynthParams = {
+        ...COURSE_PARAMS,
+        snrDb: parseRange('--snr', flags.snr, -80, 80),
+        speed: parseRange('--speed', flags.speed, 0.5, 2),
+      }
+      corpus = await resolveClipCorpus(folders, params, {valSplit, seed: flags.seed, procedural: flags['procedural-backgrounds']})
+    }
+
+    const backend = await selectBackend(flags.backend as BackendChoice | undefined)
+    this.log(`Training preset ${preset.name} (${transform.kind === 'none' ? 'raw' : 'log'} features, ${cropSec === null ? 'whole 10 s examples' : `${cropSec} s crops`}) on the ${backend} backend`)
+
+    const abort = new AbortController()
+    const onSigint = (): void => {
+      if (!abort.signal.aborted) process.stderr.write('\nCtrl-C: finishing this step and saving a checkpoint (Ctrl-C again to quit without saving)\n')
+      else process.exit(130)
+      abort.abort()
+    }
+    process.on('SIGINT', onSigint)
+    let progress: Progress | undefined
+    try {
+      const result = await train({
+        out: flags.out,
+        word,
+        preset,
+        features,
+        corpus,
+        epochs: flags.epochs,
+        batch: flags.batch,
+        lr: num('lr', flags.lr, 1e-7, 1),
+        lrDecay: num('lr-decay', flags['lr-decay'], 0.01, 1),
+        cropAroundLabels: num('crop-around', flags['crop-around'], 0, 1),
+        classWeight: num('class-weight', flags['class-weight'], 0.01, 1000),
+        seed: flags.seed,
+        epochSize: flags['epoch-size'],
+        cropFrames,
+        valCount: flags['val-count'],
+        workers: flags.workers,
+        resume: flags.resume,
+        force: flags.force,
+        targetFaPerHour: num('target-fa', flags['target-fa'], 0),
+        maxFrr: num('max-frr', flags['max-frr'], 0, 1),
+        keepOptimizer: flags['keep-optimizer'],
+        budgetCpuSec: flags['budget-cpu-minutes'] === undefined ? undefined : 60 * num('budget-cpu-minutes', flags['budget-cpu-minutes'], 0),
+        backend,
+        signal: abort.signal,
+        log: (line) => this.log(line),
+        onEpochStart: (epoch, total) => {
+          progress = createProgress(total, `epoch ${epoch}/${flags.epochs}`, process.stderr, ' | loss {loss} | {rate} ex/s')
+        },
+        onStep: ({done, loss, examplesPerSec}) => progress?.update(done, {loss: loss.toFixed(4), rate: examplesPerSec.toFixed(2)}),
+        onEpochEnd: () => progress?.stop(),
+      })
+      const v = result.config.training?.validation as {frr: number; faPerHour: number; missed: number; triggers: number; falseAccepts: number} | null
+      this.log(
+        `Saved ${result.out} (epoch ${result.state.epoch}, threshold ${result.config.trigger.threshold}` +
+          (v ? `, validation: missed ${v.missed}/${v.triggers}, ${v.falseAccepts} false accepts` : '') +
+          `; peak RSS ${Math.round(result.peakRssMiB)} MiB)`,
+      )
+      return result
+    } finally {
+      progress?.stop()
+      process.off('SIGINT', onSigint)
+    }
+  }
+
+  private async clipFolders(flags: {activates?: string[]; negatives?: string[]; backgrounds?: string[]; words?: string; trigger?: string}): Promise<ClipFolders> {
+    const backgrounds = flags.backgrounds ?? []
+    if (flags.words === undefined) {
+      if (!flags.negatives?.length) throw new UserError('--activates needs --negatives too', 'usage')
+      return {trigger: flags.trigger ?? COURSE_TRIGGER, triggers: flags.activates ?? [], negatives: flags.negatives, backgrounds}
+    }
+    let names: string[]
+    try {
+      names = (await readdir(flags.words, {withFileTypes: true})).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)
+    } catch {
+      throw new InputError(flags.words, 'no such folder (given as --words)')
+    }
+    const trigger = flags.trigger!
+    if (!names.includes(trigger)) throw new InputError(flags.words, `no folder named "${trigger}" for --trigger (found: ${names.join(', ') || 'none'})`)
+    const others = names.filter((n) => n !== trigger)
+    if (others.length === 0) throw new InputError(flags.words, `needs at least one word folder besides the trigger "${trigger}"`)
+    return {trigger, triggers: [join(flags.words, trigger)], negatives: others.map((n) => join(flags.words!, n)), backgrounds}
+  }
+}

@@ -1,0 +1,88 @@
+import {Canvas, type RGB, formatTick, niceTicks, textWidth} from '../plot/canvas.js'
+
+/** The training-curve PNG kept in the model directory: loss per epoch, and validation misses and false accepts. */
+
+export interface EpochRecord {
+  epoch: number
+  examples: number
+  seconds: number
+  loss: number
+  valLoss: number
+  valAccuracy: number
+  threshold: number
+  /** Consecutive steps above the threshold the trigger needs. */
+  minSteps?: number
+  triggers: number
+  missed: number
+  falseAccepts: number
+  frr: number
+  faPerHour: number
+  /** At threshold 0.5, comparable across epochs and runs. */
+  frrAtHalf?: number
+  faPerHourAtHalf?: number
+}
+
+interface Series {
+  label: string
+  color: RGB
+  values: number[]
+}
+
+function panel(canvas: Canvas, top: number, height: number, title: string, epochs: number[], series: Series[]): void {
+  const left = 80
+  const right = canvas.width - 20
+  const bottom = top + height - 40
+  const plotTop = top + 30
+  canvas.text(title, left, top + 6, [0, 0, 0], 2)
+  const all = series.flatMap((s) => s.values).filter(Number.isFinite)
+  const hi = all.length ? Math.max(...all) : 1
+  const yTicks = niceTicks(0, hi > 0 ? hi : 1, 5)
+  const yMax = Math.max(yTicks.at(-1) ?? 1, hi, 1e-9)
+  const xMin = epochs[0] ?? 1
+  const xMax = Math.max(epochs.at(-1) ?? 1, xMin + 1)
+  const X = (e: number) => left + ((e - xMin) / (xMax - xMin)) * (right - left)
+  const Y = (v: number) => bottom - (v / yMax) * (bottom - plotTop)
+  canvas.line(left, bottom, right, bottom, [0, 0, 0])
+  canvas.line(left, plotTop, left, bottom, [0, 0, 0])
+  for (const t of yTicks) {
+    canvas.line(left - 4, Y(t), left, Y(t), [0, 0, 0])
+    canvas.line(left + 1, Y(t), right, Y(t), [225, 225, 225], true)
+    canvas.text(formatTick(t), left - 8, Y(t) - 7, [0, 0, 0], 2, 'right')
+  }
+  for (const t of niceTicks(xMin, xMax, 8).filter(Number.isInteger)) {
+    canvas.line(X(t), bottom, X(t), bottom + 4, [0, 0, 0])
+    canvas.text(String(t), X(t), bottom + 8, [0, 0, 0], 2, 'center')
+  }
+  let legendX = left + textWidth(title, 2) + 30
+  for (const s of series) {
+    canvas.fillRect(legendX, top + 8, 14, 10, s.color)
+    canvas.text(s.label, legendX + 20, top + 6, [0, 0, 0], 2)
+    legendX += 40 + s.label.length * 12
+    for (let i = 0; i < epochs.length; i++) {
+      const v = s.values[i]
+      if (!Number.isFinite(v)) continue
+      canvas.fillRect(Math.round(X(epochs[i])) - 2, Math.round(Y(v)) - 2, 5, 5, s.color)
+      if (i > 0 && Number.isFinite(s.values[i - 1])) canvas.line(X(epochs[i - 1]), Y(s.values[i - 1]), X(epochs[i]), Y(v), s.color)
+    }
+  }
+}
+
+export function trainingCurvePng(history: readonly EpochRecord[]): Uint8Array {
+  const canvas = new Canvas(800, 930)
+  const epochs = history.map((h) => h.epoch)
+  panel(canvas, 0, 300, 'loss per epoch', epochs, [
+    {label: 'train', color: [31, 119, 180], values: history.map((h) => h.loss)},
+    {label: 'validation', color: [255, 127, 14], values: history.map((h) => h.valLoss)},
+  ])
+  // Misses and false accepts on their own axes: false accepts per hour run to thousands early on.
+  panel(canvas, 310, 300, 'validation misses', epochs, [
+    {label: 'frr % at threshold', color: [214, 39, 40], values: history.map((h) => 100 * h.frr)},
+    {label: 'at 0.5', color: [148, 103, 189], values: history.map((h) => 100 * (h.frrAtHalf ?? Number.NaN))},
+  ])
+  panel(canvas, 620, 300, 'false accepts', epochs, [
+    {label: 'fa/h at threshold', color: [44, 160, 44], values: history.map((h) => h.faPerHour)},
+    {label: 'at 0.5', color: [140, 86, 75], values: history.map((h) => h.faPerHourAtHalf ?? Number.NaN)},
+  ])
+  canvas.text('epoch', canvas.width / 2, canvas.height - 14, [0, 0, 0], 2, 'center')
+  return canvas.toPng()
+}

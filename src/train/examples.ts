@@ -1,0 +1,96 @@
+import {type FeatureConfig, featurize} from '../features/featurize.js'
+import {PowerSpectrum, frameCount} from '../features/spectrogram.js'
+import {type Rng} from '../dataset/rng.js'
+import {type LabelGeometry, insertOnes} from '../dataset/synth-labels.js'
+import {type ModelPreset, outputSteps} from '../model/presets.js'
+
+/**
+ * Turning an example's audio and trigger end times into what the network
+ * trains on: features (frames x bins) and one label per output step of
+ * *this* preset. Labels are recomputed from the end times rather than read
+ * from labels.npy, because a preset with another conv stride has another Ty.
+ */
+
+/** The label grid of `preset` over examples of `durationMs`. */
+export function presetGeometry(preset: ModelPreset, features: FeatureConfig, durationMs = 10_000): LabelGeometry {
+  const samples = Math.round((durationMs * features.sampleRate) / 1000)
+  const ty = outputSteps(preset, frameCount(samples, features.spectrogram))
+  // The course marks 50 steps of stride 4 (~0.36 s); keep that duration at any stride.
+  const labelSteps = Math.max(1, Math.round((50 * 4) / preset.conv.strides))
+  return {sampleRate: features.sampleRate, durationMs, ty, labelSteps}
+}
+
+export function labelsFor(endsMs: readonly number[], g: LabelGeometry): Uint8Array {
+  const y = new Uint8Array(g.ty)
+  for (const endMs of endsMs) insertOnes(y, endMs, g)
+  return y
+}
+
+/** One training or validation example, ready to batch. */
+export interface TrainExample {
+  /** frames x bins, frame-major. */
+  features: Float32Array
+  frames: number
+  /** One 0/1 per output step of the preset over these frames. */
+  labels: Uint8Array
+  /** Trigger end times in seconds from the start of these frames. */
+  truthsSec: number[]
+}
+
+export interface CropOptions {
+  /** Spectrogram frames per crop; null: the whole example. */
+  frames: number | null
+  /** Probability that a crop is placed around a trigger's labels when the example has one. */
+  aroundLabels: number
+}
+
+/**
+ * Featurize `audio` (or a crop of it) and label it. A crop starts on a
+ * multiple of the conv stride, so its output steps are exactly a run of the
+ * whole example's steps, and only its own samples are transformed.
+ */
+export function makeExample(
+  audio: Int16Array | Float64Array,
+  endsMs: readonly number[],
+  preset: ModelPreset,
+  features: FeatureConfig,
+  g: LabelGeometry,
+  crop: CropOptions,
+  rng: Rng,
+  power = new PowerSpectrum(features.spectrogram),
+): TrainExample {
+  const full = labelsFor(endsMs, g)
+  const totalFrames = frameCount(audio.length, features.spectrogram)
+  const {hop, nfft} = features.spectrogram
+  const stride = preset.conv.strides
+  const stepSec = (hop * stride) / features.sampleRate
+  if (crop.frames === null || crop.frames >= totalFrames) {
+    const f = featurize(audio, features, power)
+    return {features: f.data, frames: f.frames, labels: full.subarray(0, outputSteps(preset, f.frames)), truthsSec: endsMs.map((ms) => ms / 1000)}
+  }
+
+  const n = outputSteps(preset, crop.frames)
+  // Only the frames the convolution uses, so every crop has the same length wherever it starts.
+  const cropFrames = (n - 1) * stride + preset.conv.kernelSize
+  const maxStart = Math.max(0, outputSteps(preset, totalFrames) - n)
+  let s0 = rng.int(maxStart + 1)
+  if (endsMs.length > 0 && rng.next() < crop.aroundLabels) {
+    const endStep = Math.floor((endsMs[rng.int(endsMs.length)] * g.ty) / g.durationMs)
+    // The labels (after the end) and ~1 s of the word before it inside the crop, when the crop is long enough.
+    const context = Math.round(1 / stepSec)
+    const lo = Math.max(0, endStep + g.labelSteps + 1 - n)
+    const hi = Math.min(maxStart, Math.max(lo, endStep - context))
+    s0 = Math.min(maxStart, lo + rng.int(hi - lo + 1))
+  }
+  const f0 = s0 * stride
+  const first = f0 * hop
+  const last = Math.min(audio.length, (f0 + cropFrames - 1) * hop + nfft)
+  const f = featurize(audio.subarray(first, last), features, power)
+  const offsetSec = (f0 * hop) / features.sampleRate
+  return {
+    features: f.data,
+    frames: f.frames,
+    labels: full.slice(s0, s0 + outputSteps(preset, f.frames)),
+    truthsSec: endsMs.map((ms) => ms / 1000 - offsetSec).filter((t) => t > 0 && t < (f.frames * hop) / features.sampleRate + 1),
+  }
+}

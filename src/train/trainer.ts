@@ -1,0 +1,366 @@
+import {readFileSync} from 'node:fs'
+import {readFile, readdir, stat, writeFile} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+
+import * as tf from '@tensorflow/tfjs'
+
+import {deriveRng} from '../dataset/rng.js'
+import type {FeatureConfig} from '../features/featurize.js'
+import {buildModel} from '../model/build.js'
+import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, outputStepSeconds, readModelConfig} from '../model/config.js'
+import {loadModel} from '../model/io.js'
+import {saveDetector} from '../model/model-dir.js'
+import {type ModelPreset} from '../model/presets.js'
+import {type TriggerParams} from '../stream/trigger.js'
+import {writeDirAtomic} from '../util/atomic.js'
+import {UserError} from '../util/errors.js'
+import {packageRoot} from '../util/paths.js'
+import {STATE_FILE, acquireLock, readOptimizerState, writeOptimizerState} from './checkpoint.js'
+import {type ResolvedCorpus, corpusSize} from './corpus.js'
+import {type EpochRecord, trainingCurvePng} from './curve.js'
+import {type ExampleMaker, type ExampleRequest, createExampleMaker} from './example-maker.js'
+import {type TrainExample, presetGeometry} from './examples.js'
+import {chooseTrigger, validate} from './validate.js'
+
+/**
+ * The training loop: data -> model -> per-step binary cross-entropy -> Adam
+ * step, validation with event-level numbers after every epoch, and the whole
+ * model directory rewritten atomically as a checkpoint after every epoch.
+ */
+
+export const CURVE_FILE = 'training-curve.png'
+
+export interface TrainOptions {
+  out: string
+  word: string
+  preset: ModelPreset
+  features: FeatureConfig
+  corpus: ResolvedCorpus
+  /** Total epochs (on --resume: including those already done). */
+  epochs: number
+  batch: number
+  lr: number
+  /** Learning rate multiplier per epoch: epoch e trains at lr * lrDecay^(e - 1). */
+  lrDecay: number
+  /** Probability that a crop is placed around a trigger's labels (when the example has one). */
+  cropAroundLabels: number
+  /** Weight of the positive class in the cross-entropy (1: plain BCE). */
+  classWeight: number
+  seed: number
+  /** Examples per epoch when synthesizing on the fly (a dataset uses all of its training examples). */
+  epochSize: number
+  /** Spectrogram frames per training crop; null: whole examples. */
+  cropFrames: number | null
+  /** Validation examples to synthesize (clip corpora only). */
+  valCount: number
+  workers: number
+  resume: boolean
+  /** Replace a directory that already holds a model. */
+  force: boolean
+  /** False accepts per hour the threshold is chosen to stay within on validation. */
+  targetFaPerHour: number
+  /** The highest validation miss rate the threshold may accept (see chooseThreshold). */
+  maxFrr: number
+  /** Keep Adam's state in the final directory, so a finished run can be resumed with more --epochs. */
+  keepOptimizer: boolean
+  /**
+   * Stop (validate and save as finished) once training steps used this many
+   * CPU seconds (all threads, examples included; validation excluded): a
+   * budget that means the same on a busy machine as on an idle one.
+   */
+  budgetCpuSec?: number
+  backend: string
+  signal?: AbortSignal
+  log: (line: string) => void
+  onStep?: (info: {epoch: number; done: number; total: number; loss: number; examplesPerSec: number}) => void
+  onEpochStart?: (epoch: number, total: number) => void
+  onEpochEnd?: () => void
+}
+
+/** training.json: the run's state between checkpoints. */
+export interface TrainState {
+  format: 'rnn-wake-training'
+  epoch: number
+  finished: boolean
+  history: EpochRecord[]
+  examplesSeen: number
+  trainSeconds: number
+  cpuSeconds: number
+  /** CPU seconds of the training steps alone (what budgetCpuSec counts). */
+  trainCpuSeconds?: number
+  settings: Record<string, unknown>
+}
+
+export interface TrainResult {
+  out: string
+  state: TrainState
+  config: ModelConfig
+  peakRssMiB: number
+}
+
+/** The course's refractory period (75 steps of stride 4, ~545 ms), at any stride. */
+export function refractorySteps(preset: ModelPreset): number {
+  return Math.round((75 * 4) / preset.conv.strides)
+}
+
+function weightedBce(y: tf.Tensor, p: tf.Tensor, positiveWeight: number): tf.Scalar {
+  return tf.tidy(() => {
+    const q = tf.clipByValue(p, 1e-7, 1 - 1e-7)
+    const pos = tf.mul(tf.mul(y, tf.log(q)), positiveWeight)
+    const neg = tf.mul(tf.sub(1, y), tf.log(tf.sub(1, q)))
+    return tf.neg(tf.mean(tf.add(pos, neg))) as tf.Scalar
+  })
+}
+
+function batchTensors(examples: readonly TrainExample[]): {x: tf.Tensor3D; y: tf.Tensor3D} {
+  const frames = examples[0].frames
+  const bins = examples[0].features.length / frames
+  const ty = examples[0].labels.length
+  const x = new Float32Array(examples.length * frames * bins)
+  const y = new Float32Array(examples.length * ty)
+  examples.forEach((e, k) => {
+    if (e.frames !== frames || e.labels.length !== ty) throw new Error(`batch mixes example lengths (${e.frames} and ${frames} frames)`)
+    x.set(e.features, k * frames * bins)
+    y.set(e.labels, k * ty)
+  })
+  return {x: tf.tensor3d(x, [examples.length, frames, bins]), y: tf.tensor3d(y, [examples.length, ty, 1])}
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function readState(dir: string): Promise<TrainState> {
+  try {
+    const state = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as TrainState
+    if (state.format !== 'rnn-wake-training' || !Number.isInteger(state.epoch) || !Array.isArray(state.history)) throw new Error('not a training state')
+    return state
+  } catch (error) {
+    throw new UserError(`Cannot resume from ${dir}: no usable ${STATE_FILE} (${(error as Error).message})`, 'badModel')
+  }
+}
+
+function rnnWakeVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {version: string}).version
+  } catch {
+    return 'unknown'
+  }
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const out = resolve(options.out)
+  const lock = await acquireLock(out)
+  let maker: ExampleMaker | undefined
+  try {
+    let preset = options.preset
+    let features = options.features
+    let model: tf.LayersModel
+    let state: TrainState
+    const optimizer = tf.train.adam(options.lr)
+    const hasModel = await exists(join(out, 'model.json'))
+    if (options.resume) {
+      if (!hasModel) throw new UserError(`Cannot resume: ${out} holds no model (start without --resume)`, 'badModel')
+      const config = await readModelConfig(out)
+      state = await readState(out)
+      preset = config.preset
+      features = config.features
+      model = await loadModel(out, {fused: true})
+    } else {
+      if (hasModel && !options.force) throw new UserError(`${out} already holds a model: pass --resume to continue training it or --force to replace it`, 'output')
+      if (!hasModel && (await exists(out)) && !options.force) {
+        if ((await readdir(out)).length > 0) throw new UserError(`Cannot write ${out}: the folder exists and is not empty; choose another --out`, 'output')
+      }
+      model = buildModel(preset, {fused: true})
+      state = {format: 'rnn-wake-training', epoch: 0, finished: false, history: [], examplesSeen: 0, trainSeconds: 0, cpuSeconds: 0, settings: {}}
+    }
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
+    if (options.resume) {
+      const restored = await readOptimizerState(out, optimizer, variables)
+      options.log(
+        restored
+          ? `Resuming ${out} after epoch ${state.epoch} (Adam state restored, ${optimizer.iterations} steps)`
+          : `Resuming ${out} after epoch ${state.epoch}; it was saved without optimizer state, so Adam starts afresh`,
+      )
+    }
+
+    state.finished = false
+    state.settings = {
+      batch: options.batch,
+      lr: options.lr,
+      lrDecay: options.lrDecay,
+      cropAroundLabels: options.cropAroundLabels,
+      classWeight: options.classWeight,
+      seed: options.seed,
+      epochSize: options.epochSize,
+      cropFrames: options.cropFrames,
+      valCount: options.valCount,
+      targetFaPerHour: options.targetFaPerHour,
+      maxFrr: options.maxFrr,
+    }
+    const geometry = presetGeometry(preset, features)
+    const stepSec = outputStepSeconds({features, preset})
+    const trigger: TriggerParams = {threshold: 0.5, minSteps: 1, refractorySteps: refractorySteps(preset)}
+    maker = createExampleMaker({corpora: {train: options.corpus.train, val: options.corpus.val}, preset, features, geometry}, options.workers)
+
+    const valSize = corpusSize(options.corpus.val) ?? options.valCount
+    options.log(`Making ${valSize} validation examples...`)
+    const valExamples = await maker.make(Array.from({length: valSize}, (_, index) => ({corpus: 'val', index, seed: options.seed, crop: {frames: null, aroundLabels: 0}})))
+    const trainCount = corpusSize(options.corpus.train)
+    const perEpoch = trainCount ?? options.epochSize
+    const crop = {frames: options.cropFrames, aroundLabels: options.cropAroundLabels}
+    const fullFrames = valExamples[0]?.frames ?? 5511
+    const equivalent = options.cropFrames === null ? 1 : Math.min(1, options.cropFrames / fullFrames)
+
+    const save = async (finished: boolean, threshold: number, minSteps: number): Promise<ModelConfig> => {
+      const last = state.history.at(-1)
+      const config: ModelConfig = {
+        format: CONFIG_FORMAT,
+        version: CONFIG_VERSION,
+        word: options.word,
+        preset,
+        features,
+        trigger: {...trigger, threshold, minSteps},
+        training: {
+          rnnWakeVersion: rnnWakeVersion(),
+          finished,
+          epochs: state.epoch,
+          examplesSeen: state.examplesSeen,
+          trainSeconds: Math.round(state.trainSeconds),
+          cpuSeconds: Math.round(state.cpuSeconds),
+          trainCpuSeconds: Math.round(state.trainCpuSeconds ?? 0),
+          backend: options.backend,
+          tx: fullFrames,
+          ty: geometry.ty,
+          labelSteps: geometry.labelSteps,
+          ...state.settings,
+          data: options.corpus.describe,
+          dataSha256: options.corpus.dataHash,
+          validation: last
+            ? {threshold, rule: thresholdRule, targetFaPerHour: options.targetFaPerHour, maxFrr: options.maxFrr, triggers: last.triggers, missed: last.missed, falseAccepts: last.falseAccepts, frr: last.frr, faPerHour: last.faPerHour, perStepAccuracy: last.valAccuracy}
+            : null,
+        },
+      }
+      await writeDirAtomic(out, async (tmp) => {
+        await saveDetector(tmp, model, config)
+        if (!finished || options.keepOptimizer) await writeOptimizerState(tmp, optimizer)
+        await writeFile(join(tmp, STATE_FILE), JSON.stringify({...state, finished}, null, 2) + '\n')
+        if (state.history.length > 0) await writeFile(join(tmp, 'training-curve.png'), trainingCurvePng(state.history))
+      })
+      return config
+    }
+
+    let threshold = 0.5
+    let thresholdRule = 'default'
+    let minSteps = 1
+    let stopped: 'signal' | 'budget' | undefined
+    const cpuStart = process.cpuUsage()
+    const cpuBefore = state.cpuSeconds
+    for (let epoch = state.epoch + 1; epoch <= options.epochs && stopped === undefined; epoch++) {
+      const rng = deriveRng('rnn-wake/train-order', options.seed, epoch)
+      const order = Array.from({length: perEpoch}, (_, i) => i)
+      if (trainCount !== null) {
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = rng.int(i + 1)
+          ;[order[i], order[j]] = [order[j], order[i]]
+        }
+      }
+      const seed = options.seed * 100_003 + epoch
+      // Adam reads its learningRate field on every step; a per-epoch schedule only needs to set it.
+      ;(optimizer as unknown as {learningRate: number}).learningRate = options.lr * options.lrDecay ** (epoch - 1)
+      const requests = (b: number): ExampleRequest[] => order.slice(b * options.batch, (b + 1) * options.batch).map((index) => ({corpus: 'train', index, seed, crop}))
+      const batches = Math.ceil(perEpoch / options.batch)
+      options.onEpochStart?.(epoch, batches * options.batch)
+      let next = maker.make(requests(0))
+      let lossSum = 0
+      let done = 0
+      const started = performance.now()
+      const cpuEpoch = process.cpuUsage()
+      const trainCpu = (): number => {
+        const u = process.cpuUsage(cpuEpoch)
+        return (u.user + u.system) / 1e6
+      }
+      for (let b = 0; b < batches; b++) {
+        const examples = await next
+        if (b + 1 < batches) next = maker.make(requests(b + 1))
+        const {x, y} = batchTensors(examples)
+        const loss = optimizer.minimize(() => weightedBce(y, model.apply(x, {training: true}) as tf.Tensor, options.classWeight), true, variables)!
+        const value = (await loss.data())[0]
+        tf.dispose([x, y, loss])
+        if (!Number.isFinite(value)) throw new UserError(`Training diverged at epoch ${epoch} (loss ${value}); try a lower --lr`, 'internal')
+        lossSum += value * examples.length
+        done += examples.length
+        const elapsed = (performance.now() - started) / 1000
+        options.onStep?.({epoch, done, total: batches * options.batch, loss: lossSum / done, examplesPerSec: (done / elapsed) * equivalent})
+        if (options.signal?.aborted) {
+          stopped = 'signal'
+          break
+        }
+        if (options.budgetCpuSec !== undefined && (state.trainCpuSeconds ?? 0) + trainCpu() >= options.budgetCpuSec) {
+          stopped = 'budget'
+          break
+        }
+      }
+      // A pending prefetch must finish before the workers close; its examples are simply dropped.
+      await next.catch(() => undefined)
+      options.onEpochEnd?.()
+      const seconds = (performance.now() - started) / 1000
+      state.trainSeconds += seconds
+      state.trainCpuSeconds = (state.trainCpuSeconds ?? 0) + trainCpu()
+      state.examplesSeen += done
+      state.cpuSeconds = cpuBefore + process.cpuUsage(cpuStart).user / 1e6 + process.cpuUsage(cpuStart).system / 1e6
+      if (stopped === 'signal') break
+      state.epoch = epoch
+      const v = validate(model, valExamples, stepSec, trigger)
+      const choice = chooseTrigger(v.scored, trigger, options.targetFaPerHour, options.maxFrr)
+      threshold = choice.trigger.threshold
+      minSteps = choice.trigger.minSteps
+      thresholdRule = choice.rule
+      const at = choice.point
+      const record: EpochRecord = {
+        epoch,
+        examples: done,
+        seconds,
+        loss: lossSum / Math.max(1, done),
+        valLoss: v.loss,
+        valAccuracy: v.accuracy,
+        threshold,
+        minSteps,
+        triggers: at.triggers,
+        missed: at.missed,
+        falseAccepts: at.falseAccepts,
+        frr: at.frr,
+        faPerHour: at.faPerHour,
+        frrAtHalf: v.point.frr,
+        faPerHourAtHalf: v.point.faPerHour,
+      }
+      state.history.push(record)
+      options.log(
+        `epoch ${epoch}/${options.epochs}: loss ${record.loss.toFixed(4)}, ${((done / seconds) * equivalent).toFixed(2)} ex/s (10 s-equivalent); ` +
+          `val loss ${v.loss.toFixed(4)}, accuracy ${v.accuracy.toFixed(4)}; at threshold ${threshold} (${minSteps} step${minSteps > 1 ? 's' : ''}): missed ${at.missed}/${at.triggers} (FRR ${(100 * at.frr).toFixed(1)}%), ` +
+          `false accepts ${at.falseAccepts} (${at.faPerHour.toFixed(2)}/h over ${(at.nonTriggerHours * 60).toFixed(1)} min); ` +
+          `at 0.5: FRR ${(100 * v.point.frr).toFixed(1)}%, ${v.point.falseAccepts} false accepts`,
+      )
+      const last = stopped === 'budget' || epoch === options.epochs
+      await save(last, threshold, minSteps)
+    }
+
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024
+    if (stopped === 'signal') {
+      const prior = state.history.at(-1)
+      await save(false, prior?.threshold ?? 0.5, prior?.minSteps ?? 1)
+      throw new UserError(`Stopped by Ctrl-C; checkpoint saved to ${out} after epoch ${state.epoch} (continue with --resume)`, 'interrupted')
+    }
+    state.finished = true
+    const config = await readModelConfig(out)
+    return {out, state, config, peakRssMiB}
+  } finally {
+    await maker?.close()
+    await lock.release()
+  }
+}

@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs'
+
+import {type OperatingPoint, type ScoredAudio, detCurve, evaluateAt, perStepAccuracy} from '../metrics/events.js'
+import {type TriggerParams} from '../stream/trigger.js'
+import type {TrainExample} from './examples.js'
+
+/**
+ * Validation as the field measures a detector: events, not steps. The
+ * model's per-step probabilities over whole validation examples go through
+ * the same trigger post-processing `detect` uses, then missed triggers and
+ * false accepts are counted (src/metrics/events.ts).
+ */
+
+export interface Validation {
+  loss: number
+  accuracy: number
+  point: OperatingPoint
+  /** Every threshold's operating point, for choosing the model's threshold. */
+  curve: OperatingPoint[]
+}
+
+export function scoreExamples(model: tf.LayersModel, examples: readonly TrainExample[], stepSec: number, batch = 4): {scored: ScoredAudio[]; loss: number; accuracy: number} {
+  const scored: ScoredAudio[] = []
+  let lossSum = 0
+  let accSum = 0
+  let steps = 0
+  for (let i = 0; i < examples.length; i += batch) {
+    const group = examples.slice(i, i + batch)
+    const frames = group[0].frames
+    const bins = group[0].features.length / frames
+    // Validation examples are whole clips of one length; a shorter straggler is scored alone.
+    const same = group.filter((e) => e.frames === frames)
+    const rest = group.filter((e) => e.frames !== frames)
+    const x = new Float32Array(same.length * frames * bins)
+    same.forEach((e, k) => x.set(e.features, k * frames * bins))
+    const probs = tf.tidy(() => (model.predict(tf.tensor3d(x, [same.length, frames, bins])) as tf.Tensor).dataSync() as Float32Array)
+    const ty = probs.length / same.length
+    same.forEach((e, k) => {
+      const p = probs.slice(k * ty, (k + 1) * ty)
+      const n = Math.min(ty, e.labels.length)
+      for (let s = 0; s < n; s++) {
+        const q = Math.min(1 - 1e-7, Math.max(1e-7, p[s]))
+        lossSum -= e.labels[s] ? Math.log(q) : Math.log(1 - q)
+      }
+      steps += n
+      accSum += perStepAccuracy(p, e.labels) * n
+      scored.push({name: `val-${i + k}`, probabilities: p, stepSec, durationSec: ty * stepSec, truthsSec: e.truthsSec})
+    })
+    if (rest.length > 0) {
+      const more = scoreExamples(model, rest, stepSec, 1)
+      scored.push(...more.scored)
+      const n = rest.reduce((a, e) => a + e.labels.length, 0)
+      lossSum += more.loss * n
+      accSum += more.accuracy * n
+      steps += n
+    }
+  }
+  return {scored, loss: steps ? lossSum / steps : 0, accuracy: steps ? accSum / steps : 0}
+}
+
+export function validate(model: tf.LayersModel, examples: readonly TrainExample[], stepSec: number, trigger: TriggerParams): Validation & {scored: ScoredAudio[]} {
+  const {scored, loss, accuracy} = scoreExamples(model, examples, stepSec)
+  return {loss, accuracy, point: evaluateAt(scored, trigger), curve: detCurve(scored, trigger), scored}
+}
+
+export interface TriggerChoice {
+  trigger: TriggerParams
+  rule: ReturnType<typeof chooseThreshold>['rule']
+  point: OperatingPoint
+}
+
+/**
+ * Threshold and minimum run length together. Requiring a few consecutive
+ * steps above the threshold (Mycroft Precise fires after 3 chunks) removes
+ * one-step spikes at little cost in misses; which length helps is measured
+ * here rather than assumed. Preference: the threshold rule's better case,
+ * then fewer misses (fa-target) or fewer false accepts (frr-limit), then the
+ * shorter run.
+ */
+export function chooseTrigger(scored: readonly ScoredAudio[], base: TriggerParams, targetFaPerHour: number, maxFrr: number, runs: readonly number[] = [1, 2, 3, 5]): TriggerChoice {
+  const rank = {'fa-target': 0, 'frr-limit': 1, default: 2}
+  let best: TriggerChoice | undefined
+  for (const minSteps of runs) {
+    const params = {...base, minSteps}
+    const curve = detCurve(scored, params)
+    const {threshold, rule} = chooseThreshold(curve, targetFaPerHour, maxFrr)
+    const point = curve.find((p) => p.threshold === threshold) ?? evaluateAt(scored, {...params, threshold})
+    const candidate = {trigger: {...params, threshold}, rule, point}
+    if (best === undefined) {
+      best = candidate
+      continue
+    }
+    const better =
+      rank[rule] < rank[best.rule] ||
+      (rank[rule] === rank[best.rule] &&
+        (rule === 'fa-target'
+          ? point.frr < best.point.frr || (point.frr === best.point.frr && point.faPerHour < best.point.faPerHour)
+          : point.faPerHour < best.point.faPerHour || (point.faPerHour === best.point.faPerHour && point.frr < best.point.frr)))
+    if (better) best = candidate
+  }
+  return best!
+}
+
+/**
+ * The model's threshold, from the validation DET curve. Validation holds
+ * minutes of audio, so a false-accept target of a fraction per hour means
+ * "none at all", and hard negatives (deactivate, reactivate) may make that
+ * cost most triggers. So:
+ *   1. the lowest miss rate among thresholds within `targetFaPerHour`, if it
+ *      misses at most `maxFrr` (ties: the middle threshold, away from both
+ *      the misses below and the false accepts above);
+ *   2. else the highest threshold missing at most `maxFrr` (the fewest false
+ *      accepts at an acceptable miss rate);
+ *   3. else 0.5.
+ */
+export function chooseThreshold(curve: readonly OperatingPoint[], targetFaPerHour: number, maxFrr = 0.05): {threshold: number; rule: 'fa-target' | 'frr-limit' | 'default'} {
+  const scored = curve.filter((p) => p.triggers > 0)
+  const ok = scored.filter((p) => p.faPerHour <= targetFaPerHour)
+  if (ok.length > 0) {
+    const best = Math.min(...ok.map((p) => p.frr))
+    if (best <= maxFrr) {
+      const tied = ok.filter((p) => p.frr === best).map((p) => p.threshold)
+      return {threshold: tied[Math.floor((tied.length - 1) / 2)], rule: 'fa-target'}
+    }
+  }
+  const within = scored.filter((p) => p.frr <= maxFrr)
+  if (within.length > 0) return {threshold: Math.max(...within.map((p) => p.threshold)), rule: 'frr-limit'}
+  return {threshold: 0.5, rule: 'default'}
+}

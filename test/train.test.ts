@@ -1,0 +1,198 @@
+import {execFile} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {promisify} from 'node:util'
+
+import * as tf from '@tensorflow/tfjs'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {writeWav16} from '../src/audio/index.js'
+import {COURSE_PARAMS} from '../src/dataset/index.js'
+import {LOG_FEATURES} from '../src/features/transform.js'
+import {selectBackend} from '../src/model/backend.js'
+import {courseFeatures, readModelConfig} from '../src/model/config.js'
+import {loadDetector} from '../src/model/model-dir.js'
+import {TINY} from '../src/model/presets.js'
+import {OPTIMIZER_JSON, STATE_FILE, lockPath} from '../src/train/checkpoint.js'
+import {resolveClipCorpus} from '../src/train/corpus.js'
+import {type TrainOptions, type TrainState, train} from '../src/train/trainer.js'
+import {UserError} from '../src/util/errors.js'
+
+/**
+ * The trainer on a toy problem: the "trigger" is a 1 kHz tone burst, the
+ * negatives are 3 kHz bursts, the background is quiet noise. The tiny preset
+ * learns it within a few epochs of 1 s crops, in seconds.
+ */
+
+const ROOT = resolve(import.meta.dirname, '..')
+const RUN = join(ROOT, 'bin', 'run.js')
+const RATE = 44_100
+const exec = promisify(execFile)
+let dir: string
+
+function tone(freq: number, seconds: number, seed: number): Float64Array {
+  const n = Math.round(seconds * RATE)
+  const x = new Float64Array(n)
+  for (let i = 0; i < n; i++) x[i] = 8000 * Math.sin((2 * Math.PI * freq * (1 + 0.01 * seed) * i) / RATE) * Math.sin((Math.PI * i) / n)
+  return x
+}
+
+function noise(seconds: number, amplitude: number, seed: number): Float64Array {
+  const x = new Float64Array(Math.round(seconds * RATE))
+  let s = seed
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0
+    x[i] = amplitude * (s / 2 ** 32 - 0.5)
+  }
+  return x
+}
+
+async function cli(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+  try {
+    const {stdout, stderr} = await exec(process.execPath, [RUN, 'train', ...args], {cwd: ROOT})
+    return {code: 0, stdout, stderr}
+  } catch (error) {
+    const e = error as {code: number; stdout: string; stderr: string}
+    return {code: e.code, stdout: e.stdout, stderr: e.stderr}
+  }
+}
+
+async function options(out: string, overrides: Partial<TrainOptions> = {}): Promise<TrainOptions> {
+  const corpus = await resolveClipCorpus(
+    {trigger: 'beep', triggers: [join(dir, 'beeps')], negatives: [join(dir, 'boops')], backgrounds: [join(dir, 'bg')]},
+    {...COURSE_PARAMS, maxTriggers: 2},
+    {valSplit: 0.25, seed: 1, procedural: 0},
+  )
+  return {
+    out,
+    word: 'beep',
+    preset: TINY,
+    features: courseFeatures(LOG_FEATURES),
+    corpus,
+    epochs: 3,
+    batch: 8,
+    lr: 0.01,
+    lrDecay: 1,
+    cropAroundLabels: 0.75,
+    classWeight: 2,
+    seed: 1,
+    epochSize: 32,
+    cropFrames: 600,
+    valCount: 4,
+    workers: 0,
+    resume: false,
+    force: false,
+    targetFaPerHour: 1,
+    maxFrr: 0.05,
+    keepOptimizer: true,
+    backend: tf.getBackend(),
+    log: () => {},
+    ...overrides,
+  }
+}
+
+beforeAll(async () => {
+  await selectBackend()
+  dir = await mkdtemp(join(tmpdir(), 'rnn-wake-train-'))
+  for (const [folder, freq] of [
+    ['beeps', 1000],
+    ['boops', 3000],
+  ] as const) {
+    await mkdir(join(dir, folder))
+    for (let i = 0; i < 4; i++) await writeWav16(join(dir, folder, `${i}.wav`), tone(freq, 0.4, i))
+  }
+  await mkdir(join(dir, 'bg'))
+  await writeWav16(join(dir, 'bg', 'noise.wav'), noise(10, 3000, 7))
+})
+
+afterAll(async () => {
+  await rm(dir, {recursive: true, force: true})
+})
+
+describe('train', () => {
+  it('drives the loss down on a toy problem and saves a loadable model directory', async () => {
+    const out = join(dir, 'model')
+    const result = await train(await options(out, {epochs: 4, epochSize: 64, classWeight: 1, lr: 0.02}))
+    const losses = result.state.history.map((h) => h.loss)
+    console.log(`toy losses per epoch: ${losses.map((l) => l.toFixed(3)).join(" ")}`)
+    expect(losses).toHaveLength(4)
+    expect(losses.at(-1)!).toBeLessThan(0.6 * losses[0])
+
+    const detector = await loadDetector(out)
+    expect(detector.config.word).toBe('beep')
+    expect(detector.config.preset).toEqual(TINY)
+    expect(detector.config.features.transform).toEqual(LOG_FEATURES)
+    expect(detector.config.trigger.threshold).toBeGreaterThan(0)
+    expect(detector.config.trigger.refractorySteps).toBe(75)
+    expect(detector.config.training?.epochs).toBe(4)
+    expect(detector.config.training?.dataSha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(existsSync(join(out, 'training-curve.png'))).toBe(true)
+    const probs = detector.model.predict(tf.zeros([1, 800, 101])) as tf.Tensor
+    expect(probs.shape).toEqual([1, 197, 1])
+    tf.dispose([probs])
+  })
+
+  it('resumes from the checkpoint with the epoch counter and Adam state', async () => {
+    const out = join(dir, 'resume')
+    await train(await options(out, {epochs: 2}))
+    const saved = JSON.parse(await readFile(join(out, OPTIMIZER_JSON), 'utf8')) as {iterations: number}
+    expect(saved.iterations).toBe(2 * 4)
+    const before = JSON.parse(await readFile(join(out, STATE_FILE), 'utf8')) as TrainState
+
+    const lines: string[] = []
+    const result = await train(await options(out, {epochs: 3, resume: true, log: (l) => lines.push(l)}))
+    expect(lines.join('\n')).toContain('Adam state restored, 8 steps')
+    expect(result.state.history.map((h) => h.epoch)).toEqual([1, 2, 3])
+    expect(result.state.history.slice(0, 2)).toEqual(before.history)
+    const after = JSON.parse(await readFile(join(out, OPTIMIZER_JSON), 'utf8')) as {iterations: number}
+    expect(after.iterations).toBe(3 * 4)
+    // Continuing, not restarting: the third epoch starts from the trained weights.
+    expect(result.state.history[2].loss).toBeLessThan(before.history[0].loss)
+  })
+
+  it('saves a checkpoint and stops with the interrupted code when signalled', async () => {
+    const out = join(dir, 'interrupted')
+    const abort = new AbortController()
+    let steps = 0
+    const run = train(
+      await options(out, {
+        epochs: 5,
+        onStep: () => {
+          // Mid-way through the second epoch.
+          if (++steps === 6) abort.abort()
+        },
+        signal: abort.signal,
+      }),
+    )
+    await expect(run).rejects.toThrow(UserError)
+    await expect(run).rejects.toMatchObject({exitCode: 130})
+    const state = JSON.parse(await readFile(join(out, STATE_FILE), 'utf8')) as TrainState
+    expect(state.epoch).toBe(1)
+    expect(state.finished).toBe(false)
+    expect(existsSync(join(out, OPTIMIZER_JSON))).toBe(true)
+    expect(existsSync(lockPath(out))).toBe(false)
+    expect((await readModelConfig(out)).training?.finished).toBe(false)
+  })
+})
+
+describe('train command', () => {
+  it('refuses a second run into the same directory', async () => {
+    const out = join(dir, 'locked')
+    // A live process (this one) holds the lock.
+    await writeFile(lockPath(out), `${process.pid}\n`)
+    const r = await cli(['--activates', join(dir, 'beeps'), '--negatives', join(dir, 'boops'), '--backgrounds', join(dir, 'bg'), '--preset', 'tiny', '--epochs', '1', '--out', out])
+    await rm(lockPath(out))
+    expect(r.code).toBe(7)
+    expect(r.stderr.trim()).toMatch(new RegExp(`^rnn-wake: Another training run \\(pid ${process.pid}\\) is writing`))
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('says in one line that a --data folder is not a dataset (exit 3)', async () => {
+    const r = await cli(['--data', join(dir, 'bg'), '--preset', 'tiny', '--out', join(dir, 'never')])
+    expect(r.code).toBe(3)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/^rnn-wake: Cannot read .*dataset\.json/)
+  })
+})
