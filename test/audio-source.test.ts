@@ -7,6 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {findOnPath, openMicrophone} from '../src/audio/microphone.js'
 import {type Clock, openInput, paced, pcm16Chunks, samplesChunks} from '../src/audio/source.js'
 import {encodeWav16} from '../src/audio/write.js'
+import {buildWav} from './helpers/wav.js'
 import {InputError, UserError} from '../src/util/errors.js'
 
 async function collect(chunks: AsyncIterable<Float64Array>): Promise<number[]> {
@@ -57,6 +58,21 @@ describe('audio sources', () => {
     writeFileSync(join(dir, 'a.raw'), bytesOf(signal))
     expect(await collect(await openInput(join(dir, 'a.wav'), {chunkSamples: 999}))).toEqual(signal)
     expect(await collect(await openInput(join(dir, 'a.raw')))).toEqual(signal)
+  })
+
+  it('a 16-bit 44.1 kHz WAV file streams from disk; channel 0 of a stereo one; other formats are decoded whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wake-src-'))
+    const stereo = new Int16Array(signal.length * 2)
+    signal.forEach((v, i) => {
+      stereo[2 * i] = v
+      stereo[2 * i + 1] = -v
+    })
+    writeFileSync(join(dir, 'stereo.wav'), buildWav({channels: 2, sampleRate: 44_100, bitsPerSample: 16, data: new Uint8Array(stereo.buffer)}))
+    expect(await collect(await openInput(join(dir, 'stereo.wav'), {chunkSamples: 100}))).toEqual(signal)
+    writeFileSync(join(dir, 'slow.wav'), encodeWav16(signal, 22_050))
+    expect((await collect(await openInput(join(dir, 'slow.wav')))).length).toBe(signal.length * 2)
+    writeFileSync(join(dir, 'cut.wav'), encodeWav16(signal).subarray(0, 3000))
+    await expect(openInput(join(dir, 'cut.wav'))).rejects.toThrow(/truncated data chunk/)
   })
 
   it('paced() releases chunks on the audio clock, with an injected clock', async () => {

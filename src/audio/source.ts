@@ -1,4 +1,5 @@
 import {createReadStream} from 'node:fs'
+import {open} from 'node:fs/promises'
 import {extname} from 'node:path'
 import type {Readable} from 'node:stream'
 
@@ -141,8 +142,41 @@ export async function openInput(input: string, options: InputOptions = {}): Prom
     await readBytes(input) // the same one-line errors for a missing or empty file
     return pcm16Chunks(createReadStream(input))
   }
+  const layout = await streamableWav(input)
+  if (layout) {
+    // 16-bit at 44.1 kHz needs no resampling: stream it, so an hour-long file is not held in memory.
+    const {dataOffset, dataBytes, channels} = layout
+    return pcm16Chunks(createReadStream(input, {start: dataOffset, end: dataOffset + dataBytes - 1, highWaterMark: chunkSamples * 2 * channels}), channels)
+  }
   const audio = await readAudio(input)
   return samplesChunks(audio.samples, chunkSamples)
+}
+
+/**
+ * The data chunk of a 16-bit 44.1 kHz WAV file, found from its first bytes;
+ * undefined for anything else (other formats, broken files), which the
+ * whole-file reader then decodes or reports.
+ */
+async function streamableWav(file: string): Promise<{dataOffset: number; dataBytes: number; channels: number} | undefined> {
+  let handle
+  try {
+    handle = await open(file, 'r')
+    const size = (await handle.stat()).size
+    const head = new Uint8Array(Math.min(size, 1 << 20))
+    await handle.read(head, 0, head.length, 0)
+    const layout = parseWavLayout(withStreamingSize(head))
+    if (layout.encoding !== 'int' || layout.bitsPerSample !== 16 || layout.sampleRate !== SAMPLE_RATE) return undefined
+    const declared = new DataView(head.buffer).getUint32(layout.dataOffset - 4, true)
+    const available = size - layout.dataOffset
+    if (declared > available && declared !== 0xffffffff) return undefined
+    const bytes = Math.min(declared, available)
+    const dataBytes = bytes - (bytes % layout.blockAlign)
+    return dataBytes > 0 ? {dataOffset: layout.dataOffset, dataBytes, channels: layout.channels} : undefined
+  } catch {
+    return undefined
+  } finally {
+    await handle?.close()
+  }
 }
 
 async function* sniffStream(stream: Readable, name: string): AudioChunks {
