@@ -7,6 +7,13 @@ import {WavFormatError, decodeChannel, parseWavLayout} from './wav-header.js'
 /** Every stage after ingestion works at the course's rate. */
 export const SAMPLE_RATE = 44_100
 
+/**
+ * Float samples are full scale at +-1. Values a million times that are not
+ * audio (random bytes read as floats are often 1e30 or 1e300), and finite ones
+ * near 1e300 still overflowed to Infinity in the resampler and spectrogram.
+ */
+const MAX_FLOAT_FULL_SCALE = 1e6
+
 export interface AudioInfo {
   file: string
   sampleRate: number
@@ -39,8 +46,10 @@ export function decodeWav(bytes: Uint8Array, file: string, options: ReadOptions 
     throw error
   }
   const raw = decodeChannel(bytes, layout, options.mix ? 'mix' : 0)
+  const limit = layout.encoding === 'float' ? MAX_FLOAT_FULL_SCALE * 32768 : Infinity
   for (let i = 0; i < raw.length; i++) {
     if (!Number.isFinite(raw[i])) throw new InputError(file, `sample ${i} is ${raw[i]} (not a finite number)`)
+    if (Math.abs(raw[i]) > limit) throw new InputError(file, `sample ${i} is ${(raw[i] / 32768).toExponential(2)} times full scale (float samples lie near -1..1; the file is corrupt)`)
   }
   const info: AudioInfo = {
     file,

@@ -44,6 +44,10 @@ function fourCC(view: DataView, at: number): string {
   return String.fromCharCode(view.getUint8(at), view.getUint8(at + 1), view.getUint8(at + 2), view.getUint8(at + 3))
 }
 
+/** The rates a WAV may have; the same range a model's rnn-wake.json allows for its front end. */
+export const MIN_SAMPLE_RATE = 1000
+export const MAX_SAMPLE_RATE = 1_000_000
+
 /** A data chunk size a streaming writer leaves when it cannot seek back (arecord to a pipe, sox -t wav -). */
 const STREAMING_SIZES = new Set([0xffffffff, 0x7fffffff])
 
@@ -104,6 +108,12 @@ function parseFmt(view: DataView, at: number, size: number): Omit<WavLayout, 'da
   }
   if (channels === 0) throw new WavFormatError('fmt chunk declares 0 channels')
   if (sampleRate === 0) throw new WavFormatError('fmt chunk declares a sample rate of 0 Hz')
+  // Everything is resampled to 44.1 kHz, and the cost follows the rate, not the
+  // file size: a 45-byte file claiming 4294967295 Hz asked for a 9 GB filter
+  // kernel, and 1 kB at 1 Hz for 44 million samples. Real audio lies well inside.
+  if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
+    throw new WavFormatError(`unsupported sample rate ${sampleRate} Hz (rnn-wake reads ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz)`)
+  }
   const encoding = tag === FORMAT_FLOAT ? 'float' : 'int'
   const okBits = encoding === 'float' ? [32, 64] : [8, 16, 24, 32]
   if (!okBits.includes(bitsPerSample)) {

@@ -107,6 +107,17 @@ export function formatManifestEntry(e: ManifestEntry): string {
   })
 }
 
+/** V8's JSON.parse messages quote the offending text, newlines included. */
+function oneLine(error: unknown): string {
+  return (error as Error).message.replace(/\s+/g, ' ')
+}
+
+/** A value quoted in a message, cut short: a hand-edited file can hold anything. */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v)
+  return text.length > 100 ? `${text.slice(0, 100)}...` : text
+}
+
 /** A problem with one field; parseManifest adds the file and line. */
 export class ManifestFieldError extends Error {}
 
@@ -117,7 +128,8 @@ function fail(path: string, problem: string): never {
 function describe(v: unknown): string {
   if (v === null) return 'null'
   if (Array.isArray(v)) return 'an array'
-  if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 40) + '...' : v}"`
+  // JSON quoting escapes newlines and control characters, keeping the message on one line.
+  if (typeof v === 'string') return v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}...` : JSON.stringify(v)
   if (typeof v === 'object') return 'an object'
   return String(v)
 }
@@ -172,7 +184,7 @@ function checkGroups(clips: InsertedClip[], phrases: readonly (readonly string[]
       const words = block.slice(1).map((c) => c.word)
       const expected = phrases[index]
       if (words.length !== expected.length || words.some((w, i) => w !== expected[i])) {
-        fail(`clips[${first + 1}..${end - 1}]`, `are ${JSON.stringify(words)} but phrase ${index} is ${JSON.stringify(expected)}`)
+        fail(`clips[${first + 1}..${end - 1}]`, `are ${shown(words)} but phrase ${index} is ${shown(expected)}`)
       }
     }
     first = -1
@@ -207,7 +219,8 @@ export function parseManifestEntry(value: unknown, g: LabelGeometry = COURSE_GEO
   const e = object(value, 'the entry')
   const index = integer(e.index, 'index', 0, Number.MAX_SAFE_INTEGER)
   const file = text(e.file, 'file')
-  if (!/^[^/\\]+\.wav$/.test(file) || file.startsWith('.')) fail('file', `must be a .wav file name without folders, not ${describe(file)}`)
+  // No control characters either: "a\nb.wav" is a legal POSIX name that synthesize never writes.
+  if (!/^[^/\\\x00-\x1f]+\.wav$/.test(file) || file.startsWith('.')) fail('file', `must be a .wav file name without folders, not ${describe(file)}`)
 
   const b = object(e.background, 'background')
   const background = {
@@ -249,7 +262,7 @@ export function parseManifestEntry(value: unknown, g: LabelGeometry = COURSE_GEO
   const transcript = array(e.transcript, 'transcript').map((w, i) => text(w, `transcript[${i}]`))
   const expectedWords = clips.map((c) => c.word)
   if (transcript.length !== expectedWords.length || transcript.some((w, i) => w !== expectedWords[i])) {
-    fail('transcript', `is ${JSON.stringify(transcript)} but the clips in time order are ${JSON.stringify(expectedWords)}`)
+    fail('transcript', `is ${shown(transcript)} but the clips in time order are ${shown(expectedWords)}`)
   }
 
   const runs = array(e.labelRuns, 'labelRuns').map((raw, i): [number, number] => {
@@ -260,7 +273,7 @@ export function parseManifestEntry(value: unknown, g: LabelGeometry = COURSE_GEO
   })
   const expectedRuns = labelRuns(labelsFromEnds(clips.filter((c) => c.trigger).map((c) => c.endMs), g))
   if (JSON.stringify(runs) !== JSON.stringify(expectedRuns)) {
-    fail('labelRuns', `are ${JSON.stringify(runs)} but the triggers' end times give ${JSON.stringify(expectedRuns)}`)
+    fail('labelRuns', `are ${shown(runs)} but the triggers' end times give ${shown(expectedRuns)}`)
   }
 
   const dbfs = e.dbfs === null ? null : finite(e.dbfs, 'dbfs')
@@ -278,7 +291,7 @@ export function parseManifest(content: string, file: string, g: LabelGeometry = 
     try {
       value = JSON.parse(line)
     } catch (error) {
-      throw new InputError(file, `${where}: not valid JSON (${(error as Error).message})`)
+      throw new InputError(file, `${where}: not valid JSON (${oneLine(error)})`)
     }
     let entry: ManifestEntry
     try {
@@ -294,12 +307,18 @@ export function parseManifest(content: string, file: string, g: LabelGeometry = 
   })
 }
 
+/** What a failed read means to a user, rather than an errno name. */
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  const known: Record<string, string> = {ENOENT: 'no such file', EISDIR: 'is a folder, not a file', ENOTDIR: 'a folder on its path is a file', EACCES: 'permission denied'}
+  return (code !== undefined && known[code]) || String(code ?? oneLine(error))
+}
+
 async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputError(file, code === 'ENOENT' ? 'no such file' : String(code ?? error))
+    throw new InputError(file, fileProblem(error))
   }
 }
 
@@ -325,7 +344,7 @@ export function parseDatasetInfo(value: unknown, file: string): DatasetInfo {
     const l = object(d.labels, 'labels')
     if (l.file !== LABELS_FILE || l.dtype !== 'uint8') fail('labels', `must describe ${LABELS_FILE} as uint8`)
     const shape = array(l.shape, 'labels.shape')
-    if (shape.length !== 2 || shape[0] !== count || shape[1] !== geometry.ty) fail('labels.shape', `must be [${count}, ${geometry.ty}], not ${JSON.stringify(shape)}`)
+    if (shape.length !== 2 || shape[0] !== count || shape[1] !== geometry.ty) fail('labels.shape', `must be [${count}, ${geometry.ty}], not ${shown(shape)}`)
     const phrases =
       d.phrases === undefined
         ? undefined
@@ -359,7 +378,7 @@ export async function readDataset(dir: string): Promise<Dataset> {
     infoValue = JSON.parse(await readText(infoFile))
   } catch (error) {
     if (error instanceof InputError) throw error
-    throw new InputError(infoFile, `not valid JSON (${(error as Error).message})`)
+    throw new InputError(infoFile, `not valid JSON (${oneLine(error)})`)
   }
   const info = parseDatasetInfo(infoValue, infoFile)
   const manifestFile = join(dir, MANIFEST_FILE)
@@ -371,13 +390,16 @@ export async function readDataset(dir: string): Promise<Dataset> {
   try {
     bytes = new Uint8Array(await readFile(labelsFile))
   } catch (error) {
-    throw new InputError(labelsFile, String((error as NodeJS.ErrnoException).code ?? error))
+    throw new InputError(labelsFile, fileProblem(error))
   }
   let npy
   try {
     npy = decodeNpy(bytes)
   } catch (error) {
     if (error instanceof NpyFormatError) throw new InputError(labelsFile, error.message)
+    // decodeNpy does not check the header's shape: a negative size such as
+    // (-1, 1375) reaches the typed-array constructor as a RangeError.
+    if (error instanceof RangeError) throw new InputError(labelsFile, `unreadable header (${oneLine(error)})`)
     throw error
   }
   const {ty} = info.geometry

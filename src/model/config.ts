@@ -63,13 +63,16 @@ export async function readModelConfig(dir: string): Promise<ModelConfig> {
     text = await readFile(path, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new ModelError(dir, code === 'ENOENT' ? `no ${CONFIG_FILE} (not an rnn-wake model directory)` : String(error))
+    const problem = code === 'ENOENT' ? `no ${CONFIG_FILE} (not an rnn-wake model directory)` : code === 'EISDIR' ? `${CONFIG_FILE} is a folder, not a file` : `cannot read ${CONFIG_FILE} (${code ?? String(error)})`
+    throw new ModelError(dir, problem)
   }
   let value: unknown
   try {
-    value = JSON.parse(text)
+    // Users tune the threshold by hand, and Windows editors save UTF-8 with a byte-order mark.
+    value = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch (error) {
-    throw new ModelError(dir, `${CONFIG_FILE} is not valid JSON (${(error as Error).message})`)
+    // V8 quotes the offending text, newlines included; the message must stay one line.
+    throw new ModelError(dir, `${CONFIG_FILE} is not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')})`)
   }
   return parseModelConfig(value, dir)
 }
@@ -79,15 +82,20 @@ export function parseModelConfig(value: unknown, dir: string): ModelConfig {
   const fail = (problem: string): never => {
     throw new ModelError(dir, `${CONFIG_FILE}: ${problem}`)
   }
+  // A value quoted in a message is cut short: a one-line error, not a dump of the file.
+  const shown = (v: unknown): string => {
+    const text = JSON.stringify(v) ?? String(v)
+    return text.length > 40 ? `${text.slice(0, 40)}...` : text
+  }
   const obj = (v: unknown, name: string): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(`${name} must be an object`))
   const num = (v: unknown, name: string, min = -Infinity, max = Infinity): number =>
-    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? v : fail(`${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`)
-  const int = (v: unknown, name: string, min = 0, max = 1e9): number => (Number.isInteger(v) ? num(v, name, min, max) : fail(`${name} must be an integer, got ${JSON.stringify(v)}`))
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? v : fail(`${name} must be a number in [${min}, ${max}], got ${shown(v)}`)
+  const int = (v: unknown, name: string, min = 0, max = 1e9): number => (Number.isInteger(v) ? num(v, name, min, max) : fail(`${name} must be an integer, got ${shown(v)}`))
   const str = (v: unknown, name: string): string => (typeof v === 'string' && v.length > 0 ? v : fail(`${name} must be a non-empty string`))
 
   const root = obj(value, 'the file')
   if (root.format !== CONFIG_FORMAT) fail(`format must be "${CONFIG_FORMAT}"`)
-  if (root.version !== CONFIG_VERSION) fail(`version ${JSON.stringify(root.version)} is not supported (this rnn-wake reads version ${CONFIG_VERSION})`)
+  if (root.version !== CONFIG_VERSION) fail(`version ${shown(root.version)} is not supported (this rnn-wake reads version ${CONFIG_VERSION})`)
   const word = str(root.word, 'word')
 
   const p = obj(root.preset, 'preset')

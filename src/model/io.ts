@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
@@ -88,14 +88,168 @@ export interface LoadOptions {
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<tf.LayersModel> {
   const fused = options.fused ?? true
   const json = await readModelJson(dir)
-  const artifacts = await tf.io.getModelArtifactsForJSON(json, async (manifest) => readWeights(dir, json, manifest))
-  const topology = artifacts.modelTopology as object
-  artifacts.modelTopology = fused ? toFusedTopology(topology) : toStockTopology(topology)
+  let values = 0
+  let artifacts: tf.io.ModelArtifacts
+  try {
+    artifacts = await tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+      const [specs, data] = await readWeights(dir, json, manifest)
+      values = specs.reduce((n, spec) => n + spec.shape.reduce((m, d) => m * d, 1), 0)
+      return [specs, data]
+    })
+  } catch (error) {
+    if (error instanceof ModelError) throw error
+    throw new ModelError(dir, `${MODEL_JSON} is not a TensorFlow.js Layers model: ${oneLine(error)}`)
+  }
+  try {
+    checkLayerGraph(dir, artifacts.modelTopology)
+    const topology = artifacts.modelTopology as object
+    artifacts.modelTopology = fused ? toFusedTopology(topology) : toStockTopology(topology)
+  } catch (error) {
+    if (error instanceof ModelError) throw error
+    // A RangeError from nesting deeper than the stack, or a TypeError from a layer config of the wrong shape.
+    throw new ModelError(dir, `${MODEL_JSON} does not describe a loadable model: ${oneLine(error)}`)
+  }
+  return loadWithinBudget(dir, artifacts, values)
+}
+
+/**
+ * tfjs creates every variable the topology declares (sized by its `units`,
+ * `filters`, `kernel_size`...) before it compares them with the weights, so a
+ * model.json claiming 200,000 conv filters made the wasm backend take 1.2 GB
+ * (and its heap never shrinks) for a 110 kB weights.bin. A model cannot have
+ * more values than its weights file holds, so creating more stops the load
+ * before the allocation. Layer.addWeight is where every layer (stock or
+ * fused) creates a variable, and Container.loadWeights where tfjs fails when
+ * topology and weights disagree, leaving the weights it decoded undisposed;
+ * both are wrapped for this one load only, and whatever a failed load made
+ * is disposed instead of leaking.
+ */
+async function loadWithinBudget(dir: string, artifacts: tf.io.ModelArtifacts, values: number): Promise<tf.LayersModel> {
+  type AddWeight = (this: tf.layers.Layer, name: string, shape: number[], ...rest: unknown[]) => tf.LayerVariable
+  type LoadWeights = (this: tf.LayersModel, weights: tf.NamedTensorMap, strict?: boolean) => void
+  const layer = tf.layers.Layer.prototype as unknown as {addWeight: AddWeight}
+  const container = ownerOf(tf.LayersModel.prototype, 'loadWeights') as {loadWeights: LoadWeights}
+  const {addWeight} = layer
+  const {loadWeights} = container
+  const created: tf.LayerVariable[] = []
+  let used = 0
+  layer.addWeight = function (name, shape, ...rest) {
+    const size = shape.reduce((n, d) => n * d, 1)
+    if (!Number.isSafeInteger(size) || size < 0) throw new ModelError(dir, `${MODEL_JSON}: layer ${brief(this.name)} asks for a weight of shape ${brief(shape)}`)
+    used += size
+    if (used > values) {
+      throw new ModelError(dir, `${MODEL_JSON}: layer ${brief(this.name)} asks for more weights (a ${brief(shape)} ${name}) than the ${values} values in ${WEIGHTS_BIN}`)
+    }
+    // tidy: when tfjs' own LayerVariable rejects the name, the initial value it made would leak.
+    const weight = tf.tidy(() => addWeight.call(this, name, shape, ...rest) as unknown as tf.TensorContainer) as unknown as tf.LayerVariable
+    created.push(weight)
+    return weight
+  }
+  container.loadWeights = function (weights, strict) {
+    try {
+      loadWeights.call(this, weights, strict)
+    } catch (error) {
+      tf.dispose(Object.values(weights))
+      throw error
+    }
+  }
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts))
   } catch (error) {
-    throw new ModelError(dir, `${MODEL_JSON} does not describe a loadable model: ${describeError(error)}`)
+    for (const weight of created) weight.dispose()
+    if (error instanceof ModelError) throw error
+    throw new ModelError(dir, `${MODEL_JSON} does not describe a loadable model: ${oneLine(error)}`)
+  } finally {
+    layer.addWeight = addWeight
+    container.loadWeights = loadWeights
   }
+}
+
+/** The object on the prototype chain that defines `key` (so it can be wrapped and put back). */
+function ownerOf(proto: object, key: string): object {
+  for (let p: object | null = proto; p !== null; p = Object.getPrototypeOf(p)) if (Object.hasOwn(p, key)) return p
+  throw new Error(`tfjs has no ${key}`)
+}
+
+/**
+ * tfjs rebuilds a functional model by retrying every layer call whose inputs
+ * do not exist yet until none is left, so a call whose inputs never appear (a
+ * cycle, a layer or node that is not there) loops forever. Run the same
+ * schedule on names first and name the layer that would never be built. The
+ * bookkeeping mirrors tf.layers' Container.fromConfig: layers found by their
+ * entry's `name`, queued under their config's `name`, and a call needs node
+ * `i` of its input layer to exist (an InputLayer or a nested model starts
+ * with one, every call adds one).
+ */
+function checkLayerGraph(dir: string, topology: unknown): void {
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return
+    for (const child of Object.values(node)) visit(child)
+    const {class_name: className, config} = node as Json
+    const layers = (config as Json | undefined)?.layers
+    if ((className === 'Model' || className === 'Functional') && Array.isArray(layers)) {
+      const stuck = stuckLayer(layers as Json[])
+      if (stuck !== undefined) throw new ModelError(dir, `${MODEL_JSON}: layer ${brief(stuck)} takes an input that no layer ever produces (a cycle, or a missing layer or node)`)
+    }
+  }
+  visit(topology)
+}
+
+function stuckLayer(layers: Json[]): unknown {
+  const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object'
+  const startsWithNode = (layer: Json) => ['InputLayer', 'Model', 'Functional', 'Sequential'].includes(layer.class_name as string)
+  // tfjs queues a layer's calls under its config name (a generated one when there is none).
+  const queueKey = (i: number) => {
+    const name = isObject(layers[i]) ? (layers[i].config as Json | undefined)?.name : undefined
+    return name ? String(name) : `#${i}`
+  }
+  const created: Record<string, number> = {}
+  const nodes = layers.map((layer) => (isObject(layer) && startsWithNode(layer) ? 1 : 0))
+  const pending: Record<string, unknown[]> = {}
+  layers.forEach((layer, i) => {
+    if (!isObject(layer)) return
+    created[String(layer.name)] = i
+    const calls = layer.inbound_nodes ?? layer.inboundNodes
+    if (Array.isArray(calls) && calls.length > 0) (pending[queueKey(i)] ??= []).push(...calls)
+  })
+  const ready = (call: unknown): boolean =>
+    !Array.isArray(call) ||
+    call.every((input) => {
+      if (!Array.isArray(input) || !Object.hasOwn(created, String(input[0]))) return false
+      return !(nodes[created[String(input[0])]] <= (input[1] as number))
+    })
+  while (Object.keys(pending).length > 0) {
+    let progressed = false
+    for (const entry of layers) {
+      const at = isObject(entry) ? created[String(entry.name)] : undefined
+      if (at === undefined) continue
+      const key = queueKey(at)
+      const calls = pending[key]
+      if (calls === undefined) continue
+      delete pending[key]
+      for (const call of calls) {
+        if (!ready(call)) {
+          ;(pending[key] ??= []).push(call)
+          continue
+        }
+        progressed = true
+        if (Array.isArray(call) && call.length > 0) nodes[at]++
+      }
+    }
+    if (!progressed) return Object.keys(pending)[0]
+  }
+  return undefined
+}
+
+/** tfjs' messages can run over several lines or quote whole configs; a user needs the gist on one line. */
+function oneLine(error: unknown): string {
+  const text = describeError(error).replace(/\s+/g, ' ').trim() || (error as Error)?.name || 'unknown error'
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text
+}
+
+function brief(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 60 ? `${text.slice(0, 60)}...` : text
 }
 
 async function readModelJson(dir: string): Promise<tf.io.ModelJSON> {
@@ -104,19 +258,19 @@ async function readModelJson(dir: string): Promise<tf.io.ModelJSON> {
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    const missing = (error as {code?: string}).code === 'ENOENT'
-    throw new ModelError(dir, missing ? `${MODEL_JSON} not found` : `cannot read ${MODEL_JSON}: ${describeError(error)}`)
+    const code = (error as {code?: string}).code
+    throw new ModelError(dir, code === 'ENOENT' ? `${MODEL_JSON} not found` : code === 'EISDIR' ? `${MODEL_JSON} is a folder, not a file` : `cannot read ${MODEL_JSON}: ${oneLine(error)}`)
   }
 
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw new ModelError(dir, `${MODEL_JSON} is not valid JSON (${describeError(error)})`)
+    throw new ModelError(dir, `${MODEL_JSON} is not valid JSON (${oneLine(error)})`)
   }
 
   const candidate = json as Partial<tf.io.ModelJSON> | null
-  if (candidate === null || typeof candidate !== 'object' || typeof candidate.modelTopology !== 'object') {
+  if (candidate === null || typeof candidate !== 'object' || typeof candidate.modelTopology !== 'object' || candidate.modelTopology === null) {
     throw new ModelError(dir, `${MODEL_JSON} has no modelTopology`)
   }
 
@@ -129,30 +283,37 @@ async function readWeights(
   json: tf.io.ModelJSON,
   manifest: tf.io.WeightsManifestConfig,
 ): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
-  const specs: tf.io.WeightsManifestEntry[] = []
-  const parts: Uint8Array[] = []
-  for (const group of manifest) {
-    specs.push(...group.weights)
-    for (const file of group.paths) {
-      try {
-        parts.push(await readFile(join(dir, file)))
-      } catch (error) {
-        const missing = (error as {code?: string}).code === 'ENOENT'
-        throw new ModelError(dir, missing ? `${file} not found` : `cannot read ${file}: ${describeError(error)}`)
-      }
+  const {files, specs} = checkManifest(dir, manifest)
+  const expected = specs.reduce((n, spec) => n + specBytes(spec), 0)
+  // Sizes before contents: a weights file of the wrong size is reported without reading it.
+  let found = 0
+  for (const file of files) {
+    try {
+      const st = await stat(join(dir, file))
+      if (!st.isFile()) throw new ModelError(dir, `${file} is not a file`)
+      found += st.size
+    } catch (error) {
+      if (error instanceof ModelError) throw error
+      const missing = (error as {code?: string}).code === 'ENOENT'
+      throw new ModelError(dir, missing ? `${file} not found` : `cannot read ${file}: ${oneLine(error)}`)
     }
   }
-
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let offset = 0
-  for (const part of parts) {
-    bytes.set(part, offset)
-    offset += part.byteLength
+  if (found !== expected) {
+    throw new ModelError(dir, `weights are ${found} bytes but ${MODEL_JSON} describes ${expected} (truncated or mismatched files)`)
   }
 
-  const expected = specs.reduce((n, spec) => n + specBytes(spec), 0)
-  if (bytes.byteLength !== expected) {
-    throw new ModelError(dir, `weights are ${bytes.byteLength} bytes but ${MODEL_JSON} describes ${expected} (truncated or mismatched files)`)
+  const bytes = new Uint8Array(expected)
+  let offset = 0
+  for (const file of files) {
+    let part: Uint8Array
+    try {
+      part = await readFile(join(dir, file))
+    } catch (error) {
+      throw new ModelError(dir, `cannot read ${file}: ${oneLine(error)}`)
+    }
+    if (offset + part.byteLength > bytes.byteLength) throw new ModelError(dir, `${file} changed while it was read`)
+    bytes.set(part, offset)
+    offset += part.byteLength
   }
 
   const recorded = (json.userDefinedMetadata?.[METADATA_KEY] as {weightsSha256?: string} | undefined)?.weightsSha256
@@ -160,7 +321,53 @@ async function readWeights(
     throw new ModelError(dir, `${WEIGHTS_BIN} does not match ${MODEL_JSON} (checksum differs: written by another save?)`)
   }
 
+  // NaN or Infinity in a weight makes every output NaN: detect would hear nothing and say nothing.
+  offset = 0
+  for (const spec of specs) {
+    const n = specBytes(spec)
+    if (spec.dtype === 'float32' && spec.quantization === undefined && offset % 4 === 0) {
+      const floats = new Float32Array(bytes.buffer, offset, n / 4)
+      const bad = floats.findIndex((v) => !Number.isFinite(v))
+      if (bad >= 0) throw new ModelError(dir, `${WEIGHTS_BIN}: weight ${brief(spec.name)} holds ${floats[bad]} at index ${bad} (a corrupt or diverged model)`)
+    }
+    offset += n
+  }
+
   return [specs, bytes.buffer]
+}
+
+/**
+ * The weights manifest checked before tfjs reads it, which it does on trust:
+ * a group without a `weights` list was a TypeError, a shape that is not a list
+ * of sizes a tfjs error after the weights were decoded, and a path such as
+ * ../../dev/zero was read forever.
+ */
+function checkManifest(dir: string, manifest: unknown): {files: string[]; specs: tf.io.WeightsManifestEntry[]} {
+  const bad = (problem: string): never => {
+    throw new ModelError(dir, `${MODEL_JSON}: weightsManifest${problem}`)
+  }
+  const files: string[] = []
+  const specs: tf.io.WeightsManifestEntry[] = []
+  if (!Array.isArray(manifest)) bad(' must be a list')
+  ;(manifest as unknown[]).forEach((raw, g) => {
+    const group = raw as {paths?: unknown; weights?: unknown} | null
+    if (group === null || typeof group !== 'object' || !Array.isArray(group.paths) || !Array.isArray(group.weights)) bad(`[${g}] must have lists "paths" and "weights"`)
+    for (const path of group!.paths as unknown[]) {
+      if (typeof path !== 'string' || !/^[^/\\\x00-\x1f]{1,255}$/.test(path) || path === '.' || path === '..') bad(`[${g}].paths: ${brief(path)} is not a file name in the model directory`)
+      files.push(path as string)
+    }
+    ;(group!.weights as unknown[]).forEach((rawSpec, i) => {
+      const spec = rawSpec as Partial<tf.io.WeightsManifestEntry> | null
+      const where = `[${g}].weights[${i}]`
+      if (spec === null || typeof spec !== 'object' || typeof spec.name !== 'string') bad(`${where} has no name`)
+      if (!Array.isArray(spec!.shape) || !spec!.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`${where} (${brief(spec!.name)}): shape ${brief(spec!.shape)} is not a list of sizes`)
+      const quantization = spec!.quantization as {dtype?: unknown} | undefined
+      const dtype = quantization === undefined ? spec!.dtype : quantization?.dtype
+      if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) bad(`${where} (${brief(spec!.name)}): unsupported dtype ${brief(dtype)}`)
+      specs.push(spec as tf.io.WeightsManifestEntry)
+    })
+  })
+  return {files, specs}
 }
 
 const DTYPE_BYTES: Record<string, number> = {float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2}

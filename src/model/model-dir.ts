@@ -1,11 +1,12 @@
-import type * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs'
 import {stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {ModelError} from '../util/errors.js'
+import {ModelError, describeError} from '../util/errors.js'
 import {shipped} from '../util/paths.js'
 import {type ModelConfig, readModelConfig, writeModelConfig} from './config.js'
 import {MODEL_JSON, loadModel, saveModel} from './io.js'
+import {type ModelPreset, outputSteps} from './presets.js'
 
 /** A trained detector: the network plus its directory's description. */
 export interface Detector {
@@ -42,6 +43,11 @@ export async function loadDetector(dir: string): Promise<Detector> {
     model.dispose()
     throw new ModelError(dir, `the network takes ${inputShape[inputShape.length - 1]} features per frame but rnn-wake.json says ${config.preset.features}`)
   }
+  const problem = networkProblem(model, config.preset)
+  if (problem !== undefined) {
+    model.dispose()
+    throw new ModelError(dir, problem)
+  }
   return {dir, model, config}
 }
 
@@ -49,4 +55,43 @@ export async function loadDetector(dir: string): Promise<Detector> {
 export async function saveDetector(dir: string, model: tf.LayersModel, config: ModelConfig, options: {includeOptimizer?: boolean} = {}): Promise<void> {
   await saveModel(model, dir, options)
   await writeModelConfig(dir, config)
+}
+
+/**
+ * Outputs are timed by the preset's conv kernel and stride (detect, listen),
+ * so the network must shorten time exactly as the preset says, or an edited
+ * model.json would put every trigger at the wrong time without a word. And it
+ * must run: tfjs builds some configs it cannot execute (a GRU returning its
+ * state), which would otherwise fail later, inside detect, with a stack trace.
+ * The step count is checked by arithmetic first, so a preset claiming a huge
+ * kernel or stride allocates nothing; the trial run covers one receptive
+ * field, no more values than the conv's own weights.
+ */
+function networkProblem(model: tf.LayersModel, preset: ModelPreset): string | undefined {
+  const {kernelSize, strides} = preset.conv
+  const frames = kernelSize + 10 * strides
+  let steps: number | null | undefined
+  try {
+    const shape = model.computeOutputShape([1, frames, preset.features])
+    steps = (Array.isArray(shape[0]) ? shape[0] : shape)[1] as number | null
+  } catch {
+    steps = undefined
+  }
+  if (steps !== outputSteps(preset, frames)) {
+    return `the network gives ${steps ?? 'no'} output steps for ${frames} frames but rnn-wake.json's preset gives ${outputSteps(preset, frames)} (kernel ${kernelSize}, stride ${strides})`
+  }
+  let outputs: tf.Tensor[]
+  try {
+    const y = tf.tidy(() => model.predict(tf.zeros([1, kernelSize, preset.features])))
+    outputs = Array.isArray(y) ? y : [y]
+  } catch (error) {
+    return `the network does not run: ${describeError(error).replace(/\s+/g, ' ').slice(0, 200)}`
+  }
+  const shapes = outputs.map((t) => t.shape)
+  tf.dispose(outputs)
+  // The trigger probability first; a CTC head, when there is one, has a row of classes per step.
+  if (shapes[0].join() !== '1,1,1' || shapes.some((shape) => shape.length !== 3 || shape[0] !== 1 || shape[1] !== 1)) {
+    return `the network gives outputs of shape ${JSON.stringify(shapes).slice(0, 80)} for one step, not a probability per step`
+  }
+  return undefined
 }
