@@ -61,11 +61,13 @@ export function reconnectingMicrophone(open: () => Microphone, options: Reconnec
   }
 }
 
-/** Resolve when `wait` does, or as soon as the signal aborts (checked every 100 ms for stop()). */
+/** Resolve when `wait` does, or as soon as the signal aborts or stop() is called (checked every 100 ms). */
 async function abortable(wait: Promise<void>, signal: AbortSignal | undefined, isStopped: () => boolean): Promise<void> {
   let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
   const cancelled = new Promise<void>((resolve) => {
-    signal?.addEventListener('abort', () => resolve(), {once: true})
+    onAbort = () => resolve()
+    signal?.addEventListener('abort', onAbort, {once: true})
     timer = setInterval(() => {
       if (isStopped()) resolve()
     }, 100)
@@ -75,5 +77,6 @@ async function abortable(wait: Promise<void>, signal: AbortSignal | undefined, i
     await Promise.race([wait, cancelled])
   } finally {
     clearInterval(timer)
+    if (onAbort) signal?.removeEventListener('abort', onAbort)
   }
 }

@@ -130,13 +130,27 @@ async function* untilAborted(chunks: AudioChunks, signal: AbortSignal | undefine
       yield next.value
     }
   }
-  const aborted = new Promise<'aborted'>((resolve) => {
-    if (signal.aborted) resolve('aborted')
-    else signal.addEventListener('abort', () => resolve('aborted'), {once: true})
-  })
+  // One abort listener per read, removed once the read settles: racing every read against one
+  // long-lived promise would keep every chunk alive through that promise's reaction list.
+  const nextOrAbort = (): Promise<IteratorResult<Float64Array> | 'aborted'> =>
+    new Promise((resolve, reject) => {
+      if (signal.aborted) return resolve('aborted')
+      const onAbort = (): void => resolve('aborted')
+      signal.addEventListener('abort', onAbort, {once: true})
+      iterator.next().then(
+        (result) => {
+          signal.removeEventListener('abort', onAbort)
+          resolve(result)
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort)
+          reject(error)
+        },
+      )
+    })
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted])
+      const next = await nextOrAbort()
       if (next === 'aborted' || next.done) return
       yield next.value
     }
