@@ -15,8 +15,9 @@ const GREEN: RGB = [44, 160, 44]
 /**
  * A DET curve: false-reject rate (%) against false accepts per hour, one
  * point per threshold, with the operating point and the FA/h target marked.
- * The FA axis is linear up to a sensible cap so the region that matters
- * (a few per hour) is readable.
+ * The FA axis is logarithmic (0.1 to the largest rate seen), as DET plots
+ * usually are, so both a few per hour and hundreds per hour stay readable;
+ * zero false accepts sits on the left edge.
  */
 export function drawDetCurve(points: readonly DetPoint[], options: {operating?: DetPoint; targetFaPerHour?: number; title?: string; maxFaPerHour?: number} = {}): Canvas {
   const width = 900
@@ -26,14 +27,20 @@ export function drawDetCurve(points: readonly DetPoint[], options: {operating?: 
   const plotW = width - left - 40
   const plotH = height - top - 90
   const canvas = new Canvas(width, height)
-  const observedMax = Math.max(1, ...points.map((p) => p.faPerHour))
-  const maxFa = options.maxFaPerHour ?? Math.min(observedMax, Math.max(10, 4 * (options.targetFaPerHour ?? 1)))
-  const x = (fa: number) => left + (Math.min(fa, maxFa) / maxFa) * plotW
+  const minFa = 0.1
+  const observedMax = Math.max(10, ...points.map((p) => p.faPerHour))
+  const maxFa = options.maxFaPerHour ?? 10 ** Math.ceil(Math.log10(observedMax))
+  const span = Math.log10(maxFa) - Math.log10(minFa)
+  const x = (fa: number) => (fa <= 0 ? left : left + ((Math.log10(Math.min(Math.max(fa, minFa), maxFa)) - Math.log10(minFa)) / span) * plotW)
   const y = (frr: number) => top + plotH - frr * plotH
 
-  for (const t of niceTicks(0, maxFa, 8)) {
-    canvas.line(x(t), top, x(t), top + plotH, GREY)
-    canvas.text(formatTick(t), x(t), top + plotH + 10, BLACK, 2, 'center')
+  for (let decade = minFa; decade <= maxFa * 1.0001; decade *= 10) {
+    for (const m of [1, 2, 5]) {
+      const t = decade * m
+      if (t > maxFa * 1.0001) break
+      canvas.line(x(t), top, x(t), top + plotH, GREY)
+      canvas.text(formatTick(Number(t.toPrecision(3))), x(t), top + plotH + 10, BLACK, m === 1 ? 2 : 1, 'center')
+    }
   }
   for (const t of niceTicks(0, 100, 10)) {
     canvas.line(left, y(t / 100), left + plotW, y(t / 100), GREY)
@@ -41,7 +48,7 @@ export function drawDetCurve(points: readonly DetPoint[], options: {operating?: 
   }
   canvas.line(left, top, left, top + plotH, BLACK)
   canvas.line(left, top + plotH, left + plotW, top + plotH, BLACK)
-  const xLabel = 'false accepts per hour'
+  const xLabel = 'false accepts per hour (log scale)'
   canvas.text(xLabel, left + plotW - textWidth(xLabel), top + plotH + 40, BLACK)
   canvas.text('frr %', 10, top - 30, BLACK)
   if (options.title) canvas.text(options.title, left, 12, BLACK)
@@ -60,7 +67,9 @@ export function drawDetCurve(points: readonly DetPoint[], options: {operating?: 
   if (options.operating) {
     const o = options.operating
     canvas.fillRect(Math.round(x(o.faPerHour)) - 5, Math.round(y(o.frr)) - 5, 11, 11, RED)
-    canvas.text(`threshold ${formatTick(Number(o.threshold.toFixed(3)))}`, x(o.faPerHour) + 10, y(o.frr) - 20, RED)
+    const label = `threshold ${formatTick(Number(o.threshold.toFixed(3)))}`
+    const nearRight = x(o.faPerHour) + 10 + textWidth(label) > width
+    canvas.text(label, nearRight ? x(o.faPerHour) - 10 : x(o.faPerHour) + 10, Math.max(top, y(o.frr) - 24), RED, 2, nearRight ? 'right' : 'left')
   }
   return canvas
 }
