@@ -397,9 +397,6 @@ export async function readDataset(dir: string): Promise<Dataset> {
     npy = decodeNpy(bytes)
   } catch (error) {
     if (error instanceof NpyFormatError) throw new InputError(labelsFile, error.message)
-    // decodeNpy does not check the header's shape: a negative size such as
-    // (-1, 1375) reaches the typed-array constructor as a RangeError.
-    if (error instanceof RangeError) throw new InputError(labelsFile, `unreadable header (${oneLine(error)})`)
     throw error
   }
   const {ty} = info.geometry

@@ -56,7 +56,9 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map(Number)
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new NpyFormatError(`bad shape (${shapeMatch[1].trim()})`)
   const count = shape.reduce((a, b) => a * b, 1)
+  if (!Number.isSafeInteger(count)) throw new NpyFormatError(`shape (${shapeMatch[1].trim()}) is too large`)
   const start = headerStart + headerLength
   const width = {f4: 4, f8: 8, u1: 1, i4: 4}[dtype]
   if (width === undefined) throw new NpyFormatError(`unsupported dtype ${descr[2]}`)
