@@ -1,12 +1,13 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, rename, rm, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {mkdir, readdir, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 import {UserError, describeError} from './errors.js'
 
 /** A sibling temporary path, so that the final rename stays on one filesystem (and is atomic). */
-export function tempSibling(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+export function tempSibling(path: string, suffix: 'tmp' | 'old' = 'tmp'): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.${suffix}`)
 }
 
 /**
@@ -31,11 +32,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
  * directory at `path` is replaced only after the new one is complete.
  */
 export async function writeDirAtomic(path: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
+  await removeStaleTemps(path)
   const tmp = tempSibling(path)
   await mkdir(tmp, {recursive: true})
   try {
     await build(tmp)
-    const old = tempSibling(path)
+    // '.old', not '.tmp': a crash right here leaves the previous directory under this name, and
+    // removeStaleTemps puts it back rather than deleting it.
+    const old = tempSibling(path, 'old')
     let moved = false
     try {
       await rename(path, old)
@@ -48,5 +52,39 @@ export async function writeDirAtomic(path: string, build: (tmpDir: string) => Pr
   } catch (error) {
     await rm(tmp, {recursive: true, force: true})
     throw error
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Temporary siblings of `path` left by a process that died (kill -9, power
+ * loss) before it could rename or remove them; their names carry the pid.
+ * Half-built '.tmp' directories of dead processes are removed; a previous
+ * directory parked as '.old' by a process that died mid-swap is put back when
+ * nothing took its place. Live processes' siblings are left alone.
+ */
+export async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`
+  let names: string[]
+  try {
+    names = await readdir(dirname(path))
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !(name.endsWith('.tmp') || name.endsWith('.old'))) continue
+    const pid = Number(name.slice(prefix.length).split('.')[0])
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue
+    const stale = join(dirname(path), name)
+    if (name.endsWith('.old') && !existsSync(path)) await rename(stale, path)
+    else await rm(stale, {recursive: true, force: true})
   }
 }
