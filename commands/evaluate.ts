@@ -20,6 +20,11 @@ triggers / triggers) and false accepts per hour of non-trigger audio, at the mod
 and over all thresholds (a DET curve), the threshold that meets a target FA/h, detection latency
 from the end of the word, and the course's per-step accuracy beside the all-zeros baseline.
 
+For a model with a CTC token head (trained with --ctc-weight), each test example is also
+transcribed whole (10 s, prefix beam search of width 8) and compared with its manifest
+transcript (every placed word in time order): word and character error rates over the whole
+set (total edits / total reference length), with best-path decoding beside them.
+
 A detection counts for a trigger when it comes between 0.5 s before and 1.0 s after the word's
 end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 bad data, 4 bad model.`
 
@@ -101,6 +106,13 @@ export function formatReport(r: EvaluationReport, wroteThreshold = false): strin
       ? `latency from the end of the word: median ${a.latency.medianMs.toFixed(0)} ms, p90 ${a.latency.p90Ms.toFixed(0)} ms, max ${a.latency.maxMs.toFixed(0)} ms (${a.latency.count} detections)`
       : 'latency: no trigger was detected',
   ]
+  if (r.transcription) {
+    const t = r.transcription
+    const rate = (e: {rate: number; errors: number; referenceLength: number}) => `${pct(e.rate)} (${e.errors}/${e.referenceLength})`
+    lines.push(
+      `transcription (${t.decoder}, ${t.examples} examples): WER ${rate(t.wer)}, CER ${rate(t.cer)}; best path: WER ${rate(t.bestPath.wer)}, CER ${rate(t.bestPath.cer)}`,
+    )
+  }
   if (r.perStepAccuracy) lines.push(`per-step accuracy (the course's metric): ${pct(r.perStepAccuracy.model)}; predicting all zeros scores ${pct(r.perStepAccuracy.allZeros)}`)
   const t = r.target.point
   lines.push(

@@ -7,6 +7,7 @@ import {COURSE_PARAMS, COURSE_TRIGGER, type Range, type SynthParams} from '../sr
 import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../src/model/backend.js'
 import {courseFeatures} from '../src/model/config.js'
 import {PRESETS, getPreset} from '../src/model/presets.js'
+import {type TokenUnit, parsePhrases} from '../src/dataset/phrases.js'
 import {LOG_FEATURES, RAW_FEATURES} from '../src/features/transform.js'
 import {frameCount} from '../src/features/spectrogram.js'
 import {type ClipFolders, type ResolvedCorpus, resolveClipCorpus, resolveDatasetCorpus} from '../src/train/corpus.js'
@@ -34,6 +35,8 @@ After every epoch the model is scored on validation examples as a detector: miss
 
 --resume continues from the last checkpoint with its optimizer state; --epochs is the total. Ctrl-C saves a checkpoint and exits with code 130. Only one training run may write a directory at a time (exit 7).
 
+Transcription (CTC): --ctc-weight W > 0 adds a token head beside the trigger head (a per-step softmax over the vocabulary plus a blank, on the same GRUs) and trains both on BCE + W x CTC, where the CTC term is each example's -log p(transcript) per output step. Off by default (0), so a detector trains exactly as without it. The vocabulary is every word the data can hold (--data: the dataset's words; clips: the trigger, the negatives' words from their tts manifests, the phrases' words), as words or, with --ctc-unit char, characters; it is saved in rnn-wake.json and "detect"/"listen" then print what follows the trigger. A crop's target is the words it holds completely; a word cut by the crop's edge is left out of the target. With --words, --phrases "lights on,lights off" (and --phrase-prob) makes triggers followed by command phrases, as "rnn-wake synthesize" does.
+
 Presets: course (the course model on raw spectrograms and whole 10 s clips), default (stride-8 convolution, two 64-unit GRUs, log spectrogram, 3 s crops around the labels: much cheaper per example), tiny (for tests).`
 
   static override examples = [
@@ -56,6 +59,10 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     words: Flags.string({summary: 'Folder with one subfolder of clips per word; --trigger names the trigger.', helpGroup: 'DATA', dependsOn: ['trigger']}),
     trigger: Flags.string({summary: `The trigger word (default "${COURSE_TRIGGER}"; with --words: its subfolder).`, helpGroup: 'DATA'}),
     backgrounds: Flags.string({summary: 'Folder of background recordings (repeatable).', helpGroup: 'DATA', multiple: true}),
+    phrases: Flags.string({summary: 'Command phrases that may follow the trigger, comma-separated (with --words; each word a folder there).', helpGroup: 'DATA', dependsOn: ['words']}),
+    'phrase-prob': Flags.string({summary: 'Probability that a trigger is followed by a phrase (with --phrases).', helpGroup: 'DATA', dependsOn: ['phrases']}),
+    'ctc-weight': Flags.string({summary: 'Weight of the CTC loss of a token head trained beside the trigger head (default 0: no token head; on --resume: the run\'s own).', helpGroup: 'TRANSCRIPTION'}),
+    'ctc-unit': Flags.string({summary: 'Tokens of the CTC head: whole words or characters.', helpGroup: 'TRANSCRIPTION', options: ['word', 'char'], default: 'word'}),
     'procedural-backgrounds': Flags.integer({summary: 'Add this many generated 10 s backgrounds (noise colours, hum, babble of negative words).', helpGroup: 'DATA', default: 0, min: 0}),
     snr: Flags.string({summary: 'Clip-to-background ratio in dB, LOW,HIGH (default: the course\'s levels).', helpGroup: 'DATA'}),
     speed: Flags.string({summary: 'Speed perturbation by resampling, LOW,HIGH (default: off).', helpGroup: 'DATA'}),
@@ -113,6 +120,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         ...COURSE_PARAMS,
         snrDb: parseRange('--snr', flags.snr, -80, 80),
         speed: parseRange('--speed', flags.speed, 0.5, 2),
+        ...(flags['phrase-prob'] === undefined ? {} : {phraseProb: num('phrase-prob', flags['phrase-prob'], 0, 1)}),
       }
       corpus = await resolveClipCorpus(folders, params, {valSplit, seed: flags.seed, procedural: flags['procedural-backgrounds']})
     }
@@ -151,6 +159,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         targetFaPerHour: num('target-fa', flags['target-fa'], 0),
         maxFrr: num('max-frr', flags['max-frr'], 0, 1),
         keepOptimizer: flags['keep-optimizer'],
+        ctcWeight: flags['ctc-weight'] === undefined ? undefined : num('ctc-weight', flags['ctc-weight'], 0, 1000),
+        ctcUnit: flags['ctc-unit'] as TokenUnit,
         budgetCpuSec: flags['budget-cpu-minutes'] === undefined ? undefined : 60 * num('budget-cpu-minutes', flags['budget-cpu-minutes'], 0),
         backend,
         signal: abort.signal,
@@ -174,7 +184,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     }
   }
 
-  private async clipFolders(flags: {activates?: string[]; negatives?: string[]; backgrounds?: string[]; words?: string; trigger?: string}): Promise<ClipFolders> {
+  private async clipFolders(flags: {activates?: string[]; negatives?: string[]; backgrounds?: string[]; words?: string; trigger?: string; phrases?: string}): Promise<ClipFolders> {
     const backgrounds = flags.backgrounds ?? []
     if (flags.words === undefined) {
       if (!flags.negatives?.length) throw new UserError('--activates needs --negatives too', 'usage')
@@ -190,6 +200,13 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (!names.includes(trigger)) throw new InputError(flags.words, `no folder named "${trigger}" for --trigger (found: ${names.join(', ') || 'none'})`)
     const others = names.filter((n) => n !== trigger)
     if (others.length === 0) throw new InputError(flags.words, `needs at least one word folder besides the trigger "${trigger}"`)
-    return {trigger, triggers: [join(flags.words, trigger)], negatives: others.map((n) => join(flags.words!, n)), backgrounds}
+    const phrases = flags.phrases === undefined ? undefined : parsePhrases(flags.phrases, ',', '--phrases')
+    for (const phrase of phrases ?? []) {
+      for (const w of phrase) {
+        if (w === trigger) throw new UserError(`--phrases: "${phrase.join(' ')}" holds the trigger "${trigger}"; phrases are what follows it`, 'usage')
+        if (!others.includes(w)) throw new InputError(flags.words, `no folder named "${w}" for the phrase "${phrase.join(' ')}" (found: ${names.join(', ')})`)
+      }
+    }
+    return {trigger, triggers: [join(flags.words, trigger)], negatives: others.map((n) => join(flags.words!, n)), backgrounds, ...(phrases ? {phrases} : {})}
   }
 }

@@ -2,12 +2,15 @@ import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {readAudio} from '../audio/read.js'
+import {bestPathDecode, prefixBeamSearch} from '../ctc/decode.js'
 import {readDataset} from '../dataset/manifest.js'
+import {decodeTokens} from '../dataset/phrases.js'
 import {outputStepSeconds} from '../model/config.js'
 import type {Detector} from '../model/model-dir.js'
 import {predictClip, predictLong} from '../model/predict.js'
 import type {TriggerParams} from '../stream/trigger.js'
 import {InputError} from '../util/errors.js'
+import {type EditCounts, type ErrorRate, combineErrorRates, editCounts} from './edit-distance.js'
 import {
   DEFAULT_MATCH_WINDOW,
   type MatchWindow,
@@ -50,7 +53,30 @@ export interface EvaluationReport {
   perStepAccuracy: {model: number; allZeros: number} | null
   target: {faPerHour: number; point: Omit<OperatingPoint, 'latenciesSec'> | null}
   det: Array<Omit<OperatingPoint, 'latenciesSec'>>
+  /** Only for a model with a CTC head, on test sets with transcripts. */
+  transcription?: TranscriptionReport
 }
+
+/**
+ * The token head against the manifests' transcripts (every placed word, in
+ * time order), each test example decoded whole (10 s, from a fresh state).
+ * Corpus rates: total edits over total reference length.
+ */
+export interface TranscriptionReport {
+  examples: number
+  /** What `wer` and `cer` come from. */
+  decoder: string
+  beamWidth: number
+  wer: ErrorRate
+  /** Over characters of the words joined by single spaces. */
+  cer: ErrorRate
+  /** The same with best-path (greedy) decoding. */
+  bestPath: {wer: ErrorRate; cer: ErrorRate}
+  /** Examples whose beam-search transcript differs from the reference. */
+  errors: Array<{file: string; reference: string; hypothesis: string}>
+}
+
+export const EVAL_BEAM_WIDTH = 8
 
 async function listWavs(path: string): Promise<string[]> {
   let st
@@ -95,6 +121,12 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
   const total = datasets.reduce((n, d) => n + d.entries.length, 0) + negativeFiles.length
   if (total === 0) throw new InputError(options.negatives[0] ?? options.datasets[0] ?? '(nothing)', 'no audio to evaluate on')
   let done = 0
+  const vocabulary = detector.config.vocabulary
+  const wordEdits: EditCounts[] = []
+  const charEdits: EditCounts[] = []
+  const greedyWordEdits: EditCounts[] = []
+  const greedyCharEdits: EditCounts[] = []
+  const transcriptErrors: TranscriptionReport['errors'] = []
 
   for (const dataset of datasets) {
     const ty = dataset.info.geometry.ty
@@ -110,6 +142,18 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
         durationSec,
         truthsSec: entry.clips.filter((c) => c.trigger).map((c) => c.end / detector.config.features.sampleRate),
       })
+      if (vocabulary && p.tokens) {
+        const vocab = {unit: vocabulary.unit, tokens: vocabulary.tokens}
+        const classes = vocabulary.tokens.length + 1
+        const reference = entry.transcript
+        const beam = decodeTokens(prefixBeamSearch(p.tokens, p.steps, classes, {blank: vocabulary.blank, beamWidth: EVAL_BEAM_WIDTH}).tokens.map((t) => t.token), vocab)
+        const greedy = decodeTokens(bestPathDecode(p.tokens, p.steps, classes, {blank: vocabulary.blank}).tokens.map((t) => t.token), vocab)
+        wordEdits.push(editCounts(reference, beam))
+        charEdits.push(editCounts(Array.from(reference.join(' ')), Array.from(beam.join(' '))))
+        greedyWordEdits.push(editCounts(reference, greedy))
+        greedyCharEdits.push(editCounts(Array.from(reference.join(' ')), Array.from(greedy.join(' '))))
+        if (wordEdits.at(-1)!.errors > 0) transcriptErrors.push({file, reference: reference.join(' '), hypothesis: beam.join(' ')})
+      }
       if (p.steps === ty) {
         const labels = dataset.labels.subarray(i * ty, (i + 1) * ty)
         accuracySum += perStepAccuracy(p.trigger, labels)
@@ -145,6 +189,19 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
     perStepAccuracy: accuracyCount ? {model: accuracySum / accuracyCount, allZeros: zerosSum / accuracyCount} : null,
     target: {faPerHour: options.targetFaPerHour, point: target ? withoutLatencies(target) : null},
     det: det.map(withoutLatencies),
+    ...(wordEdits.length > 0
+      ? {
+          transcription: {
+            examples: wordEdits.length,
+            decoder: `prefix beam search (width ${EVAL_BEAM_WIDTH}) over each whole test example`,
+            beamWidth: EVAL_BEAM_WIDTH,
+            wer: combineErrorRates(wordEdits),
+            cer: combineErrorRates(charEdits),
+            bestPath: {wer: combineErrorRates(greedyWordEdits), cer: combineErrorRates(greedyCharEdits)},
+            errors: transcriptErrors,
+          },
+        }
+      : {}),
   }
 }
 

@@ -6,9 +6,11 @@ import {decodeWav, readAudio} from '../audio/index.js'
 import {proceduralBackgrounds, soundsLike} from '../dataset/backgrounds.js'
 import {type Clip, OTHER_WORD, type SynthSources, listClipFiles} from '../dataset/clips.js'
 import {readDataset} from '../dataset/manifest.js'
+import {vocabularyFromDataset} from '../dataset/phrases.js'
 import {deriveRng} from '../dataset/rng.js'
 import {type SynthParams, synthesizeExample} from '../dataset/synth.js'
 import {InputError} from '../util/errors.js'
+import type {TimedWord} from './examples.js'
 
 /**
  * Where training examples come from, as plain data a worker thread can
@@ -27,14 +29,17 @@ export type CorpusSpec =
       procedural: number
       proceduralSeed: number
       params: SynthParams
+      /** Command phrases that may follow a trigger (params.phraseProb), as word lists; absent: none. */
+      phrases?: string[][]
     }
-  | {kind: 'dataset'; dir: string; files: string[]; endsMs: number[][]}
+  | {kind: 'dataset'; dir: string; files: string[]; endsMs: number[][]; words: TimedWord[][]}
 
 export interface ClipFolders {
   trigger: string
   triggers: string[]
   negatives: string[]
   backgrounds: string[]
+  phrases?: string[][]
 }
 
 export interface ResolvedCorpus {
@@ -44,6 +49,8 @@ export interface ResolvedCorpus {
   dataHash: string
   /** Human-readable description for rnn-wake.json. */
   describe: Record<string, unknown>
+  /** Every word a transcript of this corpus can hold (train and validation), for a CTC vocabulary. */
+  words: string[]
 }
 
 async function filesOf(dirs: readonly string[], what: string): Promise<string[]> {
@@ -87,7 +94,14 @@ export async function resolveClipCorpus(folders: ClipFolders, params: SynthParam
   const backgrounds = await filesOf(folders.backgrounds, '--backgrounds')
   const [tTrain, tVal] = split(triggers, options.valSplit, 'triggers', options.seed)
   const [nTrain, nVal] = split(negatives, options.valSplit, 'negatives', options.seed)
-  const base = {kind: 'clips' as const, trigger: folders.trigger, backgrounds, procedural: options.procedural, params}
+  const base = {kind: 'clips' as const, trigger: folders.trigger, backgrounds, procedural: options.procedural, params, ...(folders.phrases ? {phrases: folders.phrases} : {})}
+  const spoken = new Set<string>([folders.trigger, ...(folders.phrases ?? []).flat()])
+  const manifests = new Map<string, Map<string, string>>()
+  for (const file of negatives) {
+    const dir = dirname(file)
+    if (!manifests.has(dir)) manifests.set(dir, await spokenWords(dir))
+    spoken.add(manifests.get(dir)!.get(basename(file)) ?? OTHER_WORD)
+  }
   return {
     train: {...base, triggers: tTrain, negatives: nTrain, proceduralSeed: options.seed},
     val: {...base, triggers: tVal, negatives: nVal, proceduralSeed: options.seed + 1_000_003},
@@ -100,39 +114,46 @@ export async function resolveClipCorpus(folders: ClipFolders, params: SynthParam
       backgroundFolders: folders.backgrounds.map((d) => resolve(d)),
       clips: {triggers: tTrain.length, negatives: nTrain.length, backgrounds: backgrounds.length, proceduralBackgrounds: options.procedural},
       validationClips: {triggers: tVal.length, negatives: nVal.length},
+      ...(folders.phrases ? {phrases: folders.phrases.map((p) => p.join(' ')), phraseProb: params.phraseProb} : {}),
     },
+    words: [...spoken],
   }
 }
 
-async function datasetSpec(dir: string): Promise<{spec: CorpusSpec & {kind: 'dataset'}; hash: string}> {
+async function datasetSpec(dir: string): Promise<{spec: CorpusSpec & {kind: 'dataset'}; hash: string; words: string[]}> {
   const ds = await readDataset(dir)
+  const rate = ds.info.geometry.sampleRate
   const spec = {
     kind: 'dataset' as const,
     dir: resolve(dir),
     files: ds.entries.map((e) => join(resolve(dir), e.file)),
     endsMs: ds.entries.map((e) => e.clips.filter((c) => c.trigger).map((c) => c.endMs)),
+    words: ds.entries.map((e) => e.clips.map((c) => ({word: c.word, startMs: (c.start * 1000) / rate, endMs: (c.end * 1000) / rate}))),
   }
+  const words = vocabularyFromDataset({info: ds.info as {words?: unknown}, entries: ds.entries}, 'word').tokens
   const hash = createHash('sha256')
     .update(await readFile(join(dir, 'dataset.json')))
     .update(ds.labels)
     .digest('hex')
-  return {spec, hash}
+  return {spec, hash, words}
 }
 
 function subset(spec: CorpusSpec & {kind: 'dataset'}, indices: number[]): CorpusSpec {
-  return {...spec, files: indices.map((i) => spec.files[i]), endsMs: indices.map((i) => spec.endsMs[i])}
+  return {...spec, files: indices.map((i) => spec.files[i]), endsMs: indices.map((i) => spec.endsMs[i]), words: indices.map((i) => spec.words[i])}
 }
 
 /** A synthesized dataset, with validation from --val DIR or a --val-split of its examples. */
 export async function resolveDatasetCorpus(dir: string, options: {val?: string; valSplit: number; seed: number}): Promise<ResolvedCorpus> {
-  const {spec, hash} = await datasetSpec(dir)
+  const {spec, hash, words} = await datasetSpec(dir)
   let train: CorpusSpec = spec
   let val: CorpusSpec
   let valHash = ''
+  const allWords = new Set(words)
   if (options.val !== undefined) {
     const v = await datasetSpec(options.val)
     val = v.spec
     valHash = v.hash
+    for (const w of v.words) allWords.add(w)
   } else {
     const order = shuffled(
       spec.files.map((_, i) => i),
@@ -149,6 +170,7 @@ export async function resolveDatasetCorpus(dir: string, options: {val?: string; 
     val,
     dataHash: createHash('sha256').update(hash).update(valHash).digest('hex'),
     describe: {kind: 'dataset', dir: resolve(dir), val: options.val === undefined ? `split ${options.valSplit}` : resolve(options.val), examples: (train as {files: string[]}).files.length, validationExamples: (val as {files: string[]}).files.length},
+    words: [...allWords],
   }
 }
 
@@ -156,10 +178,12 @@ export function corpusSize(spec: CorpusSpec): number | null {
   return spec.kind === 'dataset' ? spec.files.length : null
 }
 
-/** Audio plus trigger end times: what makeExample needs. */
+/** Audio plus trigger end times and word times: what makeExample needs. */
 export interface RawExample {
   audio: Int16Array | Float64Array
   endsMs: number[]
+  /** Every placed word in time order (trigger, command words, negatives). */
+  words: TimedWord[]
 }
 
 /** The worker-side view of a corpus: decoded clips, ready to make examples. */
@@ -201,7 +225,7 @@ export async function openCorpus(spec: CorpusSpec): Promise<OpenCorpus> {
     return {
       async raw(index) {
         const i = index % spec.files.length
-        return {audio: (await readAudio(spec.files[i])).samples, endsMs: spec.endsMs[i]}
+        return {audio: (await readAudio(spec.files[i])).samples, endsMs: spec.endsMs[i], words: spec.words[i]}
       },
     }
   }
@@ -212,11 +236,17 @@ export async function openCorpus(spec: CorpusSpec): Promise<OpenCorpus> {
     triggers: await loadClips(spec.triggers, spec.trigger),
     negatives,
     backgrounds: [...(await loadClips(spec.backgrounds, '')), ...proceduralBackgrounds(spec.procedural, spec.proceduralSeed, babble)],
+    ...(spec.phrases ? {phrases: spec.phrases} : {}),
   }
+  const rate = spec.params.sampleRate
   return {
     async raw(index, seed) {
       const ex = synthesizeExample(sources, deriveRng('rnn-wake/train', seed, index), spec.params)
-      return {audio: ex.audio, endsMs: ex.record.clips.filter((c) => c.trigger).map((c) => c.endMs)}
+      return {
+        audio: ex.audio,
+        endsMs: ex.record.clips.filter((c) => c.trigger).map((c) => c.endMs),
+        words: ex.record.clips.map((c) => ({word: c.word, startMs: (c.start * 1000) / rate, endMs: (c.end * 1000) / rate})),
+      }
     },
   }
 }

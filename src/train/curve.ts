@@ -20,6 +20,10 @@ export interface EpochRecord {
   /** At threshold 0.5, comparable across epochs and runs. */
   frrAtHalf?: number
   faPerHourAtHalf?: number
+  /** With a token head: mean CTC loss per output step on the training batches. */
+  ctcLoss?: number
+  /** With a token head: validation word error rate of best-path decoding. */
+  valWer?: number
 }
 
 interface Series {

@@ -48,9 +48,9 @@ export class LocalMaker {
       corpus = openCorpus(spec)
       this.open.set(request.corpus, corpus)
     }
-    const {audio, endsMs} = await (await corpus).raw(request.index, request.seed)
+    const {audio, endsMs, words} = await (await corpus).raw(request.index, request.seed)
     const rng = deriveRng('rnn-wake/crop', request.corpus, request.seed, request.index)
-    return makeExample(audio, endsMs, this.init.preset, this.init.features, this.init.geometry, request.crop, rng, this.power)
+    return makeExample(audio, endsMs, this.init.preset, this.init.features, this.init.geometry, request.crop, rng, this.power, words)
   }
 }
 

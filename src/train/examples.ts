@@ -26,6 +26,24 @@ export function labelsFor(endsMs: readonly number[], g: LabelGeometry): Uint8Arr
   return y
 }
 
+/** A word placed in an example's audio, in ms from its start: the source of CTC targets. */
+export interface TimedWord {
+  word: string
+  startMs: number
+  endMs: number
+}
+
+/**
+ * The words a crop of [startMs, endMs) holds completely, in time order. A
+ * word cut by either edge is dropped from the target (its audio stays in the
+ * crop): asking for a word the crop only half holds would teach the head to
+ * emit it from a fragment, and leaving it out costs little, since crops are
+ * redrawn every epoch and mostly cut silence or background.
+ */
+export function wordsInside(words: readonly TimedWord[], startMs: number, endMs: number): string[] {
+  return words.filter((w) => w.startMs >= startMs && w.endMs <= endMs).map((w) => w.word)
+}
+
 /** One training or validation example, ready to batch. */
 export interface TrainExample {
   /** frames x bins, frame-major. */
@@ -35,6 +53,8 @@ export interface TrainExample {
   labels: Uint8Array
   /** Trigger end times in seconds from the start of these frames. */
   truthsSec: number[]
+  /** The words these frames hold completely, in time order (see wordsInside); absent when the source has no word times. */
+  transcript?: string[]
 }
 
 export interface CropOptions {
@@ -58,6 +78,7 @@ export function makeExample(
   crop: CropOptions,
   rng: Rng,
   power = new PowerSpectrum(features.spectrogram),
+  words?: readonly TimedWord[],
 ): TrainExample {
   const full = labelsFor(endsMs, g)
   const totalFrames = frameCount(audio.length, features.spectrogram)
@@ -66,7 +87,8 @@ export function makeExample(
   const stepSec = (hop * stride) / features.sampleRate
   if (crop.frames === null || crop.frames >= totalFrames) {
     const f = featurize(audio, features, power)
-    return {features: f.data, frames: f.frames, labels: full.subarray(0, outputSteps(preset, f.frames)), truthsSec: endsMs.map((ms) => ms / 1000)}
+    const transcript = words && wordsInside(words, 0, (audio.length * 1000) / features.sampleRate + 1)
+    return {features: f.data, frames: f.frames, labels: full.subarray(0, outputSteps(preset, f.frames)), truthsSec: endsMs.map((ms) => ms / 1000), transcript}
   }
 
   const n = outputSteps(preset, crop.frames)
@@ -87,7 +109,9 @@ export function makeExample(
   const last = Math.min(audio.length, (f0 + cropFrames - 1) * hop + nfft)
   const f = featurize(audio.subarray(first, last), features, power)
   const offsetSec = (f0 * hop) / features.sampleRate
+  const transcript = words && wordsInside(words, (first * 1000) / features.sampleRate, (last * 1000) / features.sampleRate)
   return {
+    transcript,
     features: f.data,
     frames: f.frames,
     labels: full.slice(s0, s0 + outputSteps(preset, f.frames)),

@@ -4,6 +4,8 @@ import {join, resolve} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
+import {ctcLoss} from '../ctc/loss.js'
+import {type TokenUnit, type Vocabulary, encodeTranscript, vocabularyFromDataset} from '../dataset/phrases.js'
 import {deriveRng} from '../dataset/rng.js'
 import type {FeatureConfig} from '../features/featurize.js'
 import {buildModel} from '../model/build.js'
@@ -26,6 +28,13 @@ import {chooseTrigger, validate} from './validate.js'
  * The training loop: data -> model -> per-step binary cross-entropy -> Adam
  * step, validation with event-level numbers after every epoch, and the whole
  * model directory rewritten atomically as a checkpoint after every epoch.
+ *
+ * With a CTC weight W > 0 the network gets a token head beside the trigger
+ * head (src/model/build.ts) and the loss is BCE(trigger) + W * CTC(tokens):
+ * the CTC term is each example's -log p(transcript) divided by its output
+ * steps (a per-step mean like the BCE, so W weighs two quantities of the same
+ * scale whatever the crop length), averaged over the batch. The target of a
+ * crop is the words it holds completely (examples.ts, wordsInside).
  */
 
 export const CURVE_FILE = 'training-curve.png'
@@ -63,6 +72,14 @@ export interface TrainOptions {
   maxFrr: number
   /** Keep Adam's state in the final directory, so a finished run can be resumed with more --epochs. */
   keepOptimizer: boolean
+  /**
+   * Weight of the CTC loss of a token head; 0: no token head (the trigger
+   * head alone, as before). Default 0; on --resume, the weight the run was
+   * started with (a token head cannot be added to a trained model).
+   */
+  ctcWeight?: number
+  /** Token units of the vocabulary: whole words (default) or characters. */
+  ctcUnit?: TokenUnit
   /**
    * Stop (validate and save as finished) once training steps used this many
    * CPU seconds (all threads, examples included; validation excluded): a
@@ -110,6 +127,21 @@ function weightedBce(y: tf.Tensor, p: tf.Tensor, positiveWeight: number): tf.Sca
     const neg = tf.mul(tf.sub(1, y), tf.log(tf.sub(1, q)))
     return tf.neg(tf.mean(tf.add(pos, neg))) as tf.Scalar
   })
+}
+
+/**
+ * BCE of the trigger head, plus (with a token head and weight > 0) the
+ * weighted per-step CTC loss of the token head against `targets`.
+ */
+function jointLoss(outputs: tf.Tensor | tf.Tensor[], y: tf.Tensor, classWeight: number, ctc?: {weight: number; blank: number; targets: number[][]}): {total: tf.Scalar; ctc?: tf.Scalar} {
+  const list = Array.isArray(outputs) ? outputs : [outputs]
+  const bce = weightedBce(y, list[0], classWeight)
+  if (!ctc || ctc.weight === 0 || list.length < 2) return {total: bce}
+  const probs = list[1] as tf.Tensor3D
+  const steps = probs.shape[1]
+  // The head ends in a softmax; ctcLoss applies log-softmax itself, which leaves log(p) unchanged.
+  const perStep = tf.div(tf.mean(ctcLoss(tf.log(tf.add(probs, 1e-7)) as tf.Tensor3D, ctc.targets, {blank: ctc.blank, zeroInfinity: true})), steps) as tf.Scalar
+  return {total: tf.add(bce, tf.mul(perStep, ctc.weight)) as tf.Scalar, ctc: perStep}
 }
 
 function batchTensors(examples: readonly TrainExample[]): {x: tf.Tensor3D; y: tf.Tensor3D} {
@@ -162,6 +194,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let features = options.features
     let model: tf.LayersModel
     let state: TrainState
+    let vocabulary: Vocabulary | undefined
+    let ctcWeight = options.ctcWeight ?? 0
+    if (!(ctcWeight >= 0 && Number.isFinite(ctcWeight))) throw new UserError(`--ctc-weight must be a number >= 0, not ${ctcWeight}`, 'usage')
     const optimizer = tf.train.adam(options.lr)
     const hasModel = await exists(join(out, 'model.json'))
     if (options.resume) {
@@ -171,12 +206,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       preset = config.preset
       features = config.features
       model = await loadModel(out, {fused: true})
+      vocabulary = config.vocabulary && {unit: config.vocabulary.unit, tokens: config.vocabulary.tokens}
+      // Without --ctc-weight a resumed run keeps the weight it was started with.
+      ctcWeight = options.ctcWeight ?? (vocabulary ? Number(state.settings.ctcWeight ?? 0) : 0)
+      if (ctcWeight > 0 && !vocabulary) throw new UserError(`Cannot resume ${out} with --ctc-weight ${ctcWeight}: it was trained without a token head (start a new run to add one)`, 'usage')
     } else {
       if (hasModel && !options.force) throw new UserError(`${out} already holds a model: pass --resume to continue training it or --force to replace it`, 'output')
       if (!hasModel && (await exists(out)) && !options.force) {
         if ((await readdir(out)).length > 0) throw new UserError(`Cannot write ${out}: the folder exists and is not empty; choose another --out`, 'output')
       }
-      model = buildModel(preset, {fused: true})
+      if (ctcWeight > 0) {
+        const words = options.corpus.words
+        vocabulary = vocabularyFromDataset({entries: [{transcript: words}], info: {words: words.map((word) => ({word}))}}, options.ctcUnit ?? 'word')
+        if (vocabulary.tokens.length === 0) throw new UserError('--ctc-weight needs words to learn, and the training data names none', 'usage')
+        options.log(`Token head: ${vocabulary.tokens.length} ${vocabulary.unit} tokens + blank (${vocabulary.tokens.map((t) => JSON.stringify(t)).join(' ')}), CTC weight ${ctcWeight}`)
+      }
+      model = buildModel(preset, {fused: true, ctcTokens: vocabulary?.tokens.length ?? 0})
       state = {format: 'rnn-wake-training', epoch: 0, finished: false, history: [], examplesSeen: 0, trainSeconds: 0, cpuSeconds: 0, settings: {}}
     }
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
@@ -202,6 +247,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       valCount: options.valCount,
       targetFaPerHour: options.targetFaPerHour,
       maxFrr: options.maxFrr,
+      ...(vocabulary ? {ctcWeight, ctcUnit: vocabulary.unit} : {}),
     }
     const geometry = presetGeometry(preset, features)
     const stepSec = outputStepSeconds({features, preset})
@@ -226,6 +272,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         preset,
         features,
         trigger: {...trigger, threshold, minSteps},
+        ...(vocabulary ? {vocabulary: {unit: vocabulary.unit, tokens: vocabulary.tokens, blank: vocabulary.tokens.length}} : {}),
         training: {
           rnnWakeVersion: rnnWakeVersion(),
           finished,
@@ -278,6 +325,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       options.onEpochStart?.(epoch, batches * options.batch)
       let next = maker.make(requests(0))
       let lossSum = 0
+      let ctcSum = 0
       let done = 0
       const started = performance.now()
       const cpuEpoch = process.cpuUsage()
@@ -289,9 +337,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const examples = await next
         if (b + 1 < batches) next = maker.make(requests(b + 1))
         const {x, y} = batchTensors(examples)
-        const loss = optimizer.minimize(() => weightedBce(y, model.apply(x, {training: true}) as tf.Tensor, options.classWeight), true, variables)!
+        const ctc = vocabulary && ctcWeight > 0 ? {weight: ctcWeight, blank: vocabulary.tokens.length, targets: examples.map((e) => encodeTranscript(e.transcript ?? [], vocabulary!))} : undefined
+        let ctcPart: tf.Scalar | undefined
+        const loss = optimizer.minimize(
+          () => {
+            const parts = jointLoss(model.apply(x, {training: true}) as tf.Tensor | tf.Tensor[], y, options.classWeight, ctc)
+            if (parts.ctc) ctcPart = tf.keep(parts.ctc)
+            return parts.total
+          },
+          true,
+          variables,
+        )!
         const value = (await loss.data())[0]
-        tf.dispose([x, y, loss])
+        if (ctcPart) ctcSum += (await ctcPart.data())[0] * examples.length
+        tf.dispose([x, y, loss, ...(ctcPart ? [ctcPart] : [])])
         if (!Number.isFinite(value)) throw new UserError(`Training diverged at epoch ${epoch} (loss ${value}); try a lower --lr`, 'internal')
         lossSum += value * examples.length
         done += examples.length
@@ -316,7 +375,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       state.cpuSeconds = cpuBefore + process.cpuUsage(cpuStart).user / 1e6 + process.cpuUsage(cpuStart).system / 1e6
       if (stopped === 'signal') break
       state.epoch = epoch
-      const v = validate(model, valExamples, stepSec, trigger)
+      const v = validate(model, valExamples, stepSec, trigger, vocabulary)
       const choice = chooseTrigger(v.scored, trigger, options.targetFaPerHour, options.maxFrr)
       threshold = choice.trigger.threshold
       minSteps = choice.trigger.minSteps
@@ -338,13 +397,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         faPerHour: at.faPerHour,
         frrAtHalf: v.point.frr,
         faPerHourAtHalf: v.point.faPerHour,
+        ...(vocabulary !== undefined && ctcWeight > 0 ? {ctcLoss: ctcSum / Math.max(1, done)} : {}),
+        ...(v.wer ? {valWer: v.wer.rate} : {}),
       }
       state.history.push(record)
       options.log(
         `epoch ${epoch}/${options.epochs}: loss ${record.loss.toFixed(4)}, ${((done / seconds) * equivalent).toFixed(2)} ex/s (10 s-equivalent); ` +
           `val loss ${v.loss.toFixed(4)}, accuracy ${v.accuracy.toFixed(4)}; at threshold ${threshold} (${minSteps} step${minSteps > 1 ? 's' : ''}): missed ${at.missed}/${at.triggers} (FRR ${(100 * at.frr).toFixed(1)}%), ` +
           `false accepts ${at.falseAccepts} (${at.faPerHour.toFixed(2)}/h over ${(at.nonTriggerHours * 60).toFixed(1)} min); ` +
-          `at 0.5: FRR ${(100 * v.point.frr).toFixed(1)}%, ${v.point.falseAccepts} false accepts`,
+          `at 0.5: FRR ${(100 * v.point.frr).toFixed(1)}%, ${v.point.falseAccepts} false accepts` +
+          (record.ctcLoss !== undefined ? `; CTC loss ${record.ctcLoss.toFixed(4)}/step` : '') +
+          (v.wer ? `; val WER ${(100 * v.wer.rate).toFixed(1)}% (best path)` : ''),
       )
       const last = stopped === 'budget' || epoch === options.epochs
       await save(last, threshold, minSteps)

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
 
+import {bestPathDecode} from '../ctc/decode.js'
+import {type Vocabulary, decodeTokens} from '../dataset/phrases.js'
+import {type EditCounts, type ErrorRate, combineErrorRates, editCounts} from '../metrics/edit-distance.js'
 import {type OperatingPoint, type ScoredAudio, detCurve, evaluateAt, perStepAccuracy} from '../metrics/events.js'
 import {type TriggerParams} from '../stream/trigger.js'
 import type {TrainExample} from './examples.js'
@@ -19,8 +22,22 @@ export interface Validation {
   curve: OperatingPoint[]
 }
 
-export function scoreExamples(model: tf.LayersModel, examples: readonly TrainExample[], stepSec: number, batch = 4): {scored: ScoredAudio[]; loss: number; accuracy: number} {
+export interface Scores {
+  scored: ScoredAudio[]
+  loss: number
+  accuracy: number
+  /** Word edit counts of the token head (best path) against the examples' transcripts; [] without a head or vocabulary. */
+  words: EditCounts[]
+}
+
+/**
+ * The trigger head's probabilities (and BCE, accuracy) over `examples`; with
+ * a token head and `vocabulary`, also its best-path transcript of each example
+ * against the words the example holds.
+ */
+export function scoreExamples(model: tf.LayersModel, examples: readonly TrainExample[], stepSec: number, batch = 4, vocabulary?: Vocabulary): Scores {
   const scored: ScoredAudio[] = []
+  const words: EditCounts[] = []
   let lossSum = 0
   let accSum = 0
   let steps = 0
@@ -33,9 +50,18 @@ export function scoreExamples(model: tf.LayersModel, examples: readonly TrainExa
     const rest = group.filter((e) => e.frames !== frames)
     const x = new Float32Array(same.length * frames * bins)
     same.forEach((e, k) => x.set(e.features, k * frames * bins))
-    const probs = tf.tidy(() => (model.predict(tf.tensor3d(x, [same.length, frames, bins])) as tf.Tensor).dataSync() as Float32Array)
+    const [probs, tokens] = tf.tidy(() => {
+      const out = model.predict(tf.tensor3d(x, [same.length, frames, bins]))
+      const outputs = Array.isArray(out) ? out : [out]
+      return [outputs[0].dataSync() as Float32Array, outputs.length > 1 ? (outputs[1].dataSync() as Float32Array) : undefined]
+    })
     const ty = probs.length / same.length
     same.forEach((e, k) => {
+      if (tokens && vocabulary && e.transcript) {
+        const c = vocabulary.tokens.length + 1
+        const decoded = bestPathDecode(tokens.subarray(k * ty * c, (k + 1) * ty * c), ty, c)
+        words.push(editCounts(e.transcript, decodeTokens(decoded.tokens.map((t) => t.token), vocabulary)))
+      }
       const p = probs.slice(k * ty, (k + 1) * ty)
       const n = Math.min(ty, e.labels.length)
       for (let s = 0; s < n; s++) {
@@ -47,20 +73,21 @@ export function scoreExamples(model: tf.LayersModel, examples: readonly TrainExa
       scored.push({name: `val-${i + k}`, probabilities: p, stepSec, durationSec: ty * stepSec, truthsSec: e.truthsSec})
     })
     if (rest.length > 0) {
-      const more = scoreExamples(model, rest, stepSec, 1)
+      const more = scoreExamples(model, rest, stepSec, 1, vocabulary)
       scored.push(...more.scored)
+      words.push(...more.words)
       const n = rest.reduce((a, e) => a + e.labels.length, 0)
       lossSum += more.loss * n
       accSum += more.accuracy * n
       steps += n
     }
   }
-  return {scored, loss: steps ? lossSum / steps : 0, accuracy: steps ? accSum / steps : 0}
+  return {scored, loss: steps ? lossSum / steps : 0, accuracy: steps ? accSum / steps : 0, words}
 }
 
-export function validate(model: tf.LayersModel, examples: readonly TrainExample[], stepSec: number, trigger: TriggerParams): Validation & {scored: ScoredAudio[]} {
-  const {scored, loss, accuracy} = scoreExamples(model, examples, stepSec)
-  return {loss, accuracy, point: evaluateAt(scored, trigger), curve: detCurve(scored, trigger), scored}
+export function validate(model: tf.LayersModel, examples: readonly TrainExample[], stepSec: number, trigger: TriggerParams, vocabulary?: Vocabulary): Validation & {scored: ScoredAudio[]; wer: ErrorRate | null} {
+  const {scored, loss, accuracy, words} = scoreExamples(model, examples, stepSec, 4, vocabulary)
+  return {loss, accuracy, point: evaluateAt(scored, trigger), curve: detCurve(scored, trigger), scored, wer: words.length > 0 ? combineErrorRates(words) : null}
 }
 
 export interface TriggerChoice {
