@@ -76,3 +76,18 @@ describe('evaluate agrees with a count by hand on a tiny set', () => {
     expect(percentile([3, 1, 2], 0.5)).toBe(2)
   })
 })
+
+describe('labels at another model stride', () => {
+  it('maps the course labels onto fewer steps by time', async () => {
+    const {labelsAtSteps} = await import('../src/metrics/evaluate-model.js')
+    const labels = new Uint8Array(1375)
+    labels.fill(1, 500, 550)
+    const half = labelsAtSteps(labels, 688)
+    expect(half.length).toBe(688)
+    const ones = half.reduce((n, v) => n + v, 0)
+    expect(ones).toBeGreaterThanOrEqual(24)
+    expect(ones).toBeLessThanOrEqual(26)
+    expect(half.indexOf(1)).toBe(Math.ceil((500 * 688) / 1375))
+    expect(labelsAtSteps(labels, 1375)).toBe(labels)
+  })
+})
