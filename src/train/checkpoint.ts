@@ -3,6 +3,7 @@ import {basename, dirname, join, resolve} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
+import {processAlive} from '../util/atomic.js'
 import {UserError} from '../util/errors.js'
 
 /**
@@ -99,14 +100,6 @@ export function lockPath(out: string): string {
   return join(dirname(abs), `.${basename(abs)}.train.lock`)
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 export async function acquireLock(out: string): Promise<TrainLock> {
   const path = lockPath(out)
@@ -120,7 +113,7 @@ export async function acquireLock(out: string): Promise<TrainLock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`Cannot lock ${out}: ${(error as Error).message}`, 'output')
       const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10)
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
         throw new UserError(`Another training run (pid ${pid}) is writing ${out}; wait for it to finish or stop it (lock file ${path})`, 'busy')
       }
       // Stale: its process is gone.

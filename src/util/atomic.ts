@@ -55,7 +55,8 @@ export async function writeDirAtomic(path: string, build: (tmpDir: string) => Pr
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid is running (EPERM: it is, but not ours). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -82,7 +83,7 @@ export async function removeStaleTemps(path: string): Promise<void> {
   for (const name of names) {
     if (!name.startsWith(prefix) || !(name.endsWith('.tmp') || name.endsWith('.old'))) continue
     const pid = Number(name.slice(prefix.length).split('.')[0])
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue
     const stale = join(dirname(path), name)
     if (name.endsWith('.old') && !existsSync(path)) await rename(stale, path)
     else await rm(stale, {recursive: true, force: true})
