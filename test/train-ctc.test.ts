@@ -16,6 +16,7 @@ import {resolveClipCorpus, resolveDatasetCorpus} from '../src/train/corpus.js'
 import {wordsInside} from '../src/train/examples.js'
 import {type TrainOptions, train} from '../src/train/trainer.js'
 import {runCli} from './helpers/cli.js'
+import {noise, tone} from './helpers/signals.js'
 
 /**
  * Joint trigger + CTC training on a toy vocabulary of tone bursts: "beep"
@@ -23,25 +24,9 @@ import {runCli} from './helpers/cli.js'
  * words, and triggers are followed by the phrases "boop" or "buzz boop".
  */
 
-const RATE = 44_100
 let dir: string
 
-function tone(freq: number, seconds: number, seed: number): Float64Array {
-  const n = Math.round(seconds * RATE)
-  const x = new Float64Array(n)
-  for (let i = 0; i < n; i++) x[i] = 8000 * Math.sin((2 * Math.PI * freq * (1 + 0.01 * seed) * i) / RATE) * Math.sin((Math.PI * i) / n)
-  return x
-}
 
-function noise(seconds: number, amplitude: number, seed: number): Float64Array {
-  const x = new Float64Array(Math.round(seconds * RATE))
-  let s = seed
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0
-    x[i] = amplitude * (s / 2 ** 32 - 0.5)
-  }
-  return x
-}
 
 async function options(out: string, overrides: Partial<TrainOptions> = {}): Promise<TrainOptions> {
   const corpus = await resolveClipCorpus(

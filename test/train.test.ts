@@ -19,6 +19,7 @@ import {OPTIMIZER_JSON, STATE_FILE, lockPath} from '../src/train/checkpoint.js'
 import {resolveClipCorpus} from '../src/train/corpus.js'
 import {type TrainOptions, type TrainState, train} from '../src/train/trainer.js'
 import {UserError} from '../src/util/errors.js'
+import {noise, tone} from './helpers/signals.js'
 
 /**
  * The trainer on a toy problem: the "trigger" is a 1 kHz tone burst, the
@@ -28,26 +29,10 @@ import {UserError} from '../src/util/errors.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const RUN = join(ROOT, 'bin', 'run.js')
-const RATE = 44_100
 const exec = promisify(execFile)
 let dir: string
 
-function tone(freq: number, seconds: number, seed: number): Float64Array {
-  const n = Math.round(seconds * RATE)
-  const x = new Float64Array(n)
-  for (let i = 0; i < n; i++) x[i] = 8000 * Math.sin((2 * Math.PI * freq * (1 + 0.01 * seed) * i) / RATE) * Math.sin((Math.PI * i) / n)
-  return x
-}
 
-function noise(seconds: number, amplitude: number, seed: number): Float64Array {
-  const x = new Float64Array(Math.round(seconds * RATE))
-  let s = seed
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0
-    x[i] = amplitude * (s / 2 ** 32 - 0.5)
-  }
-  return x
-}
 
 async function cli(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
   try {
