@@ -10,8 +10,7 @@ import {deriveRng} from '../dataset/rng.js'
 import type {FeatureConfig} from '../features/featurize.js'
 import {buildModel} from '../model/build.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, outputStepSeconds, readModelConfig} from '../model/config.js'
-import {loadModel} from '../model/io.js'
-import {saveDetector} from '../model/model-dir.js'
+import {loadDetector, saveDetector} from '../model/model-dir.js'
 import {type ModelPreset} from '../model/presets.js'
 import {type TriggerParams} from '../stream/trigger.js'
 import {writeDirAtomic} from '../util/atomic.js'
@@ -201,11 +200,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const hasModel = await exists(join(out, 'model.json'))
     if (options.resume) {
       if (!hasModel) throw new UserError(`Cannot resume: ${out} holds no model (start without --resume)`, 'badModel')
-      const config = await readModelConfig(out)
+      // loadDetector, not the bare loadModel: the checkpoint gets the same checks as a model given to detect
+      // (config matches the network, weights finite, a trial prediction runs).
+      const detector = await loadDetector(out)
+      const config = detector.config
       state = await readState(out)
       preset = config.preset
       features = config.features
-      model = await loadModel(out, {fused: true})
+      model = detector.model
       vocabulary = config.vocabulary && {unit: config.vocabulary.unit, tokens: config.vocabulary.tokens}
       // Without --ctc-weight a resumed run keeps the weight it was started with.
       ctcWeight = options.ctcWeight ?? (vocabulary ? Number(state.settings.ctcWeight ?? 0) : 0)
