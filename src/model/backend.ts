@@ -21,6 +21,9 @@ const TFJS_NAME: Record<BackendChoice, string> = {node: 'tensorflow', wasm: 'was
  * measuring the cpu backend. Returns the tfjs name of the backend in use.
  */
 export async function selectBackend(preferred?: BackendChoice): Promise<string> {
+  // tfjs' own console warnings (the "install tfjs-node" banner on cpu, initializer notes) speak to
+  // developers, not to users of a CLI that already says which backend it runs on.
+  tf.env().set('PROD', true)
   const order = preferred === undefined ? BACKEND_CHOICES : [preferred]
   const failures: string[] = []
   for (const choice of order) {
