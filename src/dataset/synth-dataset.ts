@@ -1,9 +1,9 @@
-import {readdir, stat, writeFile} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 import {availableParallelism} from 'node:os'
 import {join, resolve} from 'node:path'
 import {Worker} from 'node:worker_threads'
 
-import {writeDirAtomic} from '../util/atomic.js'
+import {existingFolder, writeDirAtomic} from '../util/atomic.js'
 import {ExitCode, type ExitCodeName, UserError, describeError} from '../util/errors.js'
 import {encodeNpy} from '../util/npy.js'
 import type {LoadedSources} from './clips.js'
@@ -59,16 +59,8 @@ export interface SynthesizeResult {
  * replaced only when asked, anything else that is not empty never.
  */
 export async function checkOutputDir(out: string, replace: boolean): Promise<void> {
-  let isDir: boolean
-  try {
-    isDir = (await stat(out)).isDirectory()
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-    throw new UserError(`Cannot write ${out}: ${describeError(error)}`, 'output')
-  }
-  if (!isDir) throw new UserError(`Cannot write ${out}: it exists and is not a folder`, 'output')
-  const names = await readdir(out)
-  if (names.length === 0) return
+  const names = await existingFolder(out)
+  if (names === undefined || names.length === 0) return
   if (!names.includes(DATASET_FILE)) throw new UserError(`Cannot write ${out}: the folder exists and does not hold a dataset; choose another --out`, 'output')
   if (!replace) throw new UserError(`Cannot write ${out}: it already holds a dataset; pass --force to replace it`, 'output')
 }

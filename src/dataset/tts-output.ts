@@ -1,8 +1,8 @@
-import {mkdir, stat, writeFile} from 'node:fs/promises'
+import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {SAMPLE_RATE, encodeWav16} from '../audio/index.js'
-import {writeDirAtomic} from '../util/atomic.js'
+import {existingFolder, writeDirAtomic} from '../util/atomic.js'
 import {UserError, describeError} from '../util/errors.js'
 import {type ClipSettings, type EspeakEngine, type TrimOptions} from './tts.js'
 import {normalizeWord} from './wordlists.js'
@@ -67,14 +67,7 @@ function fileName(index: number, total: number): string {
 }
 
 async function checkTarget(out: string, force: boolean): Promise<void> {
-  let isDir: boolean
-  try {
-    isDir = (await stat(out)).isDirectory()
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-    throw new UserError(`Cannot write ${out}: ${describeError(error)}`, 'output')
-  }
-  if (!isDir) throw new UserError(`Cannot write ${out}: it exists and is not a folder`, 'output')
+  if ((await existingFolder(out)) === undefined) return
   if (!force) throw new UserError(`${out} already exists: pass --force to replace it (the old folder is removed only once the new one is complete)`, 'usage')
 }
 

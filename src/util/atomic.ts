@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {mkdir, readdir, rename, rm, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 import {UserError, describeError} from './errors.js'
@@ -24,6 +24,23 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rm(tmp, {force: true})
     throw new UserError(`Cannot write ${path}: ${describeError(error)}`, 'output')
   }
+}
+
+/**
+ * What is at an output path a command is about to create: undefined when
+ * nothing is there, the entries when it is a folder; anything else (a file,
+ * an unreadable path) is an output error naming it.
+ */
+export async function existingFolder(out: string): Promise<string[] | undefined> {
+  let isDir: boolean
+  try {
+    isDir = (await stat(out)).isDirectory()
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new UserError(`Cannot write ${out}: ${describeError(error)}`, 'output')
+  }
+  if (!isDir) throw new UserError(`Cannot write ${out}: it exists and is not a folder`, 'output')
+  return readdir(out)
 }
 
 /**
