@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-${TMPDIR:-/tmp}/rnn-wake-ctc}
-HELD_OUT=${HELD_OUT:-f2,m3,m7,klatt3,Andy,belinda,john,steph2,zac,victor,Annie,max}
+HELD_OUT=${HELD_OUT:-$(cat bench/heldout-voices.txt)}
 WORDS="activate lights on off play music stop"
 PHRASES=${PHRASES:-"lights on,lights off,play music,stop music,stop"}
 EPOCHS=${EPOCHS:-14}

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 OUT=${1:-models/activate}
 WORK=${2:-${TMPDIR:-/tmp}/rnn-wake-train}
 COURSE=${COURSE:-../shared/data/course}
-HELD_OUT=${HELD_OUT:-f2,m3,m7,klatt3,Andy,belinda,john,steph2,zac,victor,Annie,max}
+HELD_OUT=${HELD_OUT:-$(cat bench/heldout-voices.txt)}
 EPOCHS=${EPOCHS:-18}
 rw() { node bin/run.js "$@"; }
 

@@ -43,10 +43,15 @@ try {
   spoken = new Map((await readFile(join(dir, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).map((m) => [m.file, m.text]))
 } catch {}
 const where = {likeTrigger: 0, otherWord: 0, background: 0}
+// Which kind of background the false accepts sat on (procedural noise, babble, or a recording).
+const byBackground = {}
 const likeWords = {}
+const otherWords = {}
 ds.entries.forEach((e, k) => {
   const m = matchEvents(detectionTimes(items[k], config.trigger), items[k].truthsSec)
   for (const t of m.falseAcceptSec) {
+    const kind = (e.background?.source ?? '').split('/').at(-1).replace(/[-_]?\d.*$/, '') || 'none'
+    byBackground[kind] = (byBackground[kind] ?? 0) + 1
     const near = e.clips.find((c) => !c.trigger && t >= c.start / 44100 - 0.2 && t <= c.end / 44100 + 1.0)
     if (!near) where.background++
     else {
@@ -54,7 +59,10 @@ ds.entries.forEach((e, k) => {
       if (word && soundsLike(word, config.word)) {
         where.likeTrigger++
         likeWords[word] = (likeWords[word] ?? 0) + 1
-      } else where.otherWord++
+      } else {
+        where.otherWord++
+        otherWords[word] = (otherWords[word] ?? 0) + 1
+      }
     }
   }
 })
@@ -67,7 +75,7 @@ const result = {
   examples: items.length,
   audioHours: +(items.reduce((a, i) => a + i.durationSec, 0) / 3600).toFixed(3),
   atModelThreshold: {...fmt(at), minSteps: config.trigger.minSteps, latencyMedianSec: +percentile(at.latenciesSec, 0.5).toFixed(3)},
-  falseAcceptsOn: {...where, likeTriggerWords: likeWords},
+  falseAcceptsOn: {...where, likeTriggerWords: likeWords, otherWords, byBackground},
   curve: detCurve(items, config.trigger, [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]).map(fmt),
   secondsPerClip: +(seconds / items.length).toFixed(3),
 }

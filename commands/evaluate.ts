@@ -110,7 +110,8 @@ export function formatReport(r: EvaluationReport, wroteThreshold = false): strin
     const t = r.transcription
     const rate = (e: {rate: number; errors: number; referenceLength: number}) => `${pct(e.rate)} (${e.errors}/${e.referenceLength})`
     lines.push(
-      `transcription (${t.decoder}, ${t.examples} examples): WER ${rate(t.wer)}, CER ${rate(t.cer)}; best path: WER ${rate(t.bestPath.wer)}, CER ${rate(t.bestPath.cer)}`,
+      `transcription (${t.decoder}, ${t.examples} examples): WER ${rate(t.wer)}, CER ${rate(t.cer)}; best path: WER ${rate(t.bestPath.wer)}, CER ${rate(t.bestPath.cer)}` +
+        (t.outOfVocabulary > 0 ? ` (${t.outOfVocabulary} spoken words outside the model's vocabulary are not in the reference)` : ''),
     )
   }
   if (r.perStepAccuracy) lines.push(`per-step accuracy (the course's metric): ${pct(r.perStepAccuracy.model)}; predicting all zeros scores ${pct(r.perStepAccuracy.allZeros)}`)

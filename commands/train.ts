@@ -35,7 +35,7 @@ After every epoch the model is scored on validation examples as a detector: miss
 
 --resume continues from the last checkpoint with its optimizer state; --epochs is the total. Ctrl-C saves a checkpoint and exits with code 130. Only one training run may write a directory at a time (exit 7).
 
-Transcription (CTC): --ctc-weight W > 0 adds a token head beside the trigger head (a per-step softmax over the vocabulary plus a blank, on the same GRUs) and trains both on BCE + W x CTC, where the CTC term is each example's -log p(transcript) per output step. Off by default (0), so a detector trains exactly as without it. The vocabulary is every word the data can hold (--data: the dataset's words; clips: the trigger, the negatives' words from their tts manifests, the phrases' words), as words or, with --ctc-unit char, characters; it is saved in rnn-wake.json and "detect"/"listen" then print what follows the trigger. A crop's target is the words it holds completely; a word cut by the crop's edge is left out of the target. With --words, --phrases "lights on,lights off" (and --phrase-prob) makes triggers followed by command phrases, as "rnn-wake synthesize" does.
+Transcription (CTC): --ctc-weight W > 0 adds a token head beside the trigger head (a per-step softmax over the vocabulary plus a blank, on the same GRUs) and trains both on BCE + W x CTC, where the CTC term is each example's -log p(transcript) per output step. Off by default (0), so a detector trains exactly as without it. The vocabulary is every word the data can hold (--data: the dataset's words; clips: the trigger, the negatives' words from their tts manifests, the phrases' words), as words or, with --ctc-unit char, characters; it is saved in rnn-wake.json and "detect"/"listen" then print what follows the trigger. A crop's target is the words it holds completely; a word cut by the crop's edge is left out of the target. --ctc-vocabulary "activate,lights,on,off" limits the head to those words: the others are left out of its targets, so it learns to stay silent on them. Synthesized examples know where each word ends, so beside CTC the head is also asked (--ctc-align-weight, default 1) for each word's token in the 0.15 s after it ends and blank elsewhere: one valid CTC path, which gives the shared GRUs a dense signal like the trigger labels; CTC alone stayed at the all-blank plateau within this machine's budgets (bench/RESULTS.md). --phrases "lights on,lights off" (and --phrase-prob) makes triggers followed by command phrases, as "rnn-wake synthesize" does; the phrase words come from --words folders, or from --negatives clips made by "rnn-wake tts" (their manifests name the words).
 
 Presets: course (the course model on raw spectrograms and whole 10 s clips), default (stride-8 convolution, two 64-unit GRUs, log spectrogram, 3 s crops around the labels: much cheaper per example), tiny (for tests).`
 
@@ -59,10 +59,12 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     words: Flags.string({summary: 'Folder with one subfolder of clips per word; --trigger names the trigger.', helpGroup: 'DATA', dependsOn: ['trigger']}),
     trigger: Flags.string({summary: `The trigger word (default "${COURSE_TRIGGER}"; with --words: its subfolder).`, helpGroup: 'DATA'}),
     backgrounds: Flags.string({summary: 'Folder of background recordings (repeatable).', helpGroup: 'DATA', multiple: true}),
-    phrases: Flags.string({summary: 'Command phrases that may follow the trigger, comma-separated (with --words; each word a folder there).', helpGroup: 'DATA', dependsOn: ['words']}),
+    phrases: Flags.string({summary: 'Command phrases that may follow the trigger, comma-separated (each word: a folder in --words, or clips in a --negatives folder made by "rnn-wake tts").', helpGroup: 'DATA'}),
     'phrase-prob': Flags.string({summary: 'Probability that a trigger is followed by a phrase (with --phrases).', helpGroup: 'DATA', dependsOn: ['phrases']}),
     'ctc-weight': Flags.string({summary: 'Weight of the CTC loss of a token head trained beside the trigger head (default 0: no token head; on --resume: the run\'s own).', helpGroup: 'TRANSCRIPTION'}),
     'ctc-unit': Flags.string({summary: 'Tokens of the CTC head: whole words or characters.', helpGroup: 'TRANSCRIPTION', options: ['word', 'char'], default: 'word'}),
+    'ctc-vocabulary': Flags.string({summary: 'Words the token head transcribes, comma-separated (default: every word in the data); it stays silent on others.', helpGroup: 'TRANSCRIPTION'}),
+    'ctc-align-weight': Flags.string({summary: 'Weight of the per-step cross-entropy against where each word ends, beside CTC (default 1; 0: CTC alone; word units only).', helpGroup: 'TRANSCRIPTION'}),
     'procedural-backgrounds': Flags.integer({summary: 'Add this many generated 10 s backgrounds (noise colours, hum, babble of negative words).', helpGroup: 'DATA', default: 0, min: 0}),
     snr: Flags.string({summary: 'Clip-to-background ratio in dB, LOW,HIGH (default: the course\'s levels).', helpGroup: 'DATA'}),
     speed: Flags.string({summary: 'Speed perturbation by resampling, LOW,HIGH (default: off).', helpGroup: 'DATA'}),
@@ -88,6 +90,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'keep-optimizer': Flags.boolean({summary: 'Keep Adam\'s state in the finished directory (to train it further with --resume).', default: false}),
     backend: Flags.string({summary: 'TensorFlow.js backend (default: node if installed, else wasm).', options: [...BACKEND_CHOICES]}),
     workers: Flags.integer({summary: 'Threads making examples beside the training thread (0: in the training thread).', default: 1, min: 0}),
+    threads: Flags.integer({summary: 'Threads computing each step\'s gradients, each on a share of the batch (data-parallel; for the single-threaded wasm backend).', default: 1, min: 1, max: 8}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
   }
 
@@ -154,6 +157,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         cropFrames,
         valCount: flags['val-count'],
         workers: flags.workers,
+        threads: flags.threads,
         resume: flags.resume,
         force: flags.force,
         targetFaPerHour: num('target-fa', flags['target-fa'], 0),
@@ -161,6 +165,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         keepOptimizer: flags['keep-optimizer'],
         ctcWeight: flags['ctc-weight'] === undefined ? undefined : num('ctc-weight', flags['ctc-weight'], 0, 1000),
         ctcUnit: flags['ctc-unit'] as TokenUnit,
+        ...(flags['ctc-vocabulary'] === undefined ? {} : {ctcVocabulary: vocabularyWords(flags['ctc-vocabulary'])}),
+        ...(flags['ctc-align-weight'] === undefined ? {} : {ctcAlignWeight: num('ctc-align-weight', flags['ctc-align-weight'], 0, 1000)}),
         budgetCpuSec: flags['budget-cpu-minutes'] === undefined ? undefined : 60 * num('budget-cpu-minutes', flags['budget-cpu-minutes'], 0),
         backend,
         signal: abort.signal,
@@ -188,7 +194,12 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     const backgrounds = flags.backgrounds ?? []
     if (flags.words === undefined) {
       if (!flags.negatives?.length) throw new UserError('--activates needs --negatives too', 'usage')
-      return {trigger: flags.trigger ?? COURSE_TRIGGER, triggers: flags.activates ?? [], negatives: flags.negatives, backgrounds}
+      const trigger = flags.trigger ?? COURSE_TRIGGER
+      const phrases = flags.phrases === undefined ? undefined : parsePhrases(flags.phrases, ',', '--phrases')
+      for (const phrase of phrases ?? []) {
+        if (phrase.includes(trigger)) throw new UserError(`--phrases: "${phrase.join(' ')}" holds the trigger "${trigger}"; phrases are what follows it`, 'usage')
+      }
+      return {trigger, triggers: flags.activates ?? [], negatives: flags.negatives, backgrounds, ...(phrases ? {phrases} : {})}
     }
     let names: string[]
     try {
@@ -209,4 +220,10 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     }
     return {trigger, triggers: [join(flags.words, trigger)], negatives: others.map((n) => join(flags.words!, n)), backgrounds, ...(phrases ? {phrases} : {})}
   }
+}
+
+function vocabularyWords(list: string): string[] {
+  const words = [...new Set(list.split(',').map((w) => w.trim()).filter((w) => w !== ''))]
+  if (words.length === 0) throw new UserError('--ctc-vocabulary needs at least one word, e.g. --ctc-vocabulary "activate,lights,on,off"', 'usage')
+  return words
 }

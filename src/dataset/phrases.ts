@@ -110,6 +110,16 @@ export function vocabularyFromDataset(source: VocabularySource, unit: TokenUnit 
 }
 
 /**
+ * Whether the vocabulary can spell `word`. A model with a small command
+ * vocabulary (train --ctc-vocabulary) is asked to stay silent on every other
+ * word, so targets and references keep only the words this admits.
+ */
+export function inVocabulary(word: string, vocab: Pick<Vocabulary, 'unit' | 'tokens'>): boolean {
+  const tokens = new Set(vocab.tokens)
+  return unitsOf(word, vocab.unit).every((t) => tokens.has(t))
+}
+
+/**
  * A transcript as token ids. Word units: one id per word. Character units:
  * the characters of each word, with the space token between consecutive
  * words (none before the first or after the last), e.g. ["lights", "on"] ->

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {readAudio} from '../audio/read.js'
 import {bestPathDecode, prefixBeamSearch} from '../ctc/decode.js'
 import {readDataset} from '../dataset/manifest.js'
-import {decodeTokens} from '../dataset/phrases.js'
+import {decodeTokens, inVocabulary} from '../dataset/phrases.js'
 import {outputStepSeconds} from '../model/config.js'
 import type {Detector} from '../model/model-dir.js'
 import {predictClip, predictLong} from '../model/predict.js'
@@ -58,8 +58,8 @@ export interface EvaluationReport {
 }
 
 /**
- * The token head against the manifests' transcripts (every placed word, in
- * time order), each test example decoded whole (10 s, from a fresh state).
+ * The token head against the manifests' transcripts (every placed word the
+ * model's vocabulary can spell, in time order), each test example decoded whole (10 s, from a fresh state).
  * Corpus rates: total edits over total reference length.
  */
 export interface TranscriptionReport {
@@ -74,6 +74,8 @@ export interface TranscriptionReport {
   bestPath: {wer: ErrorRate; cer: ErrorRate}
   /** Examples whose beam-search transcript differs from the reference. */
   errors: Array<{file: string; reference: string; hypothesis: string}>
+  /** Reference words left out because the model's vocabulary cannot spell them (it is trained to stay silent on them). */
+  outOfVocabulary: number
 }
 
 export const EVAL_BEAM_WIDTH = 8
@@ -127,6 +129,7 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
   const greedyWordEdits: EditCounts[] = []
   const greedyCharEdits: EditCounts[] = []
   const transcriptErrors: TranscriptionReport['errors'] = []
+  let outOfVocabulary = 0
 
   for (const dataset of datasets) {
     const ty = dataset.info.geometry.ty
@@ -145,7 +148,8 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
       if (vocabulary && p.tokens) {
         const vocab = {unit: vocabulary.unit, tokens: vocabulary.tokens}
         const classes = vocabulary.tokens.length + 1
-        const reference = entry.transcript
+        const reference = entry.transcript.filter((w) => inVocabulary(w, vocab))
+        outOfVocabulary += entry.transcript.length - reference.length
         const beam = decodeTokens(prefixBeamSearch(p.tokens, p.steps, classes, {blank: vocabulary.blank, beamWidth: EVAL_BEAM_WIDTH}).tokens.map((t) => t.token), vocab)
         const greedy = decodeTokens(bestPathDecode(p.tokens, p.steps, classes, {blank: vocabulary.blank}).tokens.map((t) => t.token), vocab)
         wordEdits.push(editCounts(reference, beam))
@@ -200,6 +204,7 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
             cer: combineErrorRates(charEdits),
             bestPath: {wer: combineErrorRates(greedyWordEdits), cer: combineErrorRates(greedyCharEdits)},
             errors: transcriptErrors,
+            outOfVocabulary,
           },
         }
       : {}),

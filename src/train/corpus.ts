@@ -9,7 +9,7 @@ import {readDataset} from '../dataset/manifest.js'
 import {vocabularyFromDataset} from '../dataset/phrases.js'
 import {deriveRng} from '../dataset/rng.js'
 import {type SynthParams, synthesizeExample} from '../dataset/synth.js'
-import {InputError} from '../util/errors.js'
+import {InputError, UserError} from '../util/errors.js'
 import type {TimedWord} from './examples.js'
 
 /**
@@ -95,12 +95,16 @@ export async function resolveClipCorpus(folders: ClipFolders, params: SynthParam
   const [tTrain, tVal] = split(triggers, options.valSplit, 'triggers', options.seed)
   const [nTrain, nVal] = split(negatives, options.valSplit, 'negatives', options.seed)
   const base = {kind: 'clips' as const, trigger: folders.trigger, backgrounds, procedural: options.procedural, params, ...(folders.phrases ? {phrases: folders.phrases} : {})}
-  const spoken = new Set<string>([folders.trigger, ...(folders.phrases ?? []).flat()])
+  const spoken = new Set<string>([folders.trigger])
   const manifests = new Map<string, Map<string, string>>()
   for (const file of negatives) {
     const dir = dirname(file)
     if (!manifests.has(dir)) manifests.set(dir, await spokenWords(dir))
     spoken.add(manifests.get(dir)!.get(basename(file)) ?? OTHER_WORD)
+  }
+  // A phrase word is spoken by the negatives' clips that carry its name (a --words folder, or a tts manifest's text).
+  for (const word of (folders.phrases ?? []).flat()) {
+    if (!spoken.has(word)) throw new UserError(`--phrases: no negative clip says "${word}" (make some with: rnn-wake tts ${word} --out DIR, then pass --negatives DIR/${word})`, 'usage')
   }
   return {
     train: {...base, triggers: tTrain, negatives: nTrain, proceduralSeed: options.seed},

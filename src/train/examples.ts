@@ -41,7 +41,16 @@ export interface TimedWord {
  * redrawn every epoch and mostly cut silence or background.
  */
 export function wordsInside(words: readonly TimedWord[], startMs: number, endMs: number): string[] {
-  return words.filter((w) => w.startMs >= startMs && w.endMs <= endMs).map((w) => w.word)
+  return timedWordsInside(words, startMs, endMs).map((w) => w.word)
+}
+
+function timedWordsInside(words: readonly TimedWord[], startMs: number, endMs: number): TimedWord[] {
+  return words.filter((w) => w.startMs >= startMs && w.endMs <= endMs)
+}
+
+/** The output step (of the whole example's grid) in which a word ends, as the trigger labels count it. */
+function endStepOf(endMs: number, g: LabelGeometry): number {
+  return Math.floor((endMs * g.ty) / g.durationMs)
 }
 
 /** One training or validation example, ready to batch. */
@@ -55,6 +64,8 @@ export interface TrainExample {
   truthsSec: number[]
   /** The words these frames hold completely, in time order (see wordsInside); absent when the source has no word times. */
   transcript?: string[]
+  /** For each transcript word, the output step (from the start of these frames) in which it ends. */
+  wordEndSteps?: number[]
 }
 
 export interface CropOptions {
@@ -87,8 +98,15 @@ export function makeExample(
   const stepSec = (hop * stride) / features.sampleRate
   if (crop.frames === null || crop.frames >= totalFrames) {
     const f = featurize(audio, features, power)
-    const transcript = words && wordsInside(words, 0, (audio.length * 1000) / features.sampleRate + 1)
-    return {features: f.data, frames: f.frames, labels: full.subarray(0, outputSteps(preset, f.frames)), truthsSec: endsMs.map((ms) => ms / 1000), transcript}
+    const inside = words && timedWordsInside(words, 0, (audio.length * 1000) / features.sampleRate + 1)
+    return {
+      features: f.data,
+      frames: f.frames,
+      labels: full.subarray(0, outputSteps(preset, f.frames)),
+      truthsSec: endsMs.map((ms) => ms / 1000),
+      transcript: inside?.map((w) => w.word),
+      wordEndSteps: inside?.map((w) => endStepOf(w.endMs, g)),
+    }
   }
 
   const n = outputSteps(preset, crop.frames)
@@ -97,7 +115,7 @@ export function makeExample(
   const maxStart = Math.max(0, outputSteps(preset, totalFrames) - n)
   let s0 = rng.int(maxStart + 1)
   if (endsMs.length > 0 && rng.next() < crop.aroundLabels) {
-    const endStep = Math.floor((endsMs[rng.int(endsMs.length)] * g.ty) / g.durationMs)
+    const endStep = endStepOf(endsMs[rng.int(endsMs.length)], g)
     // The labels (after the end) and ~1 s of the word before it inside the crop, when the crop is long enough.
     const context = Math.round(1 / stepSec)
     const lo = Math.max(0, endStep + g.labelSteps + 1 - n)
@@ -109,9 +127,10 @@ export function makeExample(
   const last = Math.min(audio.length, (f0 + cropFrames - 1) * hop + nfft)
   const f = featurize(audio.subarray(first, last), features, power)
   const offsetSec = (f0 * hop) / features.sampleRate
-  const transcript = words && wordsInside(words, (first * 1000) / features.sampleRate, (last * 1000) / features.sampleRate)
+  const inside = words && timedWordsInside(words, (first * 1000) / features.sampleRate, (last * 1000) / features.sampleRate)
   return {
-    transcript,
+    transcript: inside?.map((w) => w.word),
+    wordEndSteps: inside?.map((w) => endStepOf(w.endMs, g) - s0),
     features: f.data,
     frames: f.frames,
     labels: full.slice(s0, s0 + outputSteps(preset, f.frames)),

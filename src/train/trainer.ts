@@ -4,8 +4,7 @@ import {join, resolve} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
-import {ctcLoss} from '../ctc/loss.js'
-import {type TokenUnit, type Vocabulary, encodeTranscript, vocabularyFromDataset} from '../dataset/phrases.js'
+import {type TokenUnit, type Vocabulary, encodeTranscript, inVocabulary, vocabularyFromDataset} from '../dataset/phrases.js'
 import {deriveRng} from '../dataset/rng.js'
 import type {FeatureConfig} from '../features/featurize.js'
 import {buildModel} from '../model/build.js'
@@ -21,6 +20,8 @@ import {type ResolvedCorpus, corpusSize} from './corpus.js'
 import {type EpochRecord, trainingCurvePng} from './curve.js'
 import {type ExampleMaker, type ExampleRequest, createExampleMaker} from './example-maker.js'
 import {type TrainExample, presetGeometry} from './examples.js'
+import {type Stepper, type TokenTargets, createStepper} from './parallel.js'
+import {alignmentTargets} from './token-targets.js'
 import {chooseTrigger, validate} from './validate.js'
 
 /**
@@ -62,6 +63,8 @@ export interface TrainOptions {
   /** Validation examples to synthesize (clip corpora only). */
   valCount: number
   workers: number
+  /** Threads computing each step's gradients, data-parallel (parallel.ts); default 1. */
+  threads?: number
   resume: boolean
   /** Replace a directory that already holds a model. */
   force: boolean
@@ -79,6 +82,17 @@ export interface TrainOptions {
   ctcWeight?: number
   /** Token units of the vocabulary: whole words (default) or characters. */
   ctcUnit?: TokenUnit
+  /**
+   * The words the token head transcribes (e.g. the trigger and the command
+   * words); default: every word the data can hold. Other words are left out
+   * of the targets, so the head learns to stay silent on them.
+   */
+  ctcVocabulary?: string[]
+  /**
+   * Weight of the per-step cross-entropy against word-end alignments
+   * (token-targets.ts) beside the CTC loss; 0: CTC alone. Default 1.
+   */
+  ctcAlignWeight?: number
   /**
    * Stop (validate and save as finished) once training steps used this many
    * CPU seconds (all threads, examples included; validation excluded): a
@@ -119,42 +133,14 @@ export function refractorySteps(preset: ModelPreset): number {
   return Math.round((75 * 4) / preset.conv.strides)
 }
 
-function weightedBce(y: tf.Tensor, p: tf.Tensor, positiveWeight: number): tf.Scalar {
-  return tf.tidy(() => {
-    const q = tf.clipByValue(p, 1e-7, 1 - 1e-7)
-    const pos = tf.mul(tf.mul(y, tf.log(q)), positiveWeight)
-    const neg = tf.mul(tf.sub(1, y), tf.log(tf.sub(1, q)))
-    return tf.neg(tf.mean(tf.add(pos, neg))) as tf.Scalar
-  })
-}
-
-/**
- * BCE of the trigger head, plus (with a token head and weight > 0) the
- * weighted per-step CTC loss of the token head against `targets`.
- */
-function jointLoss(outputs: tf.Tensor | tf.Tensor[], y: tf.Tensor, classWeight: number, ctc?: {weight: number; blank: number; targets: number[][]}): {total: tf.Scalar; ctc?: tf.Scalar} {
-  const list = Array.isArray(outputs) ? outputs : [outputs]
-  const bce = weightedBce(y, list[0], classWeight)
-  if (!ctc || ctc.weight === 0 || list.length < 2) return {total: bce}
-  const probs = list[1] as tf.Tensor3D
-  const steps = probs.shape[1]
-  // The head ends in a softmax; ctcLoss applies log-softmax itself, which leaves log(p) unchanged.
-  const perStep = tf.div(tf.mean(ctcLoss(tf.log(tf.add(probs, 1e-7)) as tf.Tensor3D, ctc.targets, {blank: ctc.blank, zeroInfinity: true})), steps) as tf.Scalar
-  return {total: tf.add(bce, tf.mul(perStep, ctc.weight)) as tf.Scalar, ctc: perStep}
-}
-
-function batchTensors(examples: readonly TrainExample[]): {x: tf.Tensor3D; y: tf.Tensor3D} {
-  const frames = examples[0].frames
-  const bins = examples[0].features.length / frames
-  const ty = examples[0].labels.length
-  const x = new Float32Array(examples.length * frames * bins)
-  const y = new Float32Array(examples.length * ty)
-  examples.forEach((e, k) => {
-    if (e.frames !== frames || e.labels.length !== ty) throw new Error(`batch mixes example lengths (${e.frames} and ${frames} frames)`)
-    x.set(e.features, k * frames * bins)
-    y.set(e.labels, k * ty)
-  })
-  return {x: tf.tensor3d(x, [examples.length, frames, bins]), y: tf.tensor3d(y, [examples.length, ty, 1])}
+/** The token head's targets for one example: the words the vocabulary spells, as ids, and their alignment. */
+function tokenTargets(example: TrainExample, vocabulary: Vocabulary, alignSpan: number): TokenTargets {
+  const words = example.transcript ?? []
+  const keep = words.map((w) => inVocabulary(w, vocabulary))
+  const transcript = words.filter((_, i) => keep[i])
+  const ends = example.wordEndSteps?.filter((_, i) => keep[i])
+  const align = alignmentTargets(transcript, ends, vocabulary, example.labels.length, alignSpan)
+  return {ids: encodeTranscript(transcript, vocabulary), ...(align ? {align} : {})}
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -188,6 +174,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const out = resolve(options.out)
   const lock = await acquireLock(out)
   let maker: ExampleMaker | undefined
+  let stepper: Stepper | undefined
   try {
     let preset = options.preset
     let features = options.features
@@ -195,6 +182,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let state: TrainState
     let vocabulary: Vocabulary | undefined
     let ctcWeight = options.ctcWeight ?? 0
+    let ctcAlignWeight = options.ctcAlignWeight ?? 1
+    if (!(ctcAlignWeight >= 0 && Number.isFinite(ctcAlignWeight))) throw new UserError(`--ctc-align-weight must be a number >= 0, not ${ctcAlignWeight}`, 'usage')
     if (!(ctcWeight >= 0 && Number.isFinite(ctcWeight))) throw new UserError(`--ctc-weight must be a number >= 0, not ${ctcWeight}`, 'usage')
     const optimizer = tf.train.adam(options.lr)
     const hasModel = await exists(join(out, 'model.json'))
@@ -211,6 +200,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       vocabulary = config.vocabulary && {unit: config.vocabulary.unit, tokens: config.vocabulary.tokens}
       // Without --ctc-weight a resumed run keeps the weight it was started with.
       ctcWeight = options.ctcWeight ?? (vocabulary ? Number(state.settings.ctcWeight ?? 0) : 0)
+      // Runs saved before the alignment term existed trained on CTC alone.
+      ctcAlignWeight = options.ctcAlignWeight ?? Number(state.settings.ctcAlignWeight ?? 0)
       if (ctcWeight > 0 && !vocabulary) throw new UserError(`Cannot resume ${out} with --ctc-weight ${ctcWeight}: it was trained without a token head (start a new run to add one)`, 'usage')
     } else {
       if (hasModel && !options.force) throw new UserError(`${out} already holds a model: pass --resume to continue training it or --force to replace it`, 'output')
@@ -218,7 +209,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if ((await readdir(out)).length > 0) throw new UserError(`Cannot write ${out}: the folder exists and is not empty; choose another --out`, 'output')
       }
       if (ctcWeight > 0) {
-        const words = options.corpus.words
+        const words = options.ctcVocabulary ?? options.corpus.words
+        const unknown = options.ctcVocabulary?.filter((w) => !options.corpus.words.includes(w)) ?? []
+        if (unknown.length > 0) throw new UserError(`--ctc-vocabulary: the training data never says ${unknown.map((w) => `"${w}"`).join(', ')} (it says ${options.corpus.words.slice(0, 12).join(', ')}${options.corpus.words.length > 12 ? ', ...' : ''})`, 'usage')
         vocabulary = vocabularyFromDataset({entries: [{transcript: words}], info: {words: words.map((word) => ({word}))}}, options.ctcUnit ?? 'word')
         if (vocabulary.tokens.length === 0) throw new UserError('--ctc-weight needs words to learn, and the training data names none', 'usage')
         options.log(`Token head: ${vocabulary.tokens.length} ${vocabulary.unit} tokens + blank (${vocabulary.tokens.map((t) => JSON.stringify(t)).join(' ')}), CTC weight ${ctcWeight}`)
@@ -249,11 +242,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       valCount: options.valCount,
       targetFaPerHour: options.targetFaPerHour,
       maxFrr: options.maxFrr,
-      ...(vocabulary ? {ctcWeight, ctcUnit: vocabulary.unit} : {}),
+      threads: options.threads ?? 1,
+      ...(vocabulary ? {ctcWeight, ctcUnit: vocabulary.unit, ctcAlignWeight} : {}),
     }
     const geometry = presetGeometry(preset, features)
     const stepSec = outputStepSeconds({features, preset})
     const trigger: TriggerParams = {threshold: 0.5, minSteps: 1, refractorySteps: refractorySteps(preset)}
+    const ctcOn = vocabulary !== undefined && ctcWeight > 0
+    // About 0.15 s after each word's end: short enough to end before the next word of a phrase ends.
+    const alignSpan = Math.max(1, Math.round(0.15 / stepSec))
+    stepper = await createStepper({
+      model,
+      optimizer,
+      loss: {classWeight: options.classWeight, ...(ctcOn ? {ctc: {weight: ctcWeight, blank: vocabulary!.tokens.length, alignWeight: ctcAlignWeight}} : {})},
+      threads: options.threads ?? 1,
+      preset,
+      ctcTokens: vocabulary?.tokens.length ?? 0,
+      backend: options.backend,
+    })
     maker = createExampleMaker({corpora: {train: options.corpus.train, val: options.corpus.val}, preset, features, geometry}, options.workers)
 
     const valSize = corpusSize(options.corpus.val) ?? options.valCount
@@ -338,21 +344,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (let b = 0; b < batches; b++) {
         const examples = await next
         if (b + 1 < batches) next = maker.make(requests(b + 1))
-        const {x, y} = batchTensors(examples)
-        const ctc = vocabulary && ctcWeight > 0 ? {weight: ctcWeight, blank: vocabulary.tokens.length, targets: examples.map((e) => encodeTranscript(e.transcript ?? [], vocabulary!))} : undefined
-        let ctcPart: tf.Scalar | undefined
-        const loss = optimizer.minimize(
-          () => {
-            const parts = jointLoss(model.apply(x, {training: true}) as tf.Tensor | tf.Tensor[], y, options.classWeight, ctc)
-            if (parts.ctc) ctcPart = tf.keep(parts.ctc)
-            return parts.total
-          },
-          true,
-          variables,
-        )!
-        const value = (await loss.data())[0]
-        if (ctcPart) ctcSum += (await ctcPart.data())[0] * examples.length
-        tf.dispose([x, y, loss, ...(ctcPart ? [ctcPart] : [])])
+        const targets = ctcOn ? examples.map((e) => tokenTargets(e, vocabulary!, alignSpan)) : undefined
+        const {loss: value, ctcLoss: ctcValue} = await stepper.step(examples, targets)
+        if (ctcValue !== undefined) ctcSum += ctcValue * examples.length
         if (!Number.isFinite(value)) throw new UserError(`Training diverged at epoch ${epoch} (loss ${value}); try a lower --lr`, 'internal')
         lossSum += value * examples.length
         done += examples.length
@@ -425,6 +419,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const config = await readModelConfig(out)
     return {out, state, config, peakRssMiB}
   } finally {
+    await stepper?.close()
     await maker?.close()
     await lock.release()
   }

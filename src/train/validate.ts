@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 
 import {bestPathDecode} from '../ctc/decode.js'
-import {type Vocabulary, decodeTokens} from '../dataset/phrases.js'
+import {type Vocabulary, decodeTokens, inVocabulary} from '../dataset/phrases.js'
 import {type EditCounts, type ErrorRate, combineErrorRates, editCounts} from '../metrics/edit-distance.js'
 import {type OperatingPoint, type ScoredAudio, detCurve, evaluateAt, perStepAccuracy} from '../metrics/events.js'
 import {type TriggerParams} from '../stream/trigger.js'
@@ -60,7 +60,7 @@ export function scoreExamples(model: tf.LayersModel, examples: readonly TrainExa
       if (tokens && vocabulary && e.transcript) {
         const c = vocabulary.tokens.length + 1
         const decoded = bestPathDecode(tokens.subarray(k * ty * c, (k + 1) * ty * c), ty, c)
-        words.push(editCounts(e.transcript, decodeTokens(decoded.tokens.map((t) => t.token), vocabulary)))
+        words.push(editCounts(e.transcript.filter((w) => inVocabulary(w, vocabulary)), decodeTokens(decoded.tokens.map((t) => t.token), vocabulary)))
       }
       const p = probs.slice(k * ty, (k + 1) * ty)
       const n = Math.min(ty, e.labels.length)

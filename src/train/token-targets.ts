@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs'
+
+import {type Vocabulary, encodeTranscript} from '../dataset/phrases.js'
+
+/**
+ * Per-step targets for the token head, from the word end times that
+ * synthesized data knows. CTC alone learns from the token sequence only, and
+ * on this machine's budget (hundreds of Adam steps, not tens of thousands)
+ * a small shared encoder left it at the blank plateau for every word but the
+ * trigger (bench/RESULTS.md, ctc section). Asking the head for each word's
+ * token in the `span` steps after the word ends, and blank elsewhere, gives
+ * the encoder a dense signal like the trigger head's labels. It is one valid
+ * CTC path (each token once, in order, blanks between), so the two losses
+ * agree; CTC still decides the exact emission step.
+ *
+ * Word units only: a character's place inside a word is not known.
+ * Returns one class id per step (blank = tokens.length), or undefined when
+ * the example carries no word times.
+ */
+export function alignmentTargets(transcript: readonly string[] | undefined, wordEndSteps: readonly number[] | undefined, vocab: Vocabulary, steps: number, span: number): Int32Array | undefined {
+  if (vocab.unit !== 'word' || transcript === undefined || wordEndSteps === undefined || transcript.length !== wordEndSteps.length) return undefined
+  const blank = vocab.tokens.length
+  const targets = new Int32Array(steps).fill(blank)
+  const ids = encodeTranscript(transcript, vocab)
+  for (let i = 0; i < ids.length; i++) {
+    const end = wordEndSteps[i]
+    const start = Math.max(0, end)
+    // A blank before the next word's span keeps a repeated word ("music music") two tokens.
+    const next = i + 1 < ids.length ? Math.max(end + 1, wordEndSteps[i + 1] - 1) : Infinity
+    const stop = Math.min(steps, end + span, next)
+    for (let t = start; t < stop; t++) targets[t] = ids[i]
+  }
+  return targets
+}
+
+/**
+ * Mean per-step cross-entropy of token posteriors `probs` (batch x steps x
+ * classes, a softmax's output) against class ids (batch x steps, flattened).
+ */
+export function alignmentLoss(probs: tf.Tensor, targets: Int32Array, classes: number): tf.Scalar {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(tf.tensor1d(targets, 'int32'), classes).reshape(probs.shape)
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.add(probs, 1e-7))), -1))) as tf.Scalar
+  })
+}

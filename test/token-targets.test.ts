@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs'
+import {describe, expect, it} from 'vitest'
+
+import {alignmentLoss, alignmentTargets} from '../src/train/token-targets.js'
+
+const vocab = {unit: 'word' as const, tokens: ['activate', 'music', 'on']}
+const B = 3
+
+describe('alignmentTargets', () => {
+  it('marks span steps after each word end with its token, blank elsewhere', () => {
+    const t = alignmentTargets(['activate', 'on'], [2, 9], vocab, 14, 3)!
+    expect(Array.from(t)).toEqual([B, B, 0, 0, 0, B, B, B, B, 2, 2, 2, B, B])
+  })
+
+  it('keeps a blank between a repeated word so best path decodes it twice', () => {
+    const t = alignmentTargets(['music', 'music'], [1, 4], vocab, 8, 5)!
+    expect(Array.from(t)).toEqual([B, 1, 1, B, 1, 1, 1, 1])
+  })
+
+  it('clips spans at both ends of the crop', () => {
+    const t = alignmentTargets(['on', 'music'], [-2, 5], vocab, 7, 4)!
+    expect(Array.from(t)).toEqual([2, 2, B, B, B, 1, 1])
+  })
+
+  it('gives nothing for character vocabularies or examples without word times', () => {
+    expect(alignmentTargets(['on'], [1], {unit: 'char', tokens: ['n', 'o']}, 5, 2)).toBeUndefined()
+    expect(alignmentTargets(['on'], undefined, vocab, 5, 2)).toBeUndefined()
+    expect(alignmentTargets(undefined, undefined, vocab, 5, 2)).toBeUndefined()
+  })
+})
+
+describe('alignmentLoss', () => {
+  it('is the mean of -log p(target) over steps', () => {
+    const probs = tf.tensor3d([[[0.5, 0.25, 0.125, 0.125], [0.1, 0.2, 0.3, 0.4]]])
+    const loss = alignmentLoss(probs, Int32Array.from([0, 3]), 4).dataSync()[0]
+    expect(loss).toBeCloseTo(-(Math.log(0.5) + Math.log(0.4)) / 2, 5)
+  })
+})
