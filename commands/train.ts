@@ -67,6 +67,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'ctc-align-weight': Flags.string({summary: 'Weight of the per-step cross-entropy against where each word ends, beside CTC (default 1; 0: CTC alone; word units only).', helpGroup: 'TRANSCRIPTION'}),
     'procedural-backgrounds': Flags.integer({summary: 'Add this many generated 10 s backgrounds (noise colours, hum, babble of negative words).', helpGroup: 'DATA', default: 0, min: 0}),
     snr: Flags.string({summary: 'Clip-to-background ratio in dB, LOW,HIGH (default: the course\'s levels).', helpGroup: 'DATA'}),
+    'max-triggers': Flags.integer({summary: 'Triggers per synthesized example are uniform in 0..N.', helpGroup: 'DATA', default: COURSE_PARAMS.maxTriggers, min: 0}),
+    'max-negatives': Flags.integer({summary: 'Negative words per synthesized example are uniform in 0..N (more: more non-trigger speech to learn from).', helpGroup: 'DATA', default: COURSE_PARAMS.maxNegatives, min: 0}),
     speed: Flags.string({summary: 'Speed perturbation by resampling, LOW,HIGH (default: off).', helpGroup: 'DATA'}),
     'epoch-size': Flags.integer({summary: 'Examples per epoch when synthesizing on the fly.', helpGroup: 'DATA', default: 640, min: 1}),
     val: Flags.string({summary: 'Validation dataset folder (with --data).', helpGroup: 'VALIDATION', dependsOn: ['data']}),
@@ -124,6 +126,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         snrDb: parseRange('--snr', flags.snr, -80, 80),
         speed: parseRange('--speed', flags.speed, 0.5, 2),
         ...(flags['phrase-prob'] === undefined ? {} : {phraseProb: num('phrase-prob', flags['phrase-prob'], 0, 1)}),
+        maxTriggers: flags['max-triggers'],
+        maxNegatives: flags['max-negatives'],
       }
       corpus = await resolveClipCorpus(folders, params, {valSplit, seed: flags.seed, procedural: flags['procedural-backgrounds']})
     }

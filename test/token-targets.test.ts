@@ -36,3 +36,19 @@ describe('alignmentLoss', () => {
     expect(loss).toBeCloseTo(-(Math.log(0.5) + Math.log(0.4)) / 2, 5)
   })
 })
+
+describe('jointLoss with alignment targets', () => {
+  it('adds alignWeight x the per-step cross-entropy when every example has an alignment, and nothing otherwise', async () => {
+    const {jointLoss} = await import('../src/train/parallel.js')
+    const trigger = tf.fill([1, 4, 1], 0.5)
+    const y = tf.zeros([1, 4, 1])
+    const probs = tf.tensor3d([[[0.7, 0.3], [0.2, 0.8], [0.6, 0.4], [0.1, 0.9]]])
+    const ids = [0]
+    const align = Int32Array.from([1, 0, 0, 1])
+    const base = jointLoss([trigger, probs], y, 1, {weight: 1, blank: 1, targets: [{ids}]})
+    const withAlign = jointLoss([trigger, probs], y, 1, {weight: 1, blank: 1, alignWeight: 2, targets: [{ids, align}]})
+    const expected = -(Math.log(0.3) + Math.log(0.2) + Math.log(0.6) + Math.log(0.9)) / 4
+    expect(withAlign.total.dataSync()[0] - base.total.dataSync()[0]).toBeCloseTo(2 * expected, 4)
+    expect(withAlign.ctc!.dataSync()[0]).toBeCloseTo(base.ctc!.dataSync()[0], 6)
+  })
+})

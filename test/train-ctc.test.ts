@@ -146,6 +146,19 @@ describe('joint trigger + CTC training', () => {
     expect(result.state.history.every((h) => Number.isFinite(h.ctcLoss) && h.valWer !== undefined)).toBe(true)
   })
 
+  it('--ctc-vocabulary: the head learns only the words listed, and a word the data never says is refused', async () => {
+    const out = join(dir, 'vocab')
+    const result = await train(await options(out, {epochs: 1, epochSize: 8, ctcVocabulary: ['beep', 'boop']}))
+    expect(result.config.vocabulary).toEqual({unit: 'word', tokens: ['beep', 'boop'], blank: 2})
+    expect(result.config.training?.ctcAlignWeight).toBe(1)
+    await expect(train(await options(join(dir, 'vocab-bad'), {epochs: 1, epochSize: 8, ctcVocabulary: ['beep', 'honk']}))).rejects.toThrow(/never says "honk"/)
+  })
+
+  it('--ctc-align-weight 0 trains on CTC alone and says so in the model directory', async () => {
+    const result = await train(await options(join(dir, 'ctc-alone'), {epochs: 1, epochSize: 8, ctcAlignWeight: 0}))
+    expect(result.config.training?.ctcAlignWeight).toBe(0)
+  })
+
   it('weight 0 builds the trigger head alone and saves no vocabulary', async () => {
     const out = join(dir, 'plain')
     await train(await options(out, {epochs: 1, epochSize: 8, ctcWeight: 0}))
