@@ -1,4 +1,5 @@
 import {readdir} from 'node:fs/promises'
+import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
@@ -35,7 +36,7 @@ After every epoch the model is scored on validation examples as a detector: miss
 
 --resume continues from the last checkpoint with its optimizer state; --epochs is the total. Ctrl-C saves a checkpoint and exits with code 130. Only one training run may write a directory at a time (exit 7).
 
-Transcription (CTC): --ctc-weight W > 0 adds a token head beside the trigger head (a per-step softmax over the vocabulary plus a blank, on the same GRUs) and trains both on BCE + W x CTC, where the CTC term is each example's -log p(transcript) per output step. Off by default (0), so a detector trains exactly as without it. The vocabulary is every word the data can hold (--data: the dataset's words; clips: the trigger, the negatives' words from their tts manifests, the phrases' words), as words or, with --ctc-unit char, characters; it is saved in rnn-wake.json and "detect"/"listen" then print what follows the trigger. A crop's target is the words it holds completely; a word cut by the crop's edge is left out of the target. --ctc-vocabulary "activate,lights,on,off" limits the head to those words: the others are left out of its targets, so it learns to stay silent on them. Synthesized examples know where each word ends, so beside CTC the head is also asked (--ctc-align-weight, default 1) for each word's token in the 0.15 s after it ends and blank elsewhere: one valid CTC path, which gives the shared GRUs a dense signal like the trigger labels; CTC alone stayed at the all-blank plateau within this machine's budgets (bench/RESULTS.md). --phrases "lights on,lights off" (and --phrase-prob) makes triggers followed by command phrases, as "rnn-wake synthesize" does; the phrase words come from --words folders, or from --negatives clips made by "rnn-wake tts" (their manifests name the words).
+Transcription (CTC): --ctc-weight W > 0 adds a token head beside the trigger head (a per-step softmax over the vocabulary plus a blank, on the same GRUs) and trains both on BCE + W x CTC, where the CTC term is each example's -log p(transcript) per output step. Off by default (0), so a detector trains exactly as without it. The vocabulary is every word the data can hold (--data: the dataset's words; clips: the trigger, the negatives' words from their tts manifests, the phrases' words), as words or, with --ctc-unit char, characters; it is saved in rnn-wake.json and "detect"/"listen" then print what follows the trigger. A crop's target is the words it holds completely; a word cut by the crop's edge is left out of the target. --ctc-vocabulary "activate,lights,on,off" limits the head to those words: the others are left out of its targets, so it learns to stay silent on them. Synthesized examples know where each word ends, so beside CTC the head is also asked (--ctc-align-weight, default 1) for each word's token in the 0.045 s after it ends (a balanced cross-entropy: word steps weigh as much as all blank steps) and blank elsewhere: one valid CTC path, which gives the shared GRUs a dense signal like the trigger labels; CTC alone stayed at the all-blank plateau within this machine's budgets (bench/RESULTS.md). --phrases "lights on,lights off" (and --phrase-prob) makes triggers followed by command phrases, as "rnn-wake synthesize" does; the phrase words come from --words folders, or from --negatives clips made by "rnn-wake tts" (their manifests name the words).
 
 Presets: course (the course model on raw spectrograms and whole 10 s clips), default (stride-8 convolution, two 64-unit GRUs, log spectrogram, 3 s crops around the labels: much cheaper per example), tiny (for tests).`
 
@@ -92,7 +93,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'keep-optimizer': Flags.boolean({summary: 'Keep Adam\'s state in the finished directory (to train it further with --resume).', default: false}),
     backend: Flags.string({summary: 'TensorFlow.js backend (default: node if installed, else wasm).', options: [...BACKEND_CHOICES]}),
     workers: Flags.integer({summary: 'Threads making examples beside the training thread (0: in the training thread).', default: 1, min: 0}),
-    threads: Flags.integer({summary: 'Threads computing each step\'s gradients, each on a share of the batch (data-parallel; for the single-threaded wasm backend).', default: 1, min: 1, max: 8}),
+    threads: Flags.integer({summary: 'Threads computing each step\'s gradients, each on a share of the batch (data-parallel, for the single-threaded wasm backend). Default: 2 on whole 10 s examples (course preset: 5.9 against 3.4 examples/s on 2 cores), 1 on crops (there, making examples is the bottleneck).', min: 1, max: 8}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
   }
 
@@ -161,7 +162,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         cropFrames,
         valCount: flags['val-count'],
         workers: flags.workers,
-        threads: flags.threads,
+        threads: flags.threads ?? (cropSec === null && backend === 'wasm' ? Math.min(2, availableParallelism()) : 1),
         resume: flags.resume,
         force: flags.force,
         targetFaPerHour: num('target-fa', flags['target-fa'], 0),

@@ -30,10 +30,15 @@ describe('alignmentTargets', () => {
 })
 
 describe('alignmentLoss', () => {
-  it('is the mean of -log p(target) over steps', () => {
-    const probs = tf.tensor3d([[[0.5, 0.25, 0.125, 0.125], [0.1, 0.2, 0.3, 0.4]]])
-    const loss = alignmentLoss(probs, Int32Array.from([0, 3]), 4).dataSync()[0]
-    expect(loss).toBeCloseTo(-(Math.log(0.5) + Math.log(0.4)) / 2, 5)
+  it('is the mean of -log p(target) over word steps plus that over blank steps, halved', () => {
+    const probs = tf.tensor3d([[[0.5, 0.25, 0.125, 0.125], [0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25]]])
+    const loss = alignmentLoss(probs, Int32Array.from([0, 3, 3]), 4).dataSync()[0]
+    expect(loss).toBeCloseTo(0.5 * -Math.log(0.5) + 0.5 * -(Math.log(0.4) + Math.log(0.25)) / 2, 5)
+  })
+
+  it('is the plain mean when every step is blank', () => {
+    const probs = tf.tensor3d([[[0.5, 0.5], [0.2, 0.8]]])
+    expect(alignmentLoss(probs, Int32Array.from([1, 1]), 2).dataSync()[0]).toBeCloseTo(-(Math.log(0.5) + Math.log(0.8)) / 2, 5)
   })
 })
 
@@ -47,7 +52,7 @@ describe('jointLoss with alignment targets', () => {
     const align = Int32Array.from([1, 0, 0, 1])
     const base = jointLoss([trigger, probs], y, 1, {weight: 1, blank: 1, targets: [{ids}]})
     const withAlign = jointLoss([trigger, probs], y, 1, {weight: 1, blank: 1, alignWeight: 2, targets: [{ids, align}]})
-    const expected = -(Math.log(0.3) + Math.log(0.2) + Math.log(0.6) + Math.log(0.9)) / 4
+    const expected = 0.5 * -(Math.log(0.2) + Math.log(0.6)) / 2 + 0.5 * -(Math.log(0.3) + Math.log(0.9)) / 2
     expect(withAlign.total.dataSync()[0] - base.total.dataSync()[0]).toBeCloseTo(2 * expected, 4)
     expect(withAlign.ctc!.dataSync()[0]).toBeCloseTo(base.ctc!.dataSync()[0], 6)
   })

@@ -34,12 +34,24 @@ export function alignmentTargets(transcript: readonly string[] | undefined, word
 }
 
 /**
- * Mean per-step cross-entropy of token posteriors `probs` (batch x steps x
- * classes, a softmax's output) against class ids (batch x steps, flattened).
+ * Per-step cross-entropy of token posteriors `probs` (batch x steps x
+ * classes, a softmax's output) against class ids (batch x steps, flattened),
+ * balanced: the mean over word steps plus the mean over blank steps, halved.
+ * Blank holds ~85% of the steps, so a plain mean is met by an all-blank
+ * head that has not yet learned which word is which; balancing gives the
+ * words' steps as much weight as all the blanks.
  */
 export function alignmentLoss(probs: tf.Tensor, targets: Int32Array, classes: number): tf.Scalar {
+  const blank = classes - 1
+  let wordSteps = 0
+  for (const t of targets) if (t !== blank) wordSteps++
+  const blankSteps = targets.length - wordSteps
+  const weights = new Float32Array(targets.length)
+  for (let i = 0; i < targets.length; i++) weights[i] = targets[i] === blank ? 0.5 / blankSteps : 0.5 / wordSteps
+  if (wordSteps === 0 || blankSteps === 0) weights.fill(1 / targets.length)
   return tf.tidy(() => {
     const oneHot = tf.oneHot(tf.tensor1d(targets, 'int32'), classes).reshape(probs.shape)
-    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.add(probs, 1e-7))), -1))) as tf.Scalar
+    const perStep = tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.add(probs, 1e-7))), -1)).reshape([-1])
+    return tf.sum(tf.mul(perStep, tf.tensor1d(weights))) as tf.Scalar
   })
 }

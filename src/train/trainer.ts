@@ -133,6 +133,14 @@ export function refractorySteps(preset: ModelPreset): number {
   return Math.round((75 * 4) / preset.conv.strides)
 }
 
+/**
+ * How long after a word's end its alignment target lasts. Short, like the
+ * spikes CTC converges to: with 0.15 s spans the head's posteriors stayed
+ * high over many steps with dips to blank, and decoding read one word as
+ * several (bench/RESULTS.md, ctc section).
+ */
+const ALIGN_SPAN_SEC = 0.045
+
 /** The token head's targets for one example: the words the vocabulary spells, as ids, and their alignment. */
 function tokenTargets(example: TrainExample, vocabulary: Vocabulary, alignSpan: number): TokenTargets {
   const words = example.transcript ?? []
@@ -249,8 +257,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const stepSec = outputStepSeconds({features, preset})
     const trigger: TriggerParams = {threshold: 0.5, minSteps: 1, refractorySteps: refractorySteps(preset)}
     const ctcOn = vocabulary !== undefined && ctcWeight > 0
-    // About 0.15 s after each word's end: short enough to end before the next word of a phrase ends.
-    const alignSpan = Math.max(1, Math.round(0.15 / stepSec))
+    const alignSpan = Math.max(1, Math.round(ALIGN_SPAN_SEC / stepSec))
     stepper = await createStepper({
       model,
       optimizer,
