@@ -43,7 +43,7 @@ end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 b
     plot: Flags.string({description: 'write the DET curve as PNG (and the points as CSV beside it)'}),
     csv: Flags.string({description: 'write the DET curve points as CSV'}),
     'target-fa': Flags.string({description: 'false accepts per hour to find a threshold for', default: '0.5'}),
-    'write-threshold': Flags.boolean({description: "store the threshold meeting --target-fa in the model's rnn-wake.json"}),
+    'write-threshold': Flags.boolean({description: "store the threshold meeting --target-fa in the model's rnn-wake.json (and, with a CTC head, the decoder with the fewest word errors)"}),
     threshold: Flags.string({description: "evaluate at this threshold instead of the model's"}),
     backend: Flags.string({description: 'tfjs backend (default: node if installed, else wasm)', options: [...BACKEND_CHOICES]}),
   }
@@ -81,7 +81,10 @@ end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 b
     }
     if (flags['write-threshold']) {
       if (!report.target.point) throw new UserError(`No threshold reaches ${targetFa} false accepts per hour on this audio; nothing written`, 'badInput')
-      const config = {...detector.config, trigger: {...detector.config.trigger, threshold: report.target.point.threshold}}
+      const t = report.transcription
+      // The token decoder is calibrated on the same audio: the one with the fewest word errors.
+      const vocabulary = detector.config.vocabulary && t ? {...detector.config.vocabulary, decoder: t.bestDecoder} : detector.config.vocabulary
+      const config = {...detector.config, trigger: {...detector.config.trigger, threshold: report.target.point.threshold}, ...(vocabulary ? {vocabulary} : {})}
       await writeModelConfig(detector.dir, config)
     }
     if (!this.jsonEnabled()) this.log(formatReport(report, flags['write-threshold']))
@@ -112,6 +115,7 @@ export function formatReport(r: EvaluationReport, wroteThreshold = false): strin
     lines.push(
       `transcription (${t.decoder}, ${t.examples} examples): WER ${rate(t.wer)}, CER ${rate(t.cer)}; best path: WER ${rate(t.bestPath.wer)}, CER ${rate(t.bestPath.cer)}` +
         (t.outOfVocabulary > 0 ? ` (${t.outOfVocabulary} spoken words outside the model's vocabulary are not in the reference)` : ''),
+      `  decoders: ${t.candidates.map((c) => `${c.description} ${pct(c.wer.rate)}`).join('; ')}`,
     )
   }
   if (r.perStepAccuracy) lines.push(`per-step accuracy (the course's metric): ${pct(r.perStepAccuracy.model)}; predicting all zeros scores ${pct(r.perStepAccuracy.allZeros)}`)

@@ -193,3 +193,25 @@ describe('tokensToSeconds', () => {
     expect(timed.endSeconds).toBeCloseTo(413 * step, 12)
   })
 })
+
+describe('smoothed best path (the decoder for heads trained with alignment targets)', () => {
+  it('a trailing moving average keeps rows as distributions and is causal', async () => {
+    const {smoothPosteriors} = await import('../src/ctc/decode.js')
+    const probs = Float32Array.from([1, 0, 0, 1, 0.5, 0.5])
+    const s = smoothPosteriors(probs, 3, 2, 2)
+    expect(Array.from(s)).toEqual([1, 0, 0.5, 0.5, 0.25, 0.75])
+    // Changing a later row leaves earlier smoothed rows alone.
+    const later = smoothPosteriors(Float32Array.from([1, 0, 0, 1, 0, 1]), 3, 2, 2)
+    expect(Array.from(later.subarray(0, 4))).toEqual(Array.from(s.subarray(0, 4)))
+  })
+
+  it('reads a word whose posterior dips to blank for a step as one word, where plain best path reads two', async () => {
+    const {decodeWith} = await import('../src/ctc/decode.js')
+    // Token 0 high for steps 2-3 and 5-6 with a one-step dip to blank (class 1) at step 4.
+    const rows = [[0.1, 0.9], [0.1, 0.9], [0.8, 0.2], [0.9, 0.1], [0.4, 0.6], [0.9, 0.1], [0.7, 0.3], [0.1, 0.9], [0.1, 0.9], [0.1, 0.9]]
+    const probs = Float32Array.from(rows.flat())
+    expect(decodeWith({kind: 'best-path', smoothSteps: 1}, probs, rows.length, 2).tokens.map((t) => t.token)).toEqual([0, 0])
+    expect(decodeWith({kind: 'best-path', smoothSteps: 3}, probs, rows.length, 2).tokens.map((t) => t.token)).toEqual([0])
+    expect(decodeWith({kind: 'beam', beamWidth: 4}, probs, rows.length, 2).tokens.length).toBeGreaterThan(0)
+  })
+})

@@ -316,3 +316,38 @@ export function tokensToSeconds(tokens: ReadonlyArray<DecodedToken>, stepSeconds
     endSeconds: (end + 1) * stepSeconds,
   }))
 }
+
+/**
+ * Trailing moving average of each class over `window` steps (fewer at the
+ * start). Causal, so a stream can apply it as it goes; rows stay distributions.
+ */
+export function smoothPosteriors(probs: StepMatrix, T: number, C: number, window: number): Float32Array {
+  if (!Number.isInteger(window) || window < 1) throw new RangeError(`CTC smoothing window ${window} must be a positive integer`)
+  const out = new Float32Array(T * C)
+  const sums = new Float64Array(C)
+  for (let t = 0; t < T; t++) {
+    for (let c = 0; c < C; c++) {
+      sums[c] += probs[t * C + c]
+      if (t >= window) sums[c] -= probs[(t - window) * C + c]
+    }
+    const n = Math.min(t + 1, window)
+    for (let c = 0; c < C; c++) out[t * C + c] = sums[c] / n
+  }
+  return out
+}
+
+/** How a model's token head is read (rnn-wake.json vocabulary.decoder). */
+export type TokenDecoder = {kind: 'best-path'; smoothSteps: number} | {kind: 'beam'; beamWidth: number}
+
+/** What models without vocabulary.decoder use. */
+export const DEFAULT_TOKEN_DECODER: TokenDecoder = {kind: 'beam', beamWidth: 8}
+
+export function describeDecoder(decoder: TokenDecoder): string {
+  return decoder.kind === 'beam' ? `prefix beam search (width ${decoder.beamWidth})` : `best path after a ${decoder.smoothSteps}-step moving average`
+}
+
+/** Decode probabilities (not log) with `decoder`. */
+export function decodeWith(decoder: TokenDecoder, probs: StepMatrix, T: number, C: number, blank = C - 1): DecodeResult {
+  if (decoder.kind === 'beam') return prefixBeamSearch(probs, T, C, {blank, beamWidth: decoder.beamWidth})
+  return bestPathDecode(decoder.smoothSteps > 1 ? smoothPosteriors(probs, T, C, decoder.smoothSteps) : probs, T, C, {blank})
+}

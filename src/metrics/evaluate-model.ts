@@ -2,10 +2,10 @@ import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {readAudio} from '../audio/read.js'
-import {bestPathDecode, prefixBeamSearch} from '../ctc/decode.js'
+import {DEFAULT_TOKEN_DECODER, type TokenDecoder, decodeWith, describeDecoder} from '../ctc/decode.js'
 import {readDataset} from '../dataset/manifest.js'
 import {decodeTokens, inVocabulary} from '../dataset/phrases.js'
-import {outputStepSeconds} from '../model/config.js'
+import {type VocabularyConfig, outputStepSeconds} from '../model/config.js'
 import type {Detector} from '../model/model-dir.js'
 import {predictClip, predictLong} from '../model/predict.js'
 import type {TriggerParams} from '../stream/trigger.js'
@@ -66,12 +66,16 @@ export interface TranscriptionReport {
   examples: number
   /** What `wer` and `cer` come from. */
   decoder: string
-  beamWidth: number
   wer: ErrorRate
   /** Over characters of the words joined by single spaces. */
   cer: ErrorRate
-  /** The same with best-path (greedy) decoding. */
+  /** The decoder `wer` and `cer` come from. */
+  decoderConfig: TokenDecoder
+  /** The same with plain best-path (greedy) decoding. */
   bestPath: {wer: ErrorRate; cer: ErrorRate}
+  /** Every decoder evaluate tries, and the one with the fewest word errors here. */
+  candidates: Array<{decoder: TokenDecoder; description: string; wer: ErrorRate; cer: ErrorRate}>
+  bestDecoder: TokenDecoder
   /** Examples whose beam-search transcript differs from the reference. */
   errors: Array<{file: string; reference: string; hypothesis: string}>
   /** Reference words left out because the model's vocabulary cannot spell them (it is trained to stay silent on them). */
@@ -124,11 +128,7 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
   if (total === 0) throw new InputError(options.negatives[0] ?? options.datasets[0] ?? '(nothing)', 'no audio to evaluate on')
   let done = 0
   const vocabulary = detector.config.vocabulary
-  const wordEdits: EditCounts[] = []
-  const charEdits: EditCounts[] = []
-  const greedyWordEdits: EditCounts[] = []
-  const greedyCharEdits: EditCounts[] = []
-  const transcriptErrors: TranscriptionReport['errors'] = []
+  const heads: TokenHeadOutput[] = []
   let outOfVocabulary = 0
 
   for (const dataset of datasets) {
@@ -146,17 +146,9 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
         truthsSec: entry.clips.filter((c) => c.trigger).map((c) => c.end / detector.config.features.sampleRate),
       })
       if (vocabulary && p.tokens) {
-        const vocab = {unit: vocabulary.unit, tokens: vocabulary.tokens}
-        const classes = vocabulary.tokens.length + 1
-        const reference = entry.transcript.filter((w) => inVocabulary(w, vocab))
+        const reference = entry.transcript.filter((w) => inVocabulary(w, vocabulary))
         outOfVocabulary += entry.transcript.length - reference.length
-        const beam = decodeTokens(prefixBeamSearch(p.tokens, p.steps, classes, {blank: vocabulary.blank, beamWidth: EVAL_BEAM_WIDTH}).tokens.map((t) => t.token), vocab)
-        const greedy = decodeTokens(bestPathDecode(p.tokens, p.steps, classes, {blank: vocabulary.blank}).tokens.map((t) => t.token), vocab)
-        wordEdits.push(editCounts(reference, beam))
-        charEdits.push(editCounts(Array.from(reference.join(' ')), Array.from(beam.join(' '))))
-        greedyWordEdits.push(editCounts(reference, greedy))
-        greedyCharEdits.push(editCounts(Array.from(reference.join(' ')), Array.from(greedy.join(' '))))
-        if (wordEdits.at(-1)!.errors > 0) transcriptErrors.push({file, reference: reference.join(' '), hypothesis: beam.join(' ')})
+        heads.push({file, tokens: p.tokens, steps: p.steps, reference})
       }
       if (p.steps > 0) {
         // Labels are at the course's 1375 steps; a model with another stride is compared step by step in time.
@@ -194,20 +186,58 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
     perStepAccuracy: accuracyCount ? {model: accuracySum / accuracyCount, allZeros: zerosSum / accuracyCount} : null,
     target: {faPerHour: options.targetFaPerHour, point: target ? withoutLatencies(target) : null},
     det: det.map(withoutLatencies),
-    ...(wordEdits.length > 0
-      ? {
-          transcription: {
-            examples: wordEdits.length,
-            decoder: `prefix beam search (width ${EVAL_BEAM_WIDTH}) over each whole test example`,
-            beamWidth: EVAL_BEAM_WIDTH,
-            wer: combineErrorRates(wordEdits),
-            cer: combineErrorRates(charEdits),
-            bestPath: {wer: combineErrorRates(greedyWordEdits), cer: combineErrorRates(greedyCharEdits)},
-            errors: transcriptErrors,
-            outOfVocabulary,
-          },
-        }
-      : {}),
+    ...(vocabulary && heads.length > 0 ? {transcription: transcriptionReport(heads, vocabulary, outOfVocabulary)} : {}),
+  }
+}
+
+/** One test example's token posteriors and the words of its reference the vocabulary can spell. */
+export interface TokenHeadOutput {
+  file: string
+  tokens: Float32Array
+  steps: number
+  reference: string[]
+}
+
+/** The decoders evaluate compares: beam search, and best path after 1 to 9 steps of smoothing. */
+export const DECODER_CANDIDATES: readonly TokenDecoder[] = [{kind: 'beam', beamWidth: EVAL_BEAM_WIDTH}, ...[1, 3, 5, 7, 9].map((smoothSteps) => ({kind: 'best-path' as const, smoothSteps}))]
+
+function decoderErrors(heads: readonly TokenHeadOutput[], vocabulary: VocabularyConfig, decoder: TokenDecoder): {words: EditCounts[]; chars: EditCounts[]; hypotheses: string[][]} {
+  const classes = vocabulary.tokens.length + 1
+  const out = {words: [] as EditCounts[], chars: [] as EditCounts[], hypotheses: [] as string[][]}
+  for (const h of heads) {
+    const hyp = decodeTokens(decodeWith(decoder, h.tokens, h.steps, classes, vocabulary.blank).tokens.map((t) => t.token), vocabulary)
+    out.words.push(editCounts(h.reference, hyp))
+    out.chars.push(editCounts(Array.from(h.reference.join(' ')), Array.from(hyp.join(' '))))
+    out.hypotheses.push(hyp)
+  }
+  return out
+}
+
+/**
+ * WER and CER with the model's own decoder (rnn-wake.json, or beam search
+ * for models that name none), beside every candidate decoder and the one
+ * with the fewest word errors on this audio (what --write-threshold stores).
+ */
+export function transcriptionReport(heads: readonly TokenHeadOutput[], vocabulary: VocabularyConfig, outOfVocabulary: number): TranscriptionReport {
+  const own = vocabulary.decoder ?? DEFAULT_TOKEN_DECODER
+  const mine = decoderErrors(heads, vocabulary, own)
+  const candidates = DECODER_CANDIDATES.map((decoder) => {
+    const e = decoderErrors(heads, vocabulary, decoder)
+    return {decoder, description: describeDecoder(decoder), wer: combineErrorRates(e.words), cer: combineErrorRates(e.chars)}
+  })
+  const best = candidates.reduce((a, b) => (b.wer.errors < a.wer.errors ? b : a))
+  const raw = candidates.find((c) => c.decoder.kind === 'best-path' && c.decoder.smoothSteps === 1)!
+  return {
+    examples: heads.length,
+    decoder: `${describeDecoder(own)} over each whole test example`,
+    decoderConfig: own,
+    wer: combineErrorRates(mine.words),
+    cer: combineErrorRates(mine.chars),
+    bestPath: {wer: raw.wer, cer: raw.cer},
+    candidates: candidates.map(({decoder, description, wer, cer}) => ({decoder, description, wer, cer})),
+    bestDecoder: best.decoder,
+    errors: heads.flatMap((h, i) => (mine.words[i].errors > 0 ? [{file: h.file, reference: h.reference.join(' '), hypothesis: mine.hypotheses[i].join(' ')}] : [])),
+    outOfVocabulary,
   }
 }
 

@@ -28,7 +28,17 @@ export interface VocabularyConfig {
   tokens: string[]
   /** Id of the CTC blank (tokens.length: blank last). */
   blank: number
+  /** How to read the token head; absent: prefix beam search of width 8 (models trained on CTC alone). */
+  decoder?: TokenDecoderConfig
 }
+
+/**
+ * best-path: argmax per step after a trailing moving average of `smoothSteps`
+ * steps; for heads trained with alignment targets, whose posteriors stay up
+ * for a few steps with dips that a summing beam search reads as repeats.
+ * beam: CTC prefix beam search, for the peaky posteriors of CTC alone.
+ */
+export type TokenDecoderConfig = {kind: 'best-path'; smoothSteps: number} | {kind: 'beam'; beamWidth: number}
 
 export interface ModelConfig {
   format: typeof CONFIG_FORMAT
@@ -140,6 +150,15 @@ export function parseModelConfig(value: unknown, dir: string): ModelConfig {
       unit: v.unit === 'word' || v.unit === 'char' ? v.unit : fail('vocabulary.unit must be "word" or "char"'),
       tokens,
       blank: int(v.blank, 'vocabulary.blank', 0, tokens.length),
+    }
+    if (v.decoder !== undefined) {
+      const d = obj(v.decoder, 'vocabulary.decoder')
+      vocabulary.decoder =
+        d.kind === 'best-path'
+          ? {kind: 'best-path', smoothSteps: int(d.smoothSteps, 'vocabulary.decoder.smoothSteps', 1, 1000)}
+          : d.kind === 'beam'
+            ? {kind: 'beam', beamWidth: int(d.beamWidth, 'vocabulary.decoder.beamWidth', 1, 1000)}
+            : fail('vocabulary.decoder.kind must be "best-path" or "beam"')
     }
     if (vocabulary.blank !== tokens.length) fail('vocabulary.blank must be tokens.length (blank last)')
   }

@@ -1,4 +1,4 @@
-import {prefixBeamSearch} from '../ctc/decode.js'
+import {DEFAULT_TOKEN_DECODER, type TokenDecoder, decodeWith} from '../ctc/decode.js'
 import type {VocabularyConfig} from '../model/config.js'
 
 /** A trigger event placed in the stream. */
@@ -38,21 +38,21 @@ export interface TranscriptOptions {
   silenceSeconds?: number
   /** Longest time listened to after a detection, seconds. Default 5. */
   maxSeconds?: number
-  /** Prefix beam search width. Default 8. */
-  beamWidth?: number
+  /** How to decode; default: the model's (rnn-wake.json vocabulary.decoder), else a prefix beam search of width 8. */
+  decoder?: TokenDecoder
 }
 
 /**
  * After a detection, gathers the CTC head's per-step posteriors until about a
  * second of silence (steps whose most likely class is the blank: silence as
  * the model hears it, so steady background noise does not hold it open) or a
- * time limit, then decodes them with a prefix beam search.
+ * time limit, then decodes them with the model's decoder.
  */
 export class TranscriptFollower {
   readonly classes: number
   private readonly silenceSteps: number
   private readonly maxSteps: number
-  private readonly beamWidth: number
+  private readonly decoder: TokenDecoder
   private readonly rows: Float32Array
   private count = 0
   private silent = 0
@@ -68,7 +68,7 @@ export class TranscriptFollower {
     this.classes = vocabulary.tokens.length + 1
     this.silenceSteps = Math.max(1, Math.round((options.silenceSeconds ?? 1) / stepSeconds))
     this.maxSteps = Math.max(1, Math.round((options.maxSeconds ?? 5) / stepSeconds))
-    this.beamWidth = options.beamWidth ?? 8
+    this.decoder = options.decoder ?? vocabulary.decoder ?? DEFAULT_TOKEN_DECODER
     this.rows = new Float32Array(this.maxSteps * this.classes)
   }
 
@@ -112,7 +112,7 @@ export class TranscriptFollower {
     if (detection === undefined) return undefined
     this.detection = undefined
     const {tokens: names, blank, unit} = this.vocabulary
-    const decoded = prefixBeamSearch(this.rows.subarray(0, this.count * this.classes), this.count, this.classes, {blank, beamWidth: this.beamWidth})
+    const decoded = decodeWith(this.decoder, this.rows.subarray(0, this.count * this.classes), this.count, this.classes, blank)
     const step = this.stepSeconds
     const tokens = decoded.tokens.map((t) => ({
       text: names[t.token],

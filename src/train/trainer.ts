@@ -4,6 +4,8 @@ import {join, resolve} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
+import {type TokenDecoder, describeDecoder} from '../ctc/decode.js'
+
 import {type TokenUnit, type Vocabulary, encodeTranscript, inVocabulary, vocabularyFromDataset} from '../dataset/phrases.js'
 import {deriveRng} from '../dataset/rng.js'
 import type {FeatureConfig} from '../features/featurize.js'
@@ -189,6 +191,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let model: tf.LayersModel
     let state: TrainState
     let vocabulary: Vocabulary | undefined
+    let resumedDecoder: TokenDecoder | undefined
     let ctcWeight = options.ctcWeight ?? 0
     let ctcAlignWeight = options.ctcAlignWeight ?? 1
     if (!(ctcAlignWeight >= 0 && Number.isFinite(ctcAlignWeight))) throw new UserError(`--ctc-align-weight must be a number >= 0, not ${ctcAlignWeight}`, 'usage')
@@ -206,6 +209,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       features = config.features
       model = detector.model
       vocabulary = config.vocabulary && {unit: config.vocabulary.unit, tokens: config.vocabulary.tokens}
+      resumedDecoder = config.vocabulary?.decoder
       // Without --ctc-weight a resumed run keeps the weight it was started with.
       ctcWeight = options.ctcWeight ?? (vocabulary ? Number(state.settings.ctcWeight ?? 0) : 0)
       // Runs saved before the alignment term existed trained on CTC alone.
@@ -278,6 +282,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const fullFrames = valExamples[0]?.frames ?? 5511
     const equivalent = options.cropFrames === null ? 1 : Math.min(1, options.cropFrames / fullFrames)
 
+    // The token decoder chosen on validation, as the threshold is; a resumed run starts from the saved one.
+    let decoder: TokenDecoder | undefined = resumedDecoder
     const save = async (finished: boolean, threshold: number, minSteps: number): Promise<ModelConfig> => {
       const last = state.history.at(-1)
       const config: ModelConfig = {
@@ -287,7 +293,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         preset,
         features,
         trigger: {...trigger, threshold, minSteps},
-        ...(vocabulary ? {vocabulary: {unit: vocabulary.unit, tokens: vocabulary.tokens, blank: vocabulary.tokens.length}} : {}),
+        ...(vocabulary ? {vocabulary: {unit: vocabulary.unit, tokens: vocabulary.tokens, blank: vocabulary.tokens.length, ...(decoder ? {decoder} : {})}} : {}),
         training: {
           rnnWakeVersion: rnnWakeVersion(),
           finished,
@@ -379,6 +385,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (stopped === 'signal') break
       state.epoch = epoch
       const v = validate(model, valExamples, stepSec, trigger, vocabulary)
+      decoder = v.decoder ?? decoder
       const choice = chooseTrigger(v.scored, trigger, options.targetFaPerHour, options.maxFrr)
       threshold = choice.trigger.threshold
       minSteps = choice.trigger.minSteps
@@ -410,7 +417,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           `false accepts ${at.falseAccepts} (${at.faPerHour.toFixed(2)}/h over ${(at.nonTriggerHours * 60).toFixed(1)} min); ` +
           `at 0.5: FRR ${(100 * v.point.frr).toFixed(1)}%, ${v.point.falseAccepts} false accepts` +
           (record.ctcLoss !== undefined ? `; CTC loss ${record.ctcLoss.toFixed(4)}/step` : '') +
-          (v.wer ? `; val WER ${(100 * v.wer.rate).toFixed(1)}% (best path)` : ''),
+          (v.wer ? `; val WER ${(100 * v.wer.rate).toFixed(1)}% (${v.decoder ? describeDecoder(v.decoder) : 'best path'})` : ''),
       )
       const last = stopped === 'budget' || epoch === options.epochs
       await save(last, threshold, minSteps)

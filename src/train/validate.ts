@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 
-import {bestPathDecode} from '../ctc/decode.js'
-import {type Vocabulary, decodeTokens, inVocabulary} from '../dataset/phrases.js'
-import {type EditCounts, type ErrorRate, combineErrorRates, editCounts} from '../metrics/edit-distance.js'
+import type {TokenDecoder} from '../ctc/decode.js'
+import {type Vocabulary, inVocabulary} from '../dataset/phrases.js'
+import type {ErrorRate} from '../metrics/edit-distance.js'
+import {type TokenHeadOutput, transcriptionReport} from '../metrics/evaluate-model.js'
 import {type OperatingPoint, type ScoredAudio, detCurve, evaluateAt, perStepAccuracy} from '../metrics/events.js'
 import {type TriggerParams} from '../stream/trigger.js'
 import type {TrainExample} from './examples.js'
@@ -26,8 +27,8 @@ export interface Scores {
   scored: ScoredAudio[]
   loss: number
   accuracy: number
-  /** Word edit counts of the token head (best path) against the examples' transcripts; [] without a head or vocabulary. */
-  words: EditCounts[]
+  /** The token head's posteriors with each example's reference words; [] without a head or vocabulary. */
+  heads: TokenHeadOutput[]
 }
 
 /**
@@ -37,7 +38,7 @@ export interface Scores {
  */
 export function scoreExamples(model: tf.LayersModel, examples: readonly TrainExample[], stepSec: number, batch = 4, vocabulary?: Vocabulary): Scores {
   const scored: ScoredAudio[] = []
-  const words: EditCounts[] = []
+  const heads: TokenHeadOutput[] = []
   let lossSum = 0
   let accSum = 0
   let steps = 0
@@ -59,8 +60,7 @@ export function scoreExamples(model: tf.LayersModel, examples: readonly TrainExa
     same.forEach((e, k) => {
       if (tokens && vocabulary && e.transcript) {
         const c = vocabulary.tokens.length + 1
-        const decoded = bestPathDecode(tokens.subarray(k * ty * c, (k + 1) * ty * c), ty, c)
-        words.push(editCounts(e.transcript.filter((w) => inVocabulary(w, vocabulary)), decodeTokens(decoded.tokens.map((t) => t.token), vocabulary)))
+        heads.push({file: `val-${i + k}`, tokens: tokens.slice(k * ty * c, (k + 1) * ty * c), steps: ty, reference: e.transcript.filter((w) => inVocabulary(w, vocabulary))})
       }
       const p = probs.slice(k * ty, (k + 1) * ty)
       const n = Math.min(ty, e.labels.length)
@@ -75,19 +75,34 @@ export function scoreExamples(model: tf.LayersModel, examples: readonly TrainExa
     if (rest.length > 0) {
       const more = scoreExamples(model, rest, stepSec, 1, vocabulary)
       scored.push(...more.scored)
-      words.push(...more.words)
+      heads.push(...more.heads)
       const n = rest.reduce((a, e) => a + e.labels.length, 0)
       lossSum += more.loss * n
       accSum += more.accuracy * n
       steps += n
     }
   }
-  return {scored, loss: steps ? lossSum / steps : 0, accuracy: steps ? accSum / steps : 0, words}
+  return {scored, loss: steps ? lossSum / steps : 0, accuracy: steps ? accSum / steps : 0, heads}
 }
 
-export function validate(model: tf.LayersModel, examples: readonly TrainExample[], stepSec: number, trigger: TriggerParams, vocabulary?: Vocabulary): Validation & {scored: ScoredAudio[]; wer: ErrorRate | null} {
-  const {scored, loss, accuracy, words} = scoreExamples(model, examples, stepSec, 4, vocabulary)
-  return {loss, accuracy, point: evaluateAt(scored, trigger), curve: detCurve(scored, trigger), scored, wer: words.length > 0 ? combineErrorRates(words) : null}
+/**
+ * Scores on validation; with a token head, also the decoder (beam search or
+ * best path after some smoothing) with the fewest word errors there, chosen
+ * as the threshold is, and its word error rate.
+ */
+export function validate(
+  model: tf.LayersModel,
+  examples: readonly TrainExample[],
+  stepSec: number,
+  trigger: TriggerParams,
+  vocabulary?: Vocabulary,
+): Validation & {scored: ScoredAudio[]; wer: ErrorRate | null; decoder?: TokenDecoder} {
+  const {scored, loss, accuracy, heads} = scoreExamples(model, examples, stepSec, 4, vocabulary)
+  const base = {loss, accuracy, point: evaluateAt(scored, trigger), curve: detCurve(scored, trigger), scored}
+  if (!vocabulary || heads.length === 0) return {...base, wer: null}
+  const report = transcriptionReport(heads, {...vocabulary, blank: vocabulary.tokens.length}, 0)
+  const chosen = report.candidates.find((c) => c.decoder === report.bestDecoder)!
+  return {...base, wer: chosen.wer, decoder: report.bestDecoder}
 }
 
 export interface TriggerChoice {
