@@ -57,3 +57,15 @@ describe('jointLoss with alignment targets', () => {
     expect(withAlign.ctc!.dataSync()[0]).toBeCloseTo(base.ctc!.dataSync()[0], 6)
   })
 })
+
+describe('words outside the vocabulary', () => {
+  it('mark the steps after them SILENT (blank), which the loss weighs as word steps', async () => {
+    const {SILENT} = await import('../src/train/token-targets.js')
+    const t = alignmentTargets(['on'], [2], vocab, 10, 2, [6])!
+    expect(Array.from(t)).toEqual([B, B, 2, 2, B, B, SILENT, SILENT, B, B])
+    const probs = tf.tensor3d([[[0.5, 0.5], [0.2, 0.8], [0.6, 0.4]]])
+    // Step 0: word (class 0), step 1: SILENT (blank, class 1), step 2: blank.
+    const loss = alignmentLoss(probs, Int32Array.from([0, SILENT, 1]), 2).dataSync()[0]
+    expect(loss).toBeCloseTo(0.5 * -(Math.log(0.5) + Math.log(0.8)) / 2 + 0.5 * -Math.log(0.4), 5)
+  })
+})

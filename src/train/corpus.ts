@@ -132,7 +132,7 @@ async function datasetSpec(dir: string): Promise<{spec: CorpusSpec & {kind: 'dat
     dir: resolve(dir),
     files: ds.entries.map((e) => join(resolve(dir), e.file)),
     endsMs: ds.entries.map((e) => e.clips.filter((c) => c.trigger).map((c) => c.endMs)),
-    words: ds.entries.map((e) => e.clips.map((c) => ({word: c.word, startMs: (c.start * 1000) / rate, endMs: (c.end * 1000) / rate}))),
+    words: ds.entries.map((e) => e.clips.map((c) => ({word: c.word, startMs: (c.start * 1000) / rate, endMs: (c.end * 1000) / rate, trigger: c.trigger}))),
   }
   const words = vocabularyFromDataset({info: ds.info as {words?: unknown}, entries: ds.entries}, 'word').tokens
   const hash = createHash('sha256')
@@ -249,7 +249,7 @@ export async function openCorpus(spec: CorpusSpec): Promise<OpenCorpus> {
       return {
         audio: ex.audio,
         endsMs: ex.record.clips.filter((c) => c.trigger).map((c) => c.endMs),
-        words: ex.record.clips.map((c) => ({word: c.word, startMs: (c.start * 1000) / rate, endMs: (c.end * 1000) / rate})),
+        words: ex.record.clips.map((c) => ({word: c.word, startMs: (c.start * 1000) / rate, endMs: (c.end * 1000) / rate, trigger: c.trigger})),
       }
     },
   }

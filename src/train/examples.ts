@@ -31,6 +31,8 @@ export interface TimedWord {
   word: string
   startMs: number
   endMs: number
+  /** Whether this placement is the trigger (labelled), as opposed to another word. */
+  trigger?: boolean
 }
 
 /**
@@ -66,6 +68,24 @@ export interface TrainExample {
   transcript?: string[]
   /** For each transcript word, the output step (from the start of these frames) in which it ends. */
   wordEndSteps?: number[]
+  /**
+   * 1 on the negative steps where the trigger's labels would be had another
+   * word been the trigger (the labelSteps after each non-trigger word's end,
+   * where the labels are 0): where a detector that confuses the two fires.
+   */
+  hardNegatives?: Uint8Array
+}
+
+/** See TrainExample.hardNegatives; `offset` is the crop's first step in the whole example. */
+function hardNegativeMask(words: readonly TimedWord[], labels: Uint8Array, g: LabelGeometry, offset: number): Uint8Array | undefined {
+  const others = words.filter((w) => w.trigger === false)
+  if (others.length === 0) return undefined
+  const mask = new Uint8Array(labels.length)
+  for (const w of others) {
+    const end = endStepOf(w.endMs, g) - offset
+    for (let t = Math.max(0, end + 1); t < Math.min(labels.length, end + 1 + g.labelSteps); t++) if (!labels[t]) mask[t] = 1
+  }
+  return mask
 }
 
 export interface CropOptions {
@@ -99,10 +119,13 @@ export function makeExample(
   if (crop.frames === null || crop.frames >= totalFrames) {
     const f = featurize(audio, features, power)
     const inside = words && timedWordsInside(words, 0, (audio.length * 1000) / features.sampleRate + 1)
+    const labels = full.subarray(0, outputSteps(preset, f.frames))
+    const hardNegatives = words && hardNegativeMask(words, labels, g, 0)
     return {
       features: f.data,
       frames: f.frames,
-      labels: full.subarray(0, outputSteps(preset, f.frames)),
+      labels,
+      ...(hardNegatives ? {hardNegatives} : {}),
       truthsSec: endsMs.map((ms) => ms / 1000),
       transcript: inside?.map((w) => w.word),
       wordEndSteps: inside?.map((w) => endStepOf(w.endMs, g)),
@@ -128,12 +151,15 @@ export function makeExample(
   const f = featurize(audio.subarray(first, last), features, power)
   const offsetSec = (f0 * hop) / features.sampleRate
   const inside = words && timedWordsInside(words, (first * 1000) / features.sampleRate, (last * 1000) / features.sampleRate)
+  const labels = full.slice(s0, s0 + outputSteps(preset, f.frames))
+  const hardNegatives = words && hardNegativeMask(words, labels, g, s0)
   return {
+    ...(hardNegatives ? {hardNegatives} : {}),
     transcript: inside?.map((w) => w.word),
     wordEndSteps: inside?.map((w) => endStepOf(w.endMs, g) - s0),
     features: f.data,
     frames: f.frames,
-    labels: full.slice(s0, s0 + outputSteps(preset, f.frames)),
+    labels,
     truthsSec: endsMs.map((ms) => ms / 1000 - offsetSec).filter((t) => t > 0 && t < (f.frames * hop) / features.sampleRate + 1),
   }
 }

@@ -40,6 +40,12 @@ export interface LossOptions {
   /** Weight of the positive class in the cross-entropy. */
   classWeight: number
   /**
+   * Weight of the negative steps just after a word that is not the trigger
+   * (TrainExample.hardNegatives), where a detector that confuses the word
+   * with the trigger would fire; 1 (default): no different from other steps.
+   */
+  hardNegativeWeight?: number
+  /**
    * The CTC term of a token head; absent: trigger loss only. alignWeight
    * weighs the per-step cross-entropy against alignment targets
    * (token-targets.ts) where an example has them.
@@ -82,11 +88,12 @@ export interface StepperOptions {
   workerScript?: URL
 }
 
-function weightedBce(y: tf.Tensor, p: tf.Tensor, positiveWeight: number): tf.Scalar {
+function weightedBce(y: tf.Tensor, p: tf.Tensor, positiveWeight: number, negativeWeights?: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const q = tf.clipByValue(p, 1e-7, 1 - 1e-7)
     const pos = tf.mul(tf.mul(y, tf.log(q)), positiveWeight)
-    const neg = tf.mul(tf.sub(1, y), tf.log(tf.sub(1, q)))
+    const negTerm = tf.mul(tf.sub(1, y), tf.log(tf.sub(1, q)))
+    const neg = negativeWeights ? tf.mul(negTerm, negativeWeights) : negTerm
     return tf.neg(tf.mean(tf.add(pos, neg))) as tf.Scalar
   })
 }
@@ -99,9 +106,9 @@ type CtcTerm = {weight: number; blank: number; alignWeight?: number; targets: To
  * plus alignWeight x the per-step cross-entropy against their alignments
  * when every example of the batch has one.
  */
-export function jointLoss(outputs: tf.Tensor | tf.Tensor[], y: tf.Tensor, classWeight: number, ctc?: CtcTerm): {total: tf.Scalar; ctc?: tf.Scalar} {
+export function jointLoss(outputs: tf.Tensor | tf.Tensor[], y: tf.Tensor, classWeight: number, ctc?: CtcTerm, negativeWeights?: tf.Tensor): {total: tf.Scalar; ctc?: tf.Scalar} {
   const list = Array.isArray(outputs) ? outputs : [outputs]
-  const bce = weightedBce(y, list[0], classWeight)
+  const bce = weightedBce(y, list[0], classWeight, negativeWeights)
   if (!ctc || ctc.weight === 0 || list.length < 2) return {total: bce}
   const probs = list[1] as tf.Tensor3D
   const [, steps, classes] = probs.shape
@@ -122,13 +129,15 @@ export function jointLoss(outputs: tf.Tensor | tf.Tensor[], y: tf.Tensor, classW
 export interface PackedBatch {
   x: Float32Array
   y: Float32Array
+  /** Per-step weights of the negative term; absent: all 1. */
+  w?: Float32Array
   n: number
   frames: number
   bins: number
   ty: number
 }
 
-export function packBatch(examples: readonly TrainExample[]): PackedBatch {
+export function packBatch(examples: readonly TrainExample[], hardNegativeWeight = 1): PackedBatch {
   const frames = examples[0].frames
   const bins = examples[0].features.length / frames
   const ty = examples[0].labels.length
@@ -139,11 +148,19 @@ export function packBatch(examples: readonly TrainExample[]): PackedBatch {
     x.set(e.features, k * frames * bins)
     y.set(e.labels, k * ty)
   })
-  return {x, y, n: examples.length, frames, bins, ty}
+  const weighted = hardNegativeWeight !== 1 && examples.some((e) => e.hardNegatives !== undefined)
+  const w = weighted ? new Float32Array(examples.length * ty).fill(1) : undefined
+  if (w) {
+    examples.forEach((e, k) => {
+      const mask = e.hardNegatives
+      if (mask) for (let t = 0; t < ty; t++) if (mask[t]) w[k * ty + t] = hardNegativeWeight
+    })
+  }
+  return {x, y, ...(w ? {w} : {}), n: examples.length, frames, bins, ty}
 }
 
-export function batchTensors(b: PackedBatch): {x: tf.Tensor3D; y: tf.Tensor3D} {
-  return {x: tf.tensor3d(b.x, [b.n, b.frames, b.bins]), y: tf.tensor3d(b.y, [b.n, b.ty, 1])}
+export function batchTensors(b: PackedBatch): {x: tf.Tensor3D; y: tf.Tensor3D; w?: tf.Tensor3D} {
+  return {x: tf.tensor3d(b.x, [b.n, b.frames, b.bins]), y: tf.tensor3d(b.y, [b.n, b.ty, 1]), ...(b.w ? {w: tf.tensor3d(b.w, [b.n, b.ty, 1])} : {})}
 }
 
 function ctcFor(loss: LossOptions, targets: TokenTargets[] | undefined): CtcTerm | undefined {
@@ -162,13 +179,13 @@ export function localStepper(model: tf.LayersModel, optimizer: tf.Optimizer, los
   return {
     threads: 1,
     async step(examples, targets) {
-      const {x, y} = batchTensors(packBatch(examples))
+      const {x, y, w} = batchTensors(packBatch(examples, loss.hardNegativeWeight))
       const ctc = ctcFor(loss, targets)
       let ctcPart: tf.Scalar | undefined
       try {
         const cost = optimizer.minimize(
           () => {
-            const parts = jointLoss(model.apply(x, {training: true}) as tf.Tensor | tf.Tensor[], y, loss.classWeight, ctc)
+            const parts = jointLoss(model.apply(x, {training: true}) as tf.Tensor | tf.Tensor[], y, loss.classWeight, ctc, w)
             if (parts.ctc) ctcPart = tf.keep(parts.ctc)
             return parts.total
           },
@@ -180,7 +197,7 @@ export function localStepper(model: tf.LayersModel, optimizer: tf.Optimizer, los
         cost.dispose()
         return {loss: value, ...(ctcValue === undefined ? {} : {ctcLoss: ctcValue})}
       } finally {
-        tf.dispose([x, y, ...(ctcPart ? [ctcPart] : [])])
+        tf.dispose([x, y, ...(w ? [w] : []), ...(ctcPart ? [ctcPart] : [])])
       }
     },
     close: async () => {},
@@ -235,13 +252,13 @@ export interface ShardResult {
 /** Loss and gradient of one shard, on the model's current weights (its BatchNorm statistics move as in any training call). */
 export function shardGradients(model: tf.LayersModel, batch: PackedBatch, loss: LossOptions, targets?: TokenTargets[]): ShardResult {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
-  const {x, y} = batchTensors(batch)
+  const {x, y, w} = batchTensors(batch)
   const ctc = ctcFor(loss, targets)
   let ctcPart: tf.Scalar | undefined
   let result: {value: tf.Scalar; grads: tf.NamedTensorMap} | undefined
   try {
     result = tf.variableGrads(() => {
-      const parts = jointLoss(model.apply(x, {training: true}) as tf.Tensor | tf.Tensor[], y, loss.classWeight, ctc)
+      const parts = jointLoss(model.apply(x, {training: true}) as tf.Tensor | tf.Tensor[], y, loss.classWeight, ctc, w)
       if (parts.ctc) ctcPart = tf.keep(parts.ctc)
       return parts.total
     }, variables)
@@ -256,7 +273,7 @@ export function shardGradients(model: tf.LayersModel, batch: PackedBatch, loss: 
     }
     return {loss: result.value.dataSync()[0], ...(ctcPart ? {ctcLoss: ctcPart.dataSync()[0]} : {}), grads, present}
   } finally {
-    tf.dispose([x, y, ...(ctcPart ? [ctcPart] : []), ...(result ? [result.value, ...Object.values(result.grads)] : [])])
+    tf.dispose([x, y, ...(w ? [w] : []), ...(ctcPart ? [ctcPart] : []), ...(result ? [result.value, ...Object.values(result.grads)] : [])])
   }
 }
 
@@ -400,7 +417,7 @@ class ParallelStepper implements Stepper {
     for (let k = 1; k < this.threads; k++) {
       const n = shards[k]
       if (n === 0) continue
-      const batch = packBatch(examples.slice(start, start + n))
+      const batch = packBatch(examples.slice(start, start + n), this.options.loss.hardNegativeWeight)
       // Transfer detaches a buffer, so every worker but the last gets a copy of the snapshot.
       const own = replies.length === used - 1 ? weights : weights.slice()
       replies.push(this.request(k - 1, {weights: own, batch, ...(targets ? {targets: targets.slice(start, start + n)} : {})}))
@@ -409,7 +426,7 @@ class ParallelStepper implements Stepper {
     const theirs = Promise.all(replies)
     // This thread computes before it awaits the workers; a rejection meanwhile must not count as unhandled.
     theirs.catch(() => undefined)
-    const mine = shardGradients(this.options.model, packBatch(examples.slice(0, shards[0])), this.options.loss, targets?.slice(0, shards[0]))
+    const mine = shardGradients(this.options.model, packBatch(examples.slice(0, shards[0]), this.options.loss.hardNegativeWeight), this.options.loss, targets?.slice(0, shards[0]))
     const results = await theirs
 
     const total = examples.length

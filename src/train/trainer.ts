@@ -82,6 +82,11 @@ export interface TrainOptions {
    * started with (a token head cannot be added to a trained model).
    */
   ctcWeight?: number
+  /**
+   * Weight of the negative steps just after each word that is not the
+   * trigger (where a confused detector would fire); default 1.
+   */
+  hardNegativeWeight?: number
   /** Token units of the vocabulary: whole words (default) or characters. */
   ctcUnit?: TokenUnit
   /**
@@ -149,7 +154,8 @@ function tokenTargets(example: TrainExample, vocabulary: Vocabulary, alignSpan: 
   const keep = words.map((w) => inVocabulary(w, vocabulary))
   const transcript = words.filter((_, i) => keep[i])
   const ends = example.wordEndSteps?.filter((_, i) => keep[i])
-  const align = alignmentTargets(transcript, ends, vocabulary, example.labels.length, alignSpan)
+  const silent = example.wordEndSteps?.filter((_, i) => !keep[i]) ?? []
+  const align = alignmentTargets(transcript, ends, vocabulary, example.labels.length, alignSpan, silent)
   return {ids: encodeTranscript(transcript, vocabulary), ...(align ? {align} : {})}
 }
 
@@ -255,6 +261,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       targetFaPerHour: options.targetFaPerHour,
       maxFrr: options.maxFrr,
       threads: options.threads ?? 1,
+      hardNegativeWeight: options.hardNegativeWeight ?? 1,
       ...(vocabulary ? {ctcWeight, ctcUnit: vocabulary.unit, ctcAlignWeight} : {}),
     }
     const geometry = presetGeometry(preset, features)
@@ -265,7 +272,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     stepper = await createStepper({
       model,
       optimizer,
-      loss: {classWeight: options.classWeight, ...(ctcOn ? {ctc: {weight: ctcWeight, blank: vocabulary!.tokens.length, alignWeight: ctcAlignWeight}} : {})},
+      loss: {classWeight: options.classWeight, hardNegativeWeight: options.hardNegativeWeight ?? 1, ...(ctcOn ? {ctc: {weight: ctcWeight, blank: vocabulary!.tokens.length, alignWeight: ctcAlignWeight}} : {})},
       threads: options.threads ?? 1,
       preset,
       ctcTokens: vocabulary?.tokens.length ?? 0,
