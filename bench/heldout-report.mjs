@@ -29,7 +29,15 @@ const lines = [
   `| ${natural.trigger.threshold} (shipped, ${natural.trigger.minSteps} steps) | ${pct(a.frr)} (${a.missed}/${a.triggers}) | ${a.falseAccepts} | ${a.faPerHour.toFixed(2)} | ${Math.round(a.latency.medianMs)} ms |`,
   ...(natural.target.point ? [`| ${natural.target.point.threshold} (lowest FRR at <= ${natural.target.faPerHour} FA/h on this set) | ${pct(natural.target.point.frr)} | ${natural.target.point.falseAccepts} | ${natural.target.point.faPerHour.toFixed(2)} | |`] : []),
   '',
-  `Per-step accuracy (the course's metric) on the test examples: ${natural.perStepAccuracy === null ? 'n/a' : pct(natural.perStepAccuracy.accuracy ?? natural.perStepAccuracy)}.`,
+  `DET curve read at several false-accept rates (lowest FRR whose FA/h stays within; threshold): ${[0.5, 1, 2, 5, 10, 20]
+    .map((x) => {
+      const ok = natural.det.filter((p) => p.faPerHour <= x)
+      const best = ok.reduce((a, b) => (b.frr < a.frr ? b : a), ok[0])
+      return best ? `<= ${x} FA/h: ${pct(best.frr)} (${best.threshold})` : `<= ${x} FA/h: none`
+    })
+    .join('; ')}.`,
+  '',
+  `Per-step accuracy (the course's metric) on the test examples: ${natural.perStepAccuracy === null ? 'n/a' : `${pct(natural.perStepAccuracy.model)}, against ${pct(natural.perStepAccuracy.allZeros)} for predicting all zeros`}.`,
   '',
   `Goal (FRR <= 5% at <= 0.5 FA/h, at the shipped threshold): **${goal ? 'met' : 'not met'}**.`,
   '',

@@ -1,5 +1,6 @@
 // Makes the quickstart's demo clip, data/demo/activate-demo.wav: 10 s of a
-// quiet room with "activate" said twice among other words, all spoken by the
+// quiet room with "activate" said twice among other words, each time followed
+// by a command ("lights on", "play music") for the CTC head, all spoken by the
 // embedded espeak-ng (no recordings), plus data/demo/activate-demo.json with
 // where each word was placed. Deterministic: re-running rewrites the same bytes.
 // Usage: npm run build && node bench/make-demo.mjs
@@ -10,12 +11,16 @@ import {synthesizeWord} from '../dist/src/dataset/tts.js'
 import {deriveRng} from '../dist/src/dataset/rng.js'
 
 const RATE = 44_100
+// Placed one after another: `at` is the pause before the word, in seconds.
 const words = [
-  {text: 'hello', at: 0.6, voice: 'en-gb-x-rp', variant: 'm3'},
-  {text: 'activate', at: 2.2, voice: 'en-us', variant: 'f2'},
-  {text: 'weather', at: 4.3, voice: 'en-gb-x-rp', variant: 'm3'},
-  {text: 'activate', at: 6.3, voice: 'en-us', variant: 'f2'},
-  {text: 'music', at: 8.5, voice: 'en-gb-x-rp', variant: 'm3'},
+  {text: 'hello', at: 0.5, voice: 'en-gb-x-rp', variant: 'm3'},
+  {text: 'activate', at: 0.9, voice: 'en-us', variant: 'f2'},
+  {text: 'lights', at: 0.15, voice: 'en-us', variant: 'f2'},
+  {text: 'on', at: 0.1, voice: 'en-us', variant: 'f2'},
+  {text: 'weather', at: 1.3, voice: 'en-gb-x-rp', variant: 'm3'},
+  {text: 'activate', at: 1.1, voice: 'en-us', variant: 'f2'},
+  {text: 'play', at: 0.15, voice: 'en-us', variant: 'f2'},
+  {text: 'music', at: 0.1, voice: 'en-us', variant: 'f2'},
 ]
 
 const rng = deriveRng('demo-background', 1)
@@ -27,9 +32,11 @@ for (let i = 0; i < mix.length; i++) {
   mix[i] = 2500 * state + 40 * Math.sin((2 * Math.PI * 50 * i) / RATE)
 }
 const placed = []
+let cursor = 0
 for (const w of words) {
   const clip = await synthesizeWord(w.text, {voice: w.voice, variant: w.variant, rate: 150, pitch: 50})
-  const start = Math.round(w.at * RATE)
+  const start = cursor + Math.round(w.at * RATE)
+  cursor = start + clip.length
   for (let i = 0; i < clip.length && start + i < mix.length; i++) mix[start + i] += clip[i]
   placed.push({word: w.text, voice: `${w.voice}+${w.variant}`, startSec: start / RATE, endSec: (start + clip.length) / RATE})
 }

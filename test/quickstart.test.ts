@@ -9,19 +9,21 @@ import {runCli} from './helpers/cli.js'
 const demo = JSON.parse(readFileSync(new URL('../data/demo/activate-demo.json', import.meta.url), 'utf8')) as {words: Array<{word: string; endSec: number}>}
 
 describe("the README's quickstart on the shipped model and demo clip", () => {
-  it('finds "activate" twice, right after each time it is said, and nothing else', () => {
+  it('finds "activate" twice, right after each time it is said, and nothing else, and transcribes the commands', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rnn-wake-quick-'))
     const chime = join(dir, 'demo-chime.wav')
     const plot = join(dir, 'demo.png')
     const r = runCli(['detect', 'data/demo/activate-demo.wav', '--chime', chime, '--plot', plot, '--json'])
     expect(r.status, r.stderr).toBe(0)
-    const detections = JSON.parse(r.stdout).files[0].detections as Array<{seconds: number; score: number}>
+    const detections = JSON.parse(r.stdout).files[0].detections as Array<{seconds: number; score: number; transcript?: {text: string}}>
     const ends = demo.words.filter((w) => w.word === 'activate').map((w) => w.endSec)
     expect(detections).toHaveLength(ends.length)
     detections.forEach((d, i) => {
       expect(d.seconds).toBeGreaterThan(ends[i] - 0.5)
       expect(d.seconds).toBeLessThan(ends[i] + 0.6)
     })
+    // What the README shows the CTC head hearing after each trigger.
+    expect(detections.map((d) => d.transcript?.text)).toEqual(['lights on', 'play music'])
     const withChime = decodeWav(readFileSync(chime), chime)
     expect(withChime.samples.length).toBe(441_000)
     expect(readFileSync(plot).subarray(1, 4).toString()).toBe('PNG')

@@ -10,16 +10,18 @@
 #
 # Writes bench/out/openwakeword/train/<phrase>/{triggers,negatives} (clips) and
 # bench/out/openwakeword/models/<phrase> (the model directories run.mjs loads by
-# default). Budget: about 10 minutes of training per phrase on a shared
-# 2-core machine (EPOCHS x EPOCH_SIZE examples). Same commands, same models:
+# default). Budget: about 25 minutes of training per phrase on a shared
+# 2-core machine (EPOCHS x EPOCH_SIZE examples): the recipe of models/activate
+# (bench/train-default.sh: more negative words per example, hard negatives
+# weighted 5x) without its CTC head. Same commands, same models:
 # every step is seeded (training wall time varies, the result does not).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 HELDOUT="$(cat bench/openwakeword/heldout-voices.txt)"
 OUT=bench/out/openwakeword
-EPOCHS="${EPOCHS:-12}"
-EPOCH_SIZE="${EPOCH_SIZE:-512}"
+EPOCHS="${EPOCHS:-24}"
+EPOCH_SIZE="${EPOCH_SIZE:-640}"
 COURSE_BG=../shared/data/course/backgrounds
 BG=()
 [ -d "$COURSE_BG" ] && BG=(--backgrounds "$COURSE_BG")
@@ -32,8 +34,8 @@ train_phrase() {
   "${RUN[@]}" tts --negatives-for "$phrase" --count 2000 --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives" --force
   "${RUN[@]}" train --trigger "$phrase" \
     --activates "$clips/triggers" --negatives "$clips/negatives" "${BG[@]}" --procedural-backgrounds 20 \
-    --snr=0,20 --speed 0.9,1.1 \
-    --preset default --epochs "$EPOCHS" --epoch-size "$EPOCH_SIZE" --batch 16 --lr 0.002 \
+    --snr=0,20 --speed 0.9,1.1 --max-negatives 4 --hard-negative-weight 5 \
+    --preset default --epochs "$EPOCHS" --epoch-size "$EPOCH_SIZE" --batch 16 --lr 0.003 --lr-decay 0.9 \
     --val-count 64 --target-fa 0.5 --seed "$seed" --workers 1 \
     --out "$OUT/models/$slug" --force
 }
