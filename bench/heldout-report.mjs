@@ -26,7 +26,7 @@ const lines = [
   '',
   '| threshold | FRR | false accepts | FA/h | median latency |',
   '| --- | --- | --- | --- | --- |',
-  `| ${natural.trigger.threshold} (shipped, ${natural.trigger.minSteps} steps) | ${pct(a.frr)} (${a.missed}/${a.triggers}) | ${a.falseAccepts} | ${a.faPerHour.toFixed(2)} | ${Math.round(a.latency.medianMs)} ms |`,
+  `| ${natural.trigger.threshold} (shipped, ${natural.trigger.minSteps} step${natural.trigger.minSteps > 1 ? "s" : ""}) | ${pct(a.frr)} (${a.missed}/${a.triggers}) | ${a.falseAccepts} | ${a.faPerHour.toFixed(2)} | ${Math.round(a.latency.medianMs)} ms |`,
   ...(natural.target.point ? [`| ${natural.target.point.threshold} (lowest FRR at <= ${natural.target.faPerHour} FA/h on this set) | ${pct(natural.target.point.frr)} | ${natural.target.point.falseAccepts} | ${natural.target.point.faPerHour.toFixed(2)} | |`] : []),
   '',
   `DET curve read at several false-accept rates (lowest FRR whose FA/h stays within; threshold): ${[0.5, 1, 2, 5, 10, 20]

@@ -21,7 +21,11 @@ const stepSec = outputStepSeconds(config)
 
 function score(samples) {
   const f = featurize(samples, config.features)
-  return tf.tidy(() => model.predict(tf.tensor3d(f.data, [1, f.frames, f.bins])).dataSync())
+  return tf.tidy(() => {
+    // A model with a CTC head has two outputs: the trigger's comes first.
+    const out = model.predict(tf.tensor3d(f.data, [1, f.frames, f.bins]))
+    return (Array.isArray(out) ? out[0] : out).dataSync()
+  })
 }
 
 const ds = await readDataset(datasetDir)
