@@ -1,11 +1,10 @@
-import {mkdir, mkdtemp, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {writeWav16} from '../src/audio/index.js'
 import {COURSE_PARAMS} from '../src/dataset/index.js'
 import {LOG_FEATURES} from '../src/features/transform.js'
 import {selectBackend} from '../src/model/backend.js'
@@ -18,7 +17,7 @@ import {resolveClipCorpus} from '../src/train/corpus.js'
 import type {TrainExample} from '../src/train/examples.js'
 import {type LossOptions, type Stepper, type TokenTargets, createStepper, localStepper, readFlat, replicaWeights, writeFlat} from '../src/train/parallel.js'
 import {type TrainOptions, type TrainState, train} from '../src/train/trainer.js'
-import {noise, tone} from './helpers/signals.js'
+import {writeToyClips} from './helpers/toy-clips.js'
 
 /**
  * Data-parallel steps (src/train/parallel.ts). Gradients are compared through
@@ -92,15 +91,7 @@ function weighted(parts: {n: number; values: Float32Array}[]): Float32Array {
 beforeAll(async () => {
   await selectBackend()
   dir = await mkdtemp(join(tmpdir(), 'rnn-wake-parallel-'))
-  for (const [folder, freq] of [
-    ['beeps', 1000],
-    ['boops', 3000],
-  ] as const) {
-    await mkdir(join(dir, folder))
-    for (let i = 0; i < 4; i++) await writeWav16(join(dir, folder, `${i}.wav`), tone(freq, 0.4, i))
-  }
-  await mkdir(join(dir, 'bg'))
-  await writeWav16(join(dir, 'bg', 'noise.wav'), noise(10, 3000, 7))
+  await writeToyClips(dir)
 })
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {promisify} from 'node:util'
@@ -8,7 +8,6 @@ import {promisify} from 'node:util'
 import * as tf from '@tensorflow/tfjs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {writeWav16} from '../src/audio/index.js'
 import {COURSE_PARAMS} from '../src/dataset/index.js'
 import {LOG_FEATURES} from '../src/features/transform.js'
 import {selectBackend} from '../src/model/backend.js'
@@ -19,7 +18,7 @@ import {OPTIMIZER_JSON, STATE_FILE, lockPath} from '../src/train/checkpoint.js'
 import {resolveClipCorpus} from '../src/train/corpus.js'
 import {type TrainOptions, type TrainState, train} from '../src/train/trainer.js'
 import {UserError} from '../src/util/errors.js'
-import {noise, tone} from './helpers/signals.js'
+import {writeToyClips} from './helpers/toy-clips.js'
 
 /**
  * The trainer on a toy problem: the "trigger" is a 1 kHz tone burst, the
@@ -81,15 +80,7 @@ async function options(out: string, overrides: Partial<TrainOptions> = {}): Prom
 beforeAll(async () => {
   await selectBackend()
   dir = await mkdtemp(join(tmpdir(), 'rnn-wake-train-'))
-  for (const [folder, freq] of [
-    ['beeps', 1000],
-    ['boops', 3000],
-  ] as const) {
-    await mkdir(join(dir, folder))
-    for (let i = 0; i < 4; i++) await writeWav16(join(dir, folder, `${i}.wav`), tone(freq, 0.4, i))
-  }
-  await mkdir(join(dir, 'bg'))
-  await writeWav16(join(dir, 'bg', 'noise.wav'), noise(10, 3000, 7))
+  await writeToyClips(dir)
 })
 
 afterAll(async () => {
