@@ -203,9 +203,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       if (!flags.negatives?.length) throw new UserError('--activates needs --negatives too', 'usage')
       const trigger = flags.trigger ?? COURSE_TRIGGER
       const phrases = flags.phrases === undefined ? undefined : parsePhrases(flags.phrases, ',', '--phrases')
-      for (const phrase of phrases ?? []) {
-        if (phrase.includes(trigger)) throw new UserError(`--phrases: "${phrase.join(' ')}" holds the trigger "${trigger}"; phrases are what follows it`, 'usage')
-      }
+      for (const phrase of phrases ?? []) for (const w of phrase) refuseTrigger(w, phrase, trigger)
       return {trigger, triggers: flags.activates ?? [], negatives: flags.negatives, backgrounds, ...(phrases ? {phrases} : {})}
     }
     let names: string[]
@@ -221,12 +219,17 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     const phrases = flags.phrases === undefined ? undefined : parsePhrases(flags.phrases, ',', '--phrases')
     for (const phrase of phrases ?? []) {
       for (const w of phrase) {
-        if (w === trigger) throw new UserError(`--phrases: "${phrase.join(' ')}" holds the trigger "${trigger}"; phrases are what follows it`, 'usage')
+        refuseTrigger(w, phrase, trigger)
         if (!others.includes(w)) throw new InputError(flags.words, `no folder named "${w}" for the phrase "${phrase.join(' ')}" (found: ${names.join(', ')})`)
       }
     }
     return {trigger, triggers: [join(flags.words, trigger)], negatives: others.map((n) => join(flags.words!, n)), backgrounds, ...(phrases ? {phrases} : {})}
   }
+}
+
+/** Phrases are what follows the trigger, so none may say it. */
+function refuseTrigger(word: string, phrase: readonly string[], trigger: string): void {
+  if (word === trigger) throw new UserError(`--phrases: "${phrase.join(' ')}" holds the trigger "${trigger}"; phrases are what follows it`, 'usage')
 }
 
 function vocabularyWords(list: string): string[] {

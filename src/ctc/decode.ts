@@ -336,7 +336,13 @@ export function smoothPosteriors(probs: StepMatrix, T: number, C: number, window
   return out
 }
 
-/** How a model's token head is read (rnn-wake.json vocabulary.decoder). */
+/**
+ * How a model's token head is read (rnn-wake.json vocabulary.decoder).
+ * best-path: argmax per step after a trailing moving average of `smoothSteps`
+ * steps; for heads trained with alignment targets, whose posteriors stay up
+ * for a few steps with dips that a summing beam search reads as repeats.
+ * beam: CTC prefix beam search, for the peaky posteriors of CTC alone.
+ */
 export type TokenDecoder = {kind: 'best-path'; smoothSteps: number} | {kind: 'beam'; beamWidth: number}
 
 /** What models without vocabulary.decoder use. */

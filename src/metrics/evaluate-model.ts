@@ -59,12 +59,13 @@ export interface EvaluationReport {
 
 /**
  * The token head against the manifests' transcripts (every placed word the
- * model's vocabulary can spell, in time order), each test example decoded whole (10 s, from a fresh state).
+ * model's vocabulary can spell, in time order), each test example decoded
+ * whole (10 s, from a fresh state).
  * Corpus rates: total edits over total reference length.
  */
 export interface TranscriptionReport {
   examples: number
-  /** What `wer` and `cer` come from. */
+  /** What `wer` and `cer` come from, in words. */
   decoder: string
   wer: ErrorRate
   /** Over characters of the words joined by single spaces. */
@@ -76,7 +77,7 @@ export interface TranscriptionReport {
   /** Every decoder evaluate tries, and the one with the fewest word errors here. */
   candidates: Array<{decoder: TokenDecoder; description: string; wer: ErrorRate; cer: ErrorRate}>
   bestDecoder: TokenDecoder
-  /** Examples whose beam-search transcript differs from the reference. */
+  /** Examples whose transcript (with the model's own decoder) differs from the reference. */
   errors: Array<{file: string; reference: string; hypothesis: string}>
   /** Reference words left out because the model's vocabulary cannot spell them (it is trained to stay silent on them). */
   outOfVocabulary: number
@@ -220,21 +221,21 @@ function decoderErrors(heads: readonly TokenHeadOutput[], vocabulary: Vocabulary
  */
 export function transcriptionReport(heads: readonly TokenHeadOutput[], vocabulary: VocabularyConfig, outOfVocabulary: number): TranscriptionReport {
   const own = vocabulary.decoder ?? DEFAULT_TOKEN_DECODER
-  const mine = decoderErrors(heads, vocabulary, own)
-  const candidates = DECODER_CANDIDATES.map((decoder) => {
-    const e = decoderErrors(heads, vocabulary, decoder)
-    return {decoder, description: describeDecoder(decoder), wer: combineErrorRates(e.words), cer: combineErrorRates(e.chars)}
-  })
-  const best = candidates.reduce((a, b) => (b.wer.errors < a.wer.errors ? b : a))
-  const raw = candidates.find((c) => c.decoder.kind === 'best-path' && c.decoder.smoothSteps === 1)!
+  const scored = (decoder: TokenDecoder) => ({decoder, description: describeDecoder(decoder), ...decoderErrors(heads, vocabulary, decoder)})
+  const candidates = DECODER_CANDIDATES.map(scored)
+  // The model's own decoder is usually one of the candidates: decode once.
+  const mine = candidates.find((c) => c.description === describeDecoder(own)) ?? scored(own)
+  const rates = candidates.map((c) => ({decoder: c.decoder, description: c.description, wer: combineErrorRates(c.words), cer: combineErrorRates(c.chars)}))
+  const best = rates.reduce((a, b) => (b.wer.errors < a.wer.errors ? b : a))
+  const raw = rates.find((c) => c.decoder.kind === 'best-path' && c.decoder.smoothSteps === 1)!
   return {
     examples: heads.length,
-    decoder: `${describeDecoder(own)} over each whole test example`,
+    decoder: `${mine.description} over each whole test example`,
     decoderConfig: own,
     wer: combineErrorRates(mine.words),
     cer: combineErrorRates(mine.chars),
     bestPath: {wer: raw.wer, cer: raw.cer},
-    candidates: candidates.map(({decoder, description, wer, cer}) => ({decoder, description, wer, cer})),
+    candidates: rates,
     bestDecoder: best.decoder,
     errors: heads.flatMap((h, i) => (mine.words[i].errors > 0 ? [{file: h.file, reference: h.reference.join(' '), hypothesis: mine.hypotheses[i].join(' ')}] : [])),
     outOfVocabulary,

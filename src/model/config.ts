@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {SAMPLE_RATE} from '../audio/read.js'
+import type {TokenDecoder} from '../ctc/decode.js'
 import {type FeatureConfig} from '../features/featurize.js'
 import {COURSE_SPECTROGRAM} from '../features/spectrogram.js'
 import {type FeatureTransform} from '../features/transform.js'
@@ -28,17 +29,10 @@ export interface VocabularyConfig {
   tokens: string[]
   /** Id of the CTC blank (tokens.length: blank last). */
   blank: number
-  /** How to read the token head; absent: prefix beam search of width 8 (models trained on CTC alone). */
-  decoder?: TokenDecoderConfig
+  /** How to read the token head (see TokenDecoder); absent: prefix beam search of width 8 (models trained on CTC alone). */
+  decoder?: TokenDecoder
 }
 
-/**
- * best-path: argmax per step after a trailing moving average of `smoothSteps`
- * steps; for heads trained with alignment targets, whose posteriors stay up
- * for a few steps with dips that a summing beam search reads as repeats.
- * beam: CTC prefix beam search, for the peaky posteriors of CTC alone.
- */
-export type TokenDecoderConfig = {kind: 'best-path'; smoothSteps: number} | {kind: 'beam'; beamWidth: number}
 
 export interface ModelConfig {
   format: typeof CONFIG_FORMAT

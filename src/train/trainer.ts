@@ -5,7 +5,6 @@ import {join, resolve} from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 
 import {type TokenDecoder, describeDecoder} from '../ctc/decode.js'
-
 import {type TokenUnit, type Vocabulary, encodeTranscript, inVocabulary, vocabularyFromDataset} from '../dataset/phrases.js'
 import {deriveRng} from '../dataset/rng.js'
 import type {FeatureConfig} from '../features/featurize.js'
@@ -200,6 +199,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let resumedDecoder: TokenDecoder | undefined
     let ctcWeight = options.ctcWeight ?? 0
     let ctcAlignWeight = options.ctcAlignWeight ?? 1
+    const threads = options.threads ?? 1
+    const hardNegativeWeight = options.hardNegativeWeight ?? 1
     if (!(ctcAlignWeight >= 0 && Number.isFinite(ctcAlignWeight))) throw new UserError(`--ctc-align-weight must be a number >= 0, not ${ctcAlignWeight}`, 'usage')
     if (!(ctcWeight >= 0 && Number.isFinite(ctcWeight))) throw new UserError(`--ctc-weight must be a number >= 0, not ${ctcWeight}`, 'usage')
     const optimizer = tf.train.adam(options.lr)
@@ -260,8 +261,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       valCount: options.valCount,
       targetFaPerHour: options.targetFaPerHour,
       maxFrr: options.maxFrr,
-      threads: options.threads ?? 1,
-      hardNegativeWeight: options.hardNegativeWeight ?? 1,
+      threads,
+      hardNegativeWeight,
       ...(vocabulary ? {ctcWeight, ctcUnit: vocabulary.unit, ctcAlignWeight} : {}),
     }
     const geometry = presetGeometry(preset, features)
@@ -272,8 +273,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     stepper = await createStepper({
       model,
       optimizer,
-      loss: {classWeight: options.classWeight, hardNegativeWeight: options.hardNegativeWeight ?? 1, ...(ctcOn ? {ctc: {weight: ctcWeight, blank: vocabulary!.tokens.length, alignWeight: ctcAlignWeight}} : {})},
-      threads: options.threads ?? 1,
+      loss: {classWeight: options.classWeight, hardNegativeWeight, ...(ctcOn ? {ctc: {weight: ctcWeight, blank: vocabulary!.tokens.length, alignWeight: ctcAlignWeight}} : {})},
+      threads,
       preset,
       ctcTokens: vocabulary?.tokens.length ?? 0,
       backend: options.backend,
