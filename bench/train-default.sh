@@ -36,7 +36,7 @@ fi
 
 rw train "${SOURCES[@]}" --procedural-backgrounds 30 --snr 0,20 --max-negatives 4 \
   --phrases "$PHRASES" --phrase-prob 0.3 --ctc-weight 1 --ctc-vocabulary "activate,${COMMANDS// /,}" \
-  --preset default --epochs "$EPOCHS" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay 0.9 --crop-around 0.5 --class-weight 1 --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" \
+  --preset default --epochs "$EPOCHS" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.9}" ${SPEED:+--speed "$SPEED"} --crop-around 0.5 --class-weight "${CLASS_WEIGHT:-1}" --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" \
   --val-count 96 --seed 1 --force --out "$OUT"
 
 # The shipped threshold, from voices neither the training nor the held-out test uses.

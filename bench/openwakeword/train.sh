@@ -22,6 +22,8 @@ HELDOUT="$(cat bench/openwakeword/heldout-voices.txt)"
 OUT=bench/out/openwakeword
 EPOCHS="${EPOCHS:-24}"
 HARD_NEGATIVE_WEIGHT="${HARD_NEGATIVE_WEIGHT:-5}"
+CLASS_WEIGHT="${CLASS_WEIGHT:-1}"
+MODELS="${MODELS:-$OUT/models}"
 EPOCH_SIZE="${EPOCH_SIZE:-640}"
 COURSE_BG=../shared/data/course/backgrounds
 BG=()
@@ -35,10 +37,10 @@ train_phrase() {
   "${RUN[@]}" tts --negatives-for "$phrase" --count 2000 --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives" --force
   "${RUN[@]}" train --trigger "$phrase" \
     --activates "$clips/triggers" --negatives "$clips/negatives" "${BG[@]}" --procedural-backgrounds 20 \
-    --snr=0,20 --speed 0.9,1.1 --max-negatives 4 --hard-negative-weight "$HARD_NEGATIVE_WEIGHT" \
+    --snr=0,20 --speed 0.9,1.1 --max-negatives 4 --class-weight "$CLASS_WEIGHT" --hard-negative-weight "$HARD_NEGATIVE_WEIGHT" \
     --preset default --epochs "$EPOCHS" --epoch-size "$EPOCH_SIZE" --batch 16 --lr 0.003 --lr-decay 0.9 \
     --val-count 64 --target-fa 0.5 --seed "$seed" --workers 1 \
-    --out "$OUT/models/$slug" --force
+    --out "$MODELS/$slug" --force
 }
 
 want="${1:-all}"

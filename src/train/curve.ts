@@ -72,21 +72,31 @@ function panel(canvas: Canvas, top: number, height: number, title: string, epoch
 }
 
 export function trainingCurvePng(history: readonly EpochRecord[]): Uint8Array {
-  const canvas = new Canvas(800, 930)
   const epochs = history.map((h) => h.epoch)
-  panel(canvas, 0, 300, 'loss per epoch', epochs, [
-    {label: 'train', color: [31, 119, 180], values: history.map((h) => h.loss)},
-    {label: 'validation', color: [255, 127, 14], values: history.map((h) => h.valLoss)},
-  ])
-  // Misses and false accepts on their own axes: false accepts per hour run to thousands early on.
-  panel(canvas, 310, 300, 'validation misses', epochs, [
-    {label: 'frr % at threshold', color: [214, 39, 40], values: history.map((h) => 100 * h.frr)},
-    {label: 'at 0.5', color: [148, 103, 189], values: history.map((h) => 100 * (h.frrAtHalf ?? Number.NaN))},
-  ])
-  panel(canvas, 620, 300, 'false accepts', epochs, [
-    {label: 'fa/h at threshold', color: [44, 160, 44], values: history.map((h) => h.faPerHour)},
-    {label: 'at 0.5', color: [140, 86, 75], values: history.map((h) => h.faPerHourAtHalf ?? Number.NaN)},
-  ])
+  const panels: Array<[string, Series[]]> = [
+    ['loss per epoch', [
+      {label: 'train', color: [31, 119, 180], values: history.map((h) => h.loss)},
+      {label: 'validation', color: [255, 127, 14], values: history.map((h) => h.valLoss)},
+    ]],
+    // Misses and false accepts on their own axes: false accepts per hour run to thousands early on.
+    ['validation misses', [
+      {label: 'frr % at threshold', color: [214, 39, 40], values: history.map((h) => 100 * h.frr)},
+      {label: 'at 0.5', color: [148, 103, 189], values: history.map((h) => 100 * (h.frrAtHalf ?? Number.NaN))},
+    ]],
+    ['false accepts', [
+      {label: 'fa/h at threshold', color: [44, 160, 44], values: history.map((h) => h.faPerHour)},
+      {label: 'at 0.5', color: [140, 86, 75], values: history.map((h) => h.faPerHourAtHalf ?? Number.NaN)},
+    ]],
+  ]
+  // The token head's own panels, only for runs that have one: its loss is per step and far below the total's scale.
+  if (history.some((h) => h.ctcLoss !== undefined)) {
+    panels.push(['ctc loss per step', [{label: 'train', color: [23, 190, 207], values: history.map((h) => h.ctcLoss ?? Number.NaN)}]])
+  }
+  if (history.some((h) => h.valWer !== undefined)) {
+    panels.push(['validation wer %', [{label: 'token head', color: [188, 189, 34], values: history.map((h) => 100 * (h.valWer ?? Number.NaN))}]])
+  }
+  const canvas = new Canvas(800, panels.length * 310 + 20)
+  panels.forEach(([title, series], i) => panel(canvas, i * 310, 300, title, epochs, series))
   canvas.text('epoch', canvas.width / 2, canvas.height - 14, [0, 0, 0], 2, 'center')
   return canvas.toPng()
 }
