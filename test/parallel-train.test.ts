@@ -15,7 +15,7 @@ import {type ModelPreset, TINY, outputSteps} from '../src/model/presets.js'
 import {STATE_FILE} from '../src/train/checkpoint.js'
 import {resolveClipCorpus} from '../src/train/corpus.js'
 import type {TrainExample} from '../src/train/examples.js'
-import {type LossOptions, type Stepper, type TokenTargets, createStepper, localStepper, readFlat, replicaWeights, writeFlat} from '../src/train/parallel.js'
+import {type LossOptions, type Stepper, type TokenTargets, createStepper, localStepper, readFlat, replicaWeights, watchdogMs, writeFlat} from '../src/train/parallel.js'
 import {type TrainOptions, type TrainState, train} from '../src/train/trainer.js'
 import {writeToyClips} from './helpers/toy-clips.js'
 
@@ -162,6 +162,45 @@ describe('data-parallel step', () => {
     // A thread that cannot start.
     const broken = `throw new Error('no backend here')`
     await expect(createStepper({...base, workerScript: new URL(`data:text/javascript,${encodeURIComponent(broken)}`)})).rejects.toThrow(/gradient thread 1 failed: .*no backend here/)
+    model.dispose()
+  })
+
+  it('stops a thread that hangs, by a watchdog scaled to the step time', async () => {
+    expect(watchdogMs(100, {minMs: 1000, perOwnStep: 50})).toBe(5000)
+    expect(watchdogMs(5, {minMs: 1000, perOwnStep: 50})).toBe(1000)
+    const model = buildModel(PRESET, {fused: true})
+    const base = {model, optimizer: tf.train.sgd(0.01), loss: {classWeight: 1}, threads: 2, preset: PRESET, ctcTokens: 0, backend: tf.getBackend()}
+    const batch = [1, 2, 3, 4].map(example)
+    // The injected clock: the first `spared` waits never run out, later ones run out at once; every wait asked for is kept.
+    const clock = (spared: number) => {
+      const asked: number[] = []
+      const timer = (ms: number, onTimeout: () => void) => {
+        asked.push(ms)
+        if (asked.length > spared) setImmediate(onTimeout)
+        return () => undefined
+      }
+      return {asked, watchdog: {minMs: 1234, perOwnStep: 50, timer}}
+    }
+
+    // A thread that starts, then never answers a step.
+    const silent = `import {parentPort} from 'node:worker_threads'; parentPort.postMessage({type: 'ready'}); parentPort.on('message', () => {})`
+    const {asked, watchdog} = clock(1)
+    const hung = await createStepper({...base, workerScript: new URL(`data:text/javascript,${encodeURIComponent(silent)}`), watchdog})
+    await expect(hung.step(batch)).rejects.toThrow(/gradient thread did not answer a step within .* looks hung.*--threads 1/)
+    expect(asked).toHaveLength(2)
+    expect(asked[0]).toBe(1234)
+    expect(asked[1]).toBeGreaterThanOrEqual(1234)
+    await expect(hung.step(batch)).rejects.toThrow(/looks hung/)
+    await hung.close()
+
+    // A thread that never says it is ready.
+    const mute = `import {parentPort} from 'node:worker_threads'; parentPort.on('message', () => {})`
+    await expect(createStepper({...base, workerScript: new URL(`data:text/javascript,${encodeURIComponent(mute)}`), watchdog: clock(0).watchdog})).rejects.toThrow(/did not start within 1\.2 s/)
+
+    // A thread that answers in time is not touched: the real clock with the default allowance.
+    const healthy = await createStepper(base)
+    await expect(healthy.step(batch)).resolves.toHaveProperty('loss')
+    await healthy.close()
     model.dispose()
   })
 })

@@ -86,6 +86,37 @@ export interface StepperOptions {
   backend: string
   /** Replaces the gradient worker script (tests). */
   workerScript?: URL
+  /** How long a gradient thread may take before it is taken for hung (see DEFAULT_WATCHDOG). */
+  watchdog?: Watchdog
+}
+
+/**
+ * A thread that neither answers nor dies (a deadlock in the backend, a
+ * stopped process) would otherwise hold training forever. Every thread
+ * computes an equal share on an equal core, so one taking `perOwnStep` times
+ * as long as this thread's own share, and at least `minMs`, is stuck; the
+ * floor is generous because these machines are shared and a busy neighbour
+ * can slow one thread for a while.
+ */
+export interface Watchdog {
+  minMs: number
+  perOwnStep: number
+  /** Calls `onTimeout` after `ms` unless the returned cancel runs first (tests inject a clock). */
+  timer?: (ms: number, onTimeout: () => void) => () => void
+}
+
+export const DEFAULT_WATCHDOG: Watchdog = {minMs: 10 * 60_000, perOwnStep: 50}
+
+/** How long to wait for the other threads once this thread's share took `ownMs`. */
+export function watchdogMs(ownMs: number, watchdog: Watchdog): number {
+  return Math.max(watchdog.minMs, watchdog.perOwnStep * ownMs)
+}
+
+function realTimer(ms: number, onTimeout: () => void): () => void {
+  const handle = setTimeout(onTimeout, ms)
+  // A pending watchdog must not keep the process alive on its own.
+  handle.unref()
+  return () => clearTimeout(handle)
 }
 
 function weightedBce(y: tf.Tensor, p: tf.Tensor, positiveWeight: number, negativeWeights?: tf.Tensor): tf.Scalar {
@@ -344,9 +375,11 @@ class ParallelStepper implements Stepper {
   private nextId = 0
   private failure: Error | undefined
   private closing = false
+  private readonly watchdog: Watchdog
 
   constructor(private readonly options: StepperOptions) {
     this.threads = options.threads
+    this.watchdog = options.watchdog ?? DEFAULT_WATCHDOG
     const {trainable, fixed} = replicaWeights(options.model)
     this.trainable = trainable
     this.fixed = fixed
@@ -378,7 +411,22 @@ class ParallelStepper implements Stepper {
       })
       return w
     })
-    this.ready = Promise.all(readies).then(() => undefined)
+    this.ready = this.guarded(Promise.all(readies), this.watchdog.minMs, 'start').then(() => undefined)
+  }
+
+  /** `work`, or the watchdog's error once `ms` pass without it settling; the threads are then stopped. */
+  private guarded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+    const timer = this.watchdog.timer ?? realTimer
+    let cancel = (): void => {}
+    const timeout = new Promise<never>((_, reject) => {
+      cancel = timer(ms, () => {
+        const error = new Error(`a gradient thread did not ${what} within ${(ms / 1000).toFixed(1)} s and looks hung; training stopped (run again with --threads 1 to train without gradient threads)`)
+        this.fail(error)
+        for (const w of this.workers) void w.terminate()
+        reject(error)
+      })
+    })
+    return Promise.race([work, timeout]).finally(cancel)
   }
 
   private settle(id: number, reply: GradReply): void {
@@ -426,8 +474,9 @@ class ParallelStepper implements Stepper {
     const theirs = Promise.all(replies)
     // This thread computes before it awaits the workers; a rejection meanwhile must not count as unhandled.
     theirs.catch(() => undefined)
+    const started = performance.now()
     const mine = shardGradients(this.options.model, packBatch(examples.slice(0, shards[0]), this.options.loss.hardNegativeWeight), this.options.loss, targets?.slice(0, shards[0]))
-    const results = await theirs
+    const results = await this.guarded(theirs, watchdogMs(performance.now() - started, this.watchdog), 'answer a step')
 
     const total = examples.length
     const parts = [{n: shards[0], ...mine, fixed: readFlat(this.fixed)}, ...results.map((r, i) => ({n: shards[i + 1], ...r}))]
