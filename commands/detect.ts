@@ -3,18 +3,22 @@ import {basename, extname, join} from 'node:path'
 
 import {overlayAt} from '../src/audio/chime.js'
 import {SAMPLE_RATE, readAudio} from '../src/audio/read.js'
+import {openInput} from '../src/audio/source.js'
 import {writeWav16} from '../src/audio/write.js'
 import {spectrogram} from '../src/features/spectrogram.js'
 import {binHz, frameSeconds} from '../src/features/summary.js'
 import {drawDetectionPlot} from '../src/plot/detection-plot.js'
 import {modelFlags, openDetector, transcriptFlags, transcriptOptions} from '../src/stream/command-support.js'
 import {StreamingInference} from '../src/stream/inference.js'
-import {DetectionSession, runOffline} from '../src/stream/session.js'
+import {DetectionSession, runChunks, runOffline} from '../src/stream/session.js'
 import type {TriggerParams} from '../src/stream/trigger.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
 import {BaseCommand} from '../src/util/base-command.js'
 import {UserError} from '../src/util/errors.js'
 import {shipped} from '../src/util/paths.js'
+
+/** Samples per chunk pushed through the session (runOffline's default too). */
+const CHUNK_SAMPLES = SAMPLE_RATE * 5
 
 export interface DetectedEvent {
   index: number
@@ -46,7 +50,7 @@ export default class Detect extends BaseCommand {
 
   static override description = `Runs the model over each file and prints every detection: the file, the time in seconds and the score (the highest probability of the run of steps that fired). With a model that has a CTC head, the transcript of what followed each detection comes after "->" ("activate -> lights on").
 
-Files may be any WAV the reader takes (any rate, resampled to 44.1 kHz; channel 0). Detection runs the same streaming path as "rnn-wake listen", so both report the same events for the same audio. Trigger settings come from the model directory (rnn-wake.json) unless --threshold, --min-steps or --refractory override them.
+Files may be any WAV the reader takes (any rate, resampled to 44.1 kHz; channel 0). A 16-bit 44.1 kHz file streams from disk, so an hour-long recording is never held in memory, unless --chime or --plot needs all of it. Detection runs the same streaming path as "rnn-wake listen", so both report the same events for the same audio. Trigger settings come from the model directory (rnn-wake.json) unless --threshold, --min-steps or --refractory override them.
 
 --chime writes the input with a chime at each detection, as the course's chime_on_activate does; --plot draws the spectrogram with the probability curve and the threshold under it. With several input files, --chime and --plot name folders and each file gets <name>.wav / <name>.png.
 
@@ -89,17 +93,19 @@ Exit codes: 0 ok (with or without detections), 2 bad flags, 3 unreadable input, 
 
     const results: DetectFileResult[] = []
     for (const file of files) {
-      const audio = await readAudio(file)
-      const run = runOffline(session, audio.samples, {keepProbabilities: Boolean(flags.plot)})
+      // Only the chime and the plot need the whole recording; without them a long file streams from disk.
+      const whole = Boolean(flags.chime || flags.plot)
+      const audio = whole ? await readAudio(file) : undefined
+      const run = audio ? {...runOffline(session, audio.samples, {keepProbabilities: Boolean(flags.plot)}), samples: audio.samples.length} : await runChunks(session, await openInput(file, {chunkSamples: CHUNK_SAMPLES}))
       const transcripts = new Map(run.transcripts.map((t) => [t.detection.index, t]))
       const detections: DetectedEvent[] = run.detections.map((d) => {
         const t = transcripts.get(d.index)
         return {...d, ...(t ? {transcript: {text: t.text, tokens: t.tokens, startSeconds: t.startSeconds, endSeconds: t.endSeconds}} : {})}
       })
-      const result: DetectFileResult = {file, seconds: audio.samples.length / SAMPLE_RATE, steps: run.steps, detections}
+      const result: DetectFileResult = {file, seconds: run.samples / SAMPLE_RATE, steps: run.steps, detections}
 
       const chimePath = target(flags.chime, file, '.wav')
-      if (chimePath && chime) {
+      if (chimePath && chime && audio) {
         let out = audio.samples
         for (const d of detections) out = overlayAt(out, chime, d.seconds * SAMPLE_RATE)
         await writeWav16(chimePath, out)
@@ -107,7 +113,7 @@ Exit codes: 0 ok (with or without detections), 2 bad flags, 3 unreadable input, 
       }
 
       const plotPath = target(flags.plot, file, '.png')
-      if (plotPath) {
+      if (plotPath && audio) {
         const spec = spectrogram(audio.samples, config.features.spectrogram)
         if (spec.frames < 2) throw new UserError(`Cannot plot ${file}: it is shorter than two spectrogram frames`, 'badInput')
         const canvas = drawDetectionPlot(spec, run.probabilities ?? [], {

@@ -8,12 +8,13 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {readAudio} from '../src/audio/read.js'
 import {featurize} from '../src/features/featurize.js'
-import {samplesChunks} from '../src/audio/source.js'
+import {openInput, samplesChunks} from '../src/audio/source.js'
+import {writeWav16} from '../src/audio/write.js'
 import {selectBackend} from '../src/model/backend.js'
 import {ClipSaver} from '../src/stream/clip-saver.js'
 import {StreamingInference} from '../src/stream/inference.js'
 import {type ListenEvent, listen} from '../src/stream/listener.js'
-import {DetectionSession, type SessionEvent, runOffline} from '../src/stream/session.js'
+import {DetectionSession, type SessionEvent, runChunks, runOffline} from '../src/stream/session.js'
 import {TOY_SCRIPT, buildToyModel, toyAudio, toyConfig} from './helpers/toy-detector.js'
 
 const dirs: string[] = []
@@ -64,6 +65,21 @@ describe('detection session', () => {
     expect(run.detections[1].seconds).toBeLessThan(3.5)
     expect(run.detections[0].score).toBeGreaterThan(0.9)
     expect(run.transcripts).toEqual([])
+    session.inference.dispose()
+  })
+
+  it('a file streamed from disk (runChunks over openInput) gives what the whole file gives (runOffline), transcripts included', async () => {
+    const dir = tempDir('rw-chunks-')
+    const file = join(dir, 'toy.wav')
+    await writeWav16(file, clip)
+    const session = toySession(true)
+    const whole = runOffline(session, (await readAudio(file)).samples)
+    const streamed = await runChunks(session, await openInput(file, {chunkSamples: 3000}))
+    expect(whole.detections).toHaveLength(2)
+    expect(streamed.detections).toEqual(whole.detections)
+    expect(streamed.transcripts).toEqual(whole.transcripts)
+    expect(streamed.steps).toBe(whole.steps)
+    expect(streamed.samples).toBe(clip.length)
     session.inference.dispose()
   })
 

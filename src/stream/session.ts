@@ -98,6 +98,40 @@ export interface OfflineResult {
   steps: number
 }
 
+/** Gathers a run's events and, when asked, its probabilities. */
+class RunCollector {
+  readonly detections: Detection[] = []
+  readonly transcripts: Transcript[] = []
+  private readonly parts: Float32Array[] = []
+
+  constructor(private readonly keepProbabilities: boolean) {}
+
+  add({block, events}: PushResult): void {
+    if (this.keepProbabilities) this.parts.push(block.probabilities)
+    this.events(events)
+  }
+
+  events(events: SessionEvent[]): void {
+    for (const e of events) {
+      if (e.type === 'detection') this.detections.push(e.detection)
+      else this.transcripts.push(e.transcript)
+    }
+  }
+
+  result(steps: number): OfflineResult {
+    let probabilities: Float32Array | undefined
+    if (this.keepProbabilities) {
+      probabilities = new Float32Array(this.parts.reduce((n, p) => n + p.length, 0))
+      let o = 0
+      for (const p of this.parts) {
+        probabilities.set(p, o)
+        o += p.length
+      }
+    }
+    return {detections: this.detections, transcripts: this.transcripts, probabilities, steps}
+  }
+}
+
 /**
  * A whole recording through the session in fixed chunks (memory stays flat
  * for long files). Resets the session first.
@@ -105,29 +139,25 @@ export interface OfflineResult {
 export function runOffline(session: DetectionSession, samples: Float64Array, options: {keepProbabilities?: boolean; chunkSamples?: number} = {}): OfflineResult {
   session.reset()
   const chunk = options.chunkSamples ?? 44_100 * 5
-  const detections: Detection[] = []
-  const transcripts: Transcript[] = []
-  const parts: Float32Array[] = []
-  const collect = (events: SessionEvent[]): void => {
-    for (const e of events) {
-      if (e.type === 'detection') detections.push(e.detection)
-      else transcripts.push(e.transcript)
-    }
+  const run = new RunCollector(Boolean(options.keepProbabilities))
+  for (let at = 0; at < samples.length; at += chunk) run.add(session.push(samples.subarray(at, Math.min(samples.length, at + chunk))))
+  run.events(session.finish())
+  return run.result(session.inference.steps)
+}
+
+/**
+ * A recording arriving in chunks (a file streamed from disk) through the
+ * session: the same events as runOffline on the same samples, without ever
+ * holding the whole recording. Resets the session first.
+ */
+export async function runChunks(session: DetectionSession, chunks: AsyncIterable<Float64Array>, options: {keepProbabilities?: boolean} = {}): Promise<OfflineResult & {samples: number}> {
+  session.reset()
+  const run = new RunCollector(Boolean(options.keepProbabilities))
+  let samples = 0
+  for await (const chunk of chunks) {
+    samples += chunk.length
+    run.add(session.push(chunk))
   }
-  for (let at = 0; at < samples.length; at += chunk) {
-    const {block, events} = session.push(samples.subarray(at, Math.min(samples.length, at + chunk)))
-    if (options.keepProbabilities) parts.push(block.probabilities)
-    collect(events)
-  }
-  collect(session.finish())
-  let probabilities: Float32Array | undefined
-  if (options.keepProbabilities) {
-    probabilities = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
-    let o = 0
-    for (const p of parts) {
-      probabilities.set(p, o)
-      o += p.length
-    }
-  }
-  return {detections, transcripts, probabilities, steps: session.inference.steps}
+  run.events(session.finish())
+  return {...run.result(session.inference.steps), samples}
 }
