@@ -15,8 +15,9 @@ WORK=${2:-${TMPDIR:-/tmp}/rnn-wake-train}
 COURSE=${COURSE:-../shared/data/course}
 HELD_OUT=${HELD_OUT:-$(cat bench/heldout-voices.txt)}
 CALIBRATION=${CALIBRATION:-$(cat bench/calibration-voices.txt)}
-EPOCHS=${EPOCHS:-28}
+EPOCHS=${EPOCHS:-72}
 TARGET_FA=${TARGET_FA:-0.5}
+CAL_COUNT=${CAL_COUNT:-900}
 COMMANDS="lights on off play music stop"
 PHRASES="lights on,lights off,play music,stop music,stop"
 rw() { node bin/run.js "$@"; }
@@ -36,7 +37,7 @@ fi
 
 rw train "${SOURCES[@]}" --procedural-backgrounds 30 --snr 0,20 --max-negatives 4 \
   --phrases "$PHRASES" --phrase-prob 0.3 --ctc-weight 1 --ctc-vocabulary "activate,${COMMANDS// /,}" \
-  --preset default --epochs "$EPOCHS" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.9}" ${SPEED:+--speed "$SPEED"} --crop-around 0.5 --class-weight "${CLASS_WEIGHT:-1}" --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" \
+  --preset default --epochs "$EPOCHS" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.95}" ${SPEED:+--speed "$SPEED"} --crop-around 0.5 --class-weight "${CLASS_WEIGHT:-1}" --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" \
   --val-count 96 --seed 1 --force --out "$OUT"
 
 # The shipped threshold, from voices neither the training nor the held-out test uses.
@@ -44,6 +45,7 @@ rw train "${SOURCES[@]}" --procedural-backgrounds 30 --snr 0,20 --max-negatives 
 [ -d "$WORK/calibration-negatives" ] || rw tts --negatives-for activate --count 400 --seed 202 --voices "$CALIBRATION" --out "$WORK/calibration-negatives"
 [ -d "$WORK/calibration-common" ] || node bench/split-negatives.mjs "$WORK/calibration-negatives" activate "$WORK/calibration-lookalike" "$WORK/calibration-common"
 [ -d "$WORK/calibration-backgrounds" ] || node bench/make-backgrounds.mjs "$WORK/calibration-backgrounds" 10 555 "$WORK/calibration-common" activate
-[ -d "$WORK/calibration" ] || rw synthesize --activates "$WORK/calibration-activates" --negatives "$WORK/calibration-common" \
-  --backgrounds "$WORK/calibration-backgrounds" --max-negatives 4 --snr 0,20 --count 300 --seed 5151 --out "$WORK/calibration"
-rw evaluate --model "$OUT" --data "$WORK/calibration" --target-fa "$TARGET_FA" --write-threshold
+CAL_SET="$WORK/calibration-$CAL_COUNT"
+[ -d "$CAL_SET" ] || rw synthesize --activates "$WORK/calibration-activates" --negatives "$WORK/calibration-common" \
+  --backgrounds "$WORK/calibration-backgrounds" --max-negatives 4 --snr 0,20 --count "$CAL_COUNT" --seed 5151 --out "$CAL_SET"
+rw evaluate --model "$OUT" --data "$CAL_SET" --target-fa "$TARGET_FA" --write-threshold

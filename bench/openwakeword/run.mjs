@@ -325,7 +325,7 @@ function trainingOf(model) {
     const t = c.training ?? {}
     const d = t.data ?? {}
     const bg = [d.clips?.backgrounds ? `${d.clips.backgrounds} background recordings` : null, d.clips?.proceduralBackgrounds ? `${d.clips.proceduralBackgrounds} procedural backgrounds` : null].filter(Boolean).join(' and ')
-    return {preset: c.preset?.name, epochs: t.epochs, examplesSeen: t.examplesSeen, trainSeconds: t.trainSeconds ?? 0, batch: t.batch, lr: t.lr, hardNegativeWeight: t.hardNegativeWeight ?? 1, threshold: c.trigger?.threshold, clips: (d.clips?.triggers ?? 0) + (d.clips?.negatives ?? 0) + (d.validationClips?.triggers ?? 0) + (d.validationClips?.negatives ?? 0), backgrounds: bg || 'no backgrounds'}
+    return {preset: c.preset?.name, epochs: t.epochs, examplesSeen: t.examplesSeen, trainSeconds: t.trainSeconds ?? 0, batch: t.batch, lr: t.lr, lrDecay: t.lrDecay, classWeight: t.classWeight ?? 1, hardNegativeWeight: t.hardNegativeWeight ?? 1, threshold: c.trigger?.threshold, clips: (d.clips?.triggers ?? 0) + (d.clips?.negatives ?? 0) + (d.validationClips?.triggers ?? 0) + (d.validationClips?.negatives ?? 0), backgrounds: bg || 'no backgrounds'}
   } catch {
     return null
   }
@@ -378,7 +378,7 @@ function markdown(rep, rows) {
   L.push('"FRR at <= X FA/h": the lowest miss rate over the grid whose false accepts stay within X per hour; "the other\'s FA/h": this system\'s DET curve read at the FA/h the other system reached in the previous column. Models: ' + rows.map((r) => `${r.system} ${r.phrase}: ${r.model}`).join('; ') + '.')
   for (const r of rows.filter((r) => r.system === 'rnn-wake')) {
     const t = trainingOf(r.model)
-    if (t) L.push(`\nrnn-wake ${r.phrase} (${r.model}): preset ${t.preset}, ${t.epochs} epochs, ${t.examplesSeen} examples in ${Math.round(t.trainSeconds / 60)} min of training (batch ${t.batch}, lr ${t.lr}, hard-negative weight ${t.hardNegativeWeight}), threshold ${t.threshold} (the trainer's choice on its validation clips; 0.5 is its fallback when no threshold meets 0.5 FA/h there); trained by train.sh from ${t.clips} TTS clips (all voices but the held-out ones) plus ${t.backgrounds}.`)
+    if (t) L.push(`\nrnn-wake ${r.phrase} (${r.model}): preset ${t.preset}, ${t.epochs} epochs, ${t.examplesSeen} examples in ${Math.round(t.trainSeconds / 60)} min of training (batch ${t.batch}, lr ${t.lr}${t.lrDecay ? ` x ${t.lrDecay} per epoch` : ''}, positive-step weight ${t.classWeight}, hard-negative weight ${t.hardNegativeWeight}), threshold ${t.threshold} (the trainer's choice on its validation clips; 0.5 is its fallback when no threshold meets 0.5 FA/h there); trained by train.sh from ${t.clips} TTS clips (all voices but the held-out ones) plus ${t.backgrounds}.`)
   }
   L.push('')
   L.push('Goal check (issue 7: rnn-wake no worse than openWakeWord at equal FA/h, at a lower RTF):')

@@ -23,6 +23,8 @@ OUT=bench/out/openwakeword
 EPOCHS="${EPOCHS:-24}"
 HARD_NEGATIVE_WEIGHT="${HARD_NEGATIVE_WEIGHT:-5}"
 CLASS_WEIGHT="${CLASS_WEIGHT:-1}"
+LR_DECAY="${LR_DECAY:-0.9}"
+SPEED="${SPEED-0.9,1.1}"
 MODELS="${MODELS:-$OUT/models}"
 EPOCH_SIZE="${EPOCH_SIZE:-640}"
 COURSE_BG=../shared/data/course/backgrounds
@@ -37,8 +39,8 @@ train_phrase() {
   "${RUN[@]}" tts --negatives-for "$phrase" --count 2000 --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives" --force
   "${RUN[@]}" train --trigger "$phrase" \
     --activates "$clips/triggers" --negatives "$clips/negatives" "${BG[@]}" --procedural-backgrounds 20 \
-    --snr=0,20 --speed 0.9,1.1 --max-negatives 4 --class-weight "$CLASS_WEIGHT" --hard-negative-weight "$HARD_NEGATIVE_WEIGHT" \
-    --preset default --epochs "$EPOCHS" --epoch-size "$EPOCH_SIZE" --batch 16 --lr 0.003 --lr-decay 0.9 \
+    --snr=0,20 ${SPEED:+--speed "$SPEED"} --max-negatives 4 --class-weight "$CLASS_WEIGHT" --hard-negative-weight "$HARD_NEGATIVE_WEIGHT" \
+    --preset default --epochs "$EPOCHS" --epoch-size "$EPOCH_SIZE" --batch 16 --lr 0.003 --lr-decay "$LR_DECAY" \
     --val-count 64 --target-fa 0.5 --seed "$seed" --workers 1 \
     --out "$MODELS/$slug" --force
 }
