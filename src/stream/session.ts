@@ -150,9 +150,9 @@ export function runOffline(session: DetectionSession, samples: Float64Array, opt
  * session: the same events as runOffline on the same samples, without ever
  * holding the whole recording. Resets the session first.
  */
-export async function runChunks(session: DetectionSession, chunks: AsyncIterable<Float64Array>, options: {keepProbabilities?: boolean} = {}): Promise<OfflineResult & {samples: number}> {
+export async function runChunks(session: DetectionSession, chunks: AsyncIterable<Float64Array>): Promise<OfflineResult & {samples: number}> {
   session.reset()
-  const run = new RunCollector(Boolean(options.keepProbabilities))
+  const run = new RunCollector(false)
   let samples = 0
   for await (const chunk of chunks) {
     samples += chunk.length
