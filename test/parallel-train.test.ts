@@ -243,10 +243,11 @@ async function toyOptions(out: string, overrides: Partial<TrainOptions> = {}): P
 describe('train --threads 2', () => {
   it('drives the loss down on the toy problem and records the thread count', async () => {
     const out = join(dir, 'model')
-    const result = await train(await toyOptions(out))
+    // Six epochs, not four: dropout is not seeded, so runs differ, and after four one run in three stopped at 0.64 of the first loss.
+    const result = await train(await toyOptions(out, {epochs: 6}))
     const losses = result.state.history.map((h) => h.loss)
     console.log(`toy losses per epoch (2 threads): ${losses.map((l) => l.toFixed(3)).join(' ')}`)
-    expect(losses).toHaveLength(4)
+    expect(losses).toHaveLength(6)
     expect(losses.at(-1)!).toBeLessThan(0.6 * losses[0])
     const state = JSON.parse(await readFile(join(out, STATE_FILE), 'utf8')) as TrainState
     expect(state.settings.threads).toBe(2)
