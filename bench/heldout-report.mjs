@@ -2,6 +2,7 @@
 // usage: node bench/heldout-report.mjs WORK
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {pointForTargetFA} from '../dist/src/metrics/events.js'
 import {machine, writeSection} from './lib/results.mjs'
 
 const work = process.argv[2]
@@ -31,8 +32,7 @@ const lines = [
   '',
   `DET curve read at several false-accept rates (lowest FRR whose FA/h stays within; threshold): ${[0.5, 1, 2, 5, 10, 20]
     .map((x) => {
-      const ok = natural.det.filter((p) => p.faPerHour <= x)
-      const best = ok.reduce((a, b) => (b.frr < a.frr ? b : a), ok[0])
+      const best = pointForTargetFA(natural.det, x)
       return best ? `<= ${x} FA/h: ${pct(best.frr)} (${best.threshold})` : `<= ${x} FA/h: none`
     })
     .join('; ')}.`,

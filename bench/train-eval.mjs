@@ -4,28 +4,24 @@
 // usage: node bench/train-eval.mjs MODEL_DIR DATASET_DIR [REAL_SPEECH_DIR]
 import {readdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import {readAudio} from '../dist/src/audio/index.js'
 import {readDataset} from '../dist/src/dataset/index.js'
-import {featurize} from '../dist/src/features/featurize.js'
 import {selectBackend} from '../dist/src/model/backend.js'
 import {outputStepSeconds} from '../dist/src/model/config.js'
 import {loadDetector} from '../dist/src/model/model-dir.js'
+import {predictClip} from '../dist/src/model/predict.js'
 import {detCurve, detectionTimes, evaluateAt, matchEvents, percentile} from '../dist/src/metrics/events.js'
 import {soundsLike} from '../dist/src/dataset/backgrounds.js'
 
 const [modelDir, datasetDir, realDir] = process.argv.slice(2)
 const backend = await selectBackend(process.env.BACKEND)
-const {model, config} = await loadDetector(modelDir)
+const detector = await loadDetector(modelDir)
+const {config} = detector
 const stepSec = outputStepSeconds(config)
 
+/** The trigger head's probabilities over a whole file (predictClip also handles models with a CTC head). */
 function score(samples) {
-  const f = featurize(samples, config.features)
-  return tf.tidy(() => {
-    // A model with a CTC head has two outputs: the trigger's comes first.
-    const out = model.predict(tf.tensor3d(f.data, [1, f.frames, f.bins]))
-    return (Array.isArray(out) ? out[0] : out).dataSync()
-  })
+  return predictClip(detector, samples).trigger
 }
 
 const ds = await readDataset(datasetDir)

@@ -33,7 +33,6 @@ export interface VocabularyConfig {
   decoder?: TokenDecoder
 }
 
-
 export interface ModelConfig {
   format: typeof CONFIG_FORMAT
   version: typeof CONFIG_VERSION
