@@ -24,10 +24,10 @@ rw() { node bin/run.js "$@"; }
 
 mkdir -p "$WORK"
 NOT_TRAINING="$HELD_OUT,$CALIBRATION"
-[ -d "$WORK/activates" ] || rw tts activate --count 600 --seed 1 --exclude-voices "$NOT_TRAINING" --out "$WORK/activates"
-[ -d "$WORK/negatives" ] || rw tts --negatives-for activate --count 1200 --seed 2 --exclude-voices "$NOT_TRAINING" --out "$WORK/negatives"
+[ -d "$WORK/activates" ] || rw tts activate --count "${ACTIVATE_COUNT:-600}" --seed 1 --exclude-voices "$NOT_TRAINING" --out "$WORK/activates"
+[ -d "$WORK/negatives" ] || rw tts --negatives-for activate --count "${NEGATIVE_COUNT:-1200}" --seed 2 --exclude-voices "$NOT_TRAINING" --out "$WORK/negatives"
 # shellcheck disable=SC2086
-[ -d "$WORK/commands" ] || rw tts $COMMANDS --count 80 --seed 3 --exclude-voices "$NOT_TRAINING" --out "$WORK/commands"
+[ -d "$WORK/commands" ] || rw tts $COMMANDS --count "${COMMAND_COUNT:-80}" --seed 3 --exclude-voices "$NOT_TRAINING" --out "$WORK/commands"
 
 SOURCES=(--activates "$WORK/activates" --negatives "$WORK/negatives")
 for word in $COMMANDS; do SOURCES+=(--negatives "$WORK/commands/$word"); done
