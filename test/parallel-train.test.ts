@@ -243,7 +243,6 @@ async function toyOptions(out: string, overrides: Partial<TrainOptions> = {}): P
 describe('train --threads 2', () => {
   it('drives the loss down on the toy problem and records the thread count', async () => {
     const out = join(dir, 'model')
-    // Six epochs, not four: dropout is not seeded, so runs differ, and after four one run in three stopped at 0.64 of the first loss.
     const result = await train(await toyOptions(out, {epochs: 6}))
     const losses = result.state.history.map((h) => h.loss)
     console.log(`toy losses per epoch (2 threads): ${losses.map((l) => l.toFixed(3)).join(' ')}`)
@@ -252,6 +251,20 @@ describe('train --threads 2', () => {
     const state = JSON.parse(await readFile(join(out, STATE_FILE), 'utf8')) as TrainState
     expect(state.settings.threads).toBe(2)
     expect((await loadDetector(out)).config.training?.threads).toBe(2)
+  })
+
+  it('gives the same model for the same seed: each shard seeds its own dropout masks', async () => {
+    const runs = [join(dir, 'same-a'), join(dir, 'same-b')]
+    const losses: number[][] = []
+    for (const out of runs) losses.push((await train(await toyOptions(out, {epochs: 2, epochSize: 32}))).state.history.map((h) => h.loss))
+    expect(losses[1]).toEqual(losses[0])
+    const weights = await Promise.all(runs.map(async (out) => {
+      const {model} = await loadDetector(out)
+      const flat = readFlat(allWeights(model))
+      model.dispose()
+      return flat
+    }))
+    expect(weights[1]).toEqual(weights[0])
   })
 
   it('still saves a checkpoint when stopped by a signal', async () => {

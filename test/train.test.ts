@@ -33,6 +33,20 @@ let dir: string
 
 
 
+/** Every weight of the saved model (trainable and BatchNorm statistics), in one array. */
+async function savedWeights(out: string): Promise<Float32Array> {
+  const {model} = await loadDetector(out)
+  const parts = model.getWeights().map((w) => w.dataSync() as Float32Array)
+  model.dispose()
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    all.set(p, at)
+    at += p.length
+  }
+  return all
+}
+
 async function cli(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
   try {
     const {stdout, stderr} = await exec(process.execPath, [RUN, 'train', ...args], {cwd: ROOT})
@@ -126,6 +140,31 @@ describe('train', () => {
     expect(after.iterations).toBe(3 * 4)
     // Continuing, not restarting: the third epoch starts from the trained weights.
     expect(result.state.history[2].loss).toBeLessThan(before.history[0].loss)
+  })
+
+  it('gives the same model for the same seed (initial weights and dropout masks are seeded), another for another seed', async () => {
+    const a = join(dir, 'seed-a')
+    const b = join(dir, 'seed-b')
+    const c = join(dir, 'seed-c')
+    const ra = await train(await options(a, {epochs: 2}))
+    const rb = await train(await options(b, {epochs: 2}))
+    await train(await options(c, {epochs: 2, seed: 2}))
+    expect(rb.state.history.map((h) => h.loss)).toEqual(ra.state.history.map((h) => h.loss))
+    const wa = await savedWeights(a)
+    expect(await savedWeights(b)).toEqual(wa)
+    const wc = await savedWeights(c)
+    expect(wc.some((v, i) => v !== wa[i])).toBe(true)
+    // The saved config carries no step's dropout seed.
+    expect(await readFile(join(a, 'model.json'), 'utf8')).toBe(await readFile(join(b, 'model.json'), 'utf8'))
+  })
+
+  it('ends a resumed run where a straight run of as many epochs ends', async () => {
+    const straight = join(dir, 'straight')
+    const resumed = join(dir, 'resumed')
+    await train(await options(straight, {epochs: 3}))
+    await train(await options(resumed, {epochs: 2}))
+    await train(await options(resumed, {epochs: 3, resume: true}))
+    expect(await savedWeights(resumed)).toEqual(await savedWeights(straight))
   })
 
   it('saves a checkpoint and stops with the interrupted code when signalled', async () => {

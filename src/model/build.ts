@@ -4,6 +4,8 @@ import {FusedGRU} from './gru.js'
 import type {ModelPreset} from './presets.js'
 import {FusedTimeDistributed} from './time-distributed.js'
 
+type Initializer = ReturnType<typeof tf.initializers.glorotUniform>
+
 export interface BuildOptions {
   /**
    * Use the fused GRU and TimeDistributed (fast, trainable on wasm). false
@@ -17,6 +19,12 @@ export interface BuildOptions {
    * recurrent encoder as the trigger head. Absent or 0: trigger head only.
    */
   ctcTokens?: number
+  /**
+   * Seeds the initial weights, so one training seed gives one network.
+   * Absent: tfjs draws them from Math.random. Dropout masks are seeded per
+   * training step instead (seedDropout).
+   */
+  seed?: number
 }
 
 /**
@@ -33,6 +41,10 @@ export function buildModel(preset: ModelPreset, options: BuildOptions = {fused: 
   let dropout = 0
   const batchNorm = () => tf.layers.batchNormalization({name: `batch_normalization_${++bn}`})
   const drop = () => tf.layers.dropout({rate: preset.dropout, name: `dropout_${++dropout}`})
+  // Each weighted layer its own stream: seeds that differ by one give unrelated tfjs generators (alea hashes the seed's text).
+  let initializers = 0
+  const seeded = (make: (args: {seed: number}) => Initializer) => (options.seed === undefined ? undefined : make({seed: options.seed * 64 + ++initializers}))
+  const glorot = () => seeded((args) => tf.initializers.glorotUniform(args))
 
   const input = tf.input({shape: [null, preset.features], name: 'input_1'})
   let y = tf.layers
@@ -42,6 +54,7 @@ export function buildModel(preset: ModelPreset, options: BuildOptions = {fused: 
       kernelSize: preset.conv.kernelSize,
       strides: preset.conv.strides,
       padding: 'valid',
+      ...withInitializers({kernelInitializer: glorot()}),
     })
     .apply(input) as tf.SymbolicTensor
   y = batchNorm().apply(y) as tf.SymbolicTensor
@@ -54,6 +67,7 @@ export function buildModel(preset: ModelPreset, options: BuildOptions = {fused: 
       returnSequences: true,
       recurrentActivation: preset.recurrentActivation,
       name: `gru_${i + 1}`,
+      ...withInitializers({kernelInitializer: glorot(), recurrentInitializer: seeded((args) => tf.initializers.orthogonal(args))}),
     }
     y = (fused ? new FusedGRU(args) : tf.layers.gru(args)).apply(y) as tf.SymbolicTensor
     y = drop().apply(y) as tf.SymbolicTensor
@@ -61,7 +75,7 @@ export function buildModel(preset: ModelPreset, options: BuildOptions = {fused: 
   })
 
   y = drop().apply(y) as tf.SymbolicTensor
-  const dense = tf.layers.dense({units: 1, activation: 'sigmoid', name: 'dense_1'})
+  const dense = tf.layers.dense({units: 1, activation: 'sigmoid', name: 'dense_1', ...withInitializers({kernelInitializer: glorot()})})
   const perStep = fused
     ? new FusedTimeDistributed({layer: dense, name: 'time_distributed_1'})
     : tf.layers.timeDistributed({layer: dense, name: 'time_distributed_1'})
@@ -69,12 +83,32 @@ export function buildModel(preset: ModelPreset, options: BuildOptions = {fused: 
   const tokens = options.ctcTokens ?? 0
   if (!(Number.isInteger(tokens) && tokens >= 0)) throw new Error(`ctcTokens must be a non-negative integer, got ${tokens}`)
   if (tokens === 0) return tf.model({inputs: input, outputs: output, name: `rnn_wake_${preset.name}`})
-  const tokenDense = tf.layers.dense({units: tokens + 1, activation: 'softmax', name: 'dense_2'})
+  const tokenDense = tf.layers.dense({units: tokens + 1, activation: 'softmax', name: 'dense_2', ...withInitializers({kernelInitializer: glorot()})})
   const tokenPerStep = fused
     ? new FusedTimeDistributed({layer: tokenDense, name: 'time_distributed_2'})
     : tf.layers.timeDistributed({layer: tokenDense, name: 'time_distributed_2'})
   const tokenOutput = tokenPerStep.apply(y) as tf.SymbolicTensor
   return tf.model({inputs: input, outputs: [output, tokenOutput], name: `rnn_wake_${preset.name}`})
+}
+
+/** The given initializers, leaving out absent ones so the layer keeps its tfjs default. */
+function withInitializers<T extends Record<string, Initializer | undefined>>(initializers: T): Partial<T> {
+  return Object.fromEntries(Object.entries(initializers).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/**
+ * Seeds the model's Dropout layers for the next training call: layer k draws
+ * its mask from `seed` and k. tfjs reads a Dropout layer's seed on every call
+ * and restarts its generator from it, so a fixed seed would repeat one mask
+ * forever; the trainer passes a new seed each step (and each gradient
+ * shard). undefined: back to unseeded masks.
+ */
+export function seedDropout(model: tf.LayersModel, seed: number | undefined): void {
+  let k = 0
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'Dropout') continue
+    ;(layer as unknown as {seed?: number}).seed = seed === undefined ? undefined : seed * 16 + k++
+  }
 }
 
 function checkPreset(preset: ModelPreset): void {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 
 import {ctcLoss} from '../ctc/loss.js'
 import type {BackendChoice} from '../model/backend.js'
+import {seedDropout} from '../model/build.js'
 import type {ModelPreset} from '../model/presets.js'
 import {UserError} from '../util/errors.js'
 import {packageRoot} from '../util/paths.js'
@@ -68,8 +69,11 @@ export interface StepResult {
 
 export interface Stepper {
   readonly threads: number
-  /** One optimizer step on `examples`; `targets`: their token targets, when the CTC term is on. */
-  step(examples: readonly TrainExample[], targets?: TokenTargets[]): Promise<StepResult>
+  /**
+   * One optimizer step on `examples`; `targets`: their token targets, when the
+   * CTC term is on; `dropoutSeed`: seeds this step's dropout masks (absent: unseeded).
+   */
+  step(examples: readonly TrainExample[], targets?: TokenTargets[], dropoutSeed?: number): Promise<StepResult>
   close(): Promise<void>
 }
 
@@ -166,9 +170,11 @@ export interface PackedBatch {
   frames: number
   bins: number
   ty: number
+  /** Seeds the dropout masks of the training call on this batch (seedDropout); absent: unseeded. */
+  dropoutSeed?: number
 }
 
-export function packBatch(examples: readonly TrainExample[], hardNegativeWeight = 1): PackedBatch {
+export function packBatch(examples: readonly TrainExample[], hardNegativeWeight = 1, dropoutSeed?: number): PackedBatch {
   const frames = examples[0].frames
   const bins = examples[0].features.length / frames
   const ty = examples[0].labels.length
@@ -187,7 +193,7 @@ export function packBatch(examples: readonly TrainExample[], hardNegativeWeight 
       if (mask) for (let t = 0; t < ty; t++) if (mask[t]) w[k * ty + t] = hardNegativeWeight
     })
   }
-  return {x, y, ...(w ? {w} : {}), n: examples.length, frames, bins, ty}
+  return {x, y, ...(w ? {w} : {}), n: examples.length, frames, bins, ty, ...(dropoutSeed === undefined ? {} : {dropoutSeed})}
 }
 
 export function batchTensors(b: PackedBatch): {x: tf.Tensor3D; y: tf.Tensor3D; w?: tf.Tensor3D} {
@@ -209,8 +215,9 @@ export function localStepper(model: tf.LayersModel, optimizer: tf.Optimizer, los
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
   return {
     threads: 1,
-    async step(examples, targets) {
+    async step(examples, targets, dropoutSeed) {
       const {x, y, w} = batchTensors(packBatch(examples, loss.hardNegativeWeight))
+      seedDropout(model, dropoutSeed)
       const ctc = ctcFor(loss, targets)
       let ctcPart: tf.Scalar | undefined
       try {
@@ -228,6 +235,8 @@ export function localStepper(model: tf.LayersModel, optimizer: tf.Optimizer, los
         cost.dispose()
         return {loss: value, ...(ctcValue === undefined ? {} : {ctcLoss: ctcValue})}
       } finally {
+        // Saved configs must not carry a training step's seed.
+        seedDropout(model, undefined)
         tf.dispose([x, y, ...(w ? [w] : []), ...(ctcPart ? [ctcPart] : [])])
       }
     },
@@ -284,6 +293,7 @@ export interface ShardResult {
 export function shardGradients(model: tf.LayersModel, batch: PackedBatch, loss: LossOptions, targets?: TokenTargets[]): ShardResult {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const {x, y, w} = batchTensors(batch)
+  seedDropout(model, batch.dropoutSeed)
   const ctc = ctcFor(loss, targets)
   let ctcPart: tf.Scalar | undefined
   let result: {value: tf.Scalar; grads: tf.NamedTensorMap} | undefined
@@ -304,6 +314,7 @@ export function shardGradients(model: tf.LayersModel, batch: PackedBatch, loss: 
     }
     return {loss: result.value.dataSync()[0], ...(ctcPart ? {ctcLoss: ctcPart.dataSync()[0]} : {}), grads, present}
   } finally {
+    seedDropout(model, undefined)
     tf.dispose([x, y, ...(w ? [w] : []), ...(ctcPart ? [ctcPart] : []), ...(result ? [result.value, ...Object.values(result.grads)] : [])])
   }
 }
@@ -453,8 +464,10 @@ class ParallelStepper implements Stepper {
     })
   }
 
-  async step(examples: readonly TrainExample[], targets?: TokenTargets[]): Promise<StepResult> {
+  async step(examples: readonly TrainExample[], targets?: TokenTargets[], dropoutSeed?: number): Promise<StepResult> {
     if (this.failure) throw this.failure
+    // Shard k's masks come from its own seed: shards must not share one mask pattern.
+    const shardSeed = (k: number): number | undefined => (dropoutSeed === undefined ? undefined : dropoutSeed * 8 + k)
     const shards = shardSizes(examples.length, this.threads)
     const weights = new Float32Array(this.trainableSize + this.fixedSize)
     readFlat(this.trainable, weights, 0)
@@ -465,7 +478,7 @@ class ParallelStepper implements Stepper {
     for (let k = 1; k < this.threads; k++) {
       const n = shards[k]
       if (n === 0) continue
-      const batch = packBatch(examples.slice(start, start + n), this.options.loss.hardNegativeWeight)
+      const batch = packBatch(examples.slice(start, start + n), this.options.loss.hardNegativeWeight, shardSeed(k))
       // Transfer detaches a buffer, so every worker but the last gets a copy of the snapshot.
       const own = replies.length === used - 1 ? weights : weights.slice()
       replies.push(this.request(k - 1, {weights: own, batch, ...(targets ? {targets: targets.slice(start, start + n)} : {})}))
@@ -475,7 +488,7 @@ class ParallelStepper implements Stepper {
     // This thread computes before it awaits the workers; a rejection meanwhile must not count as unhandled.
     theirs.catch(() => undefined)
     const started = performance.now()
-    const mine = shardGradients(this.options.model, packBatch(examples.slice(0, shards[0]), this.options.loss.hardNegativeWeight), this.options.loss, targets?.slice(0, shards[0]))
+    const mine = shardGradients(this.options.model, packBatch(examples.slice(0, shards[0]), this.options.loss.hardNegativeWeight, shardSeed(0)), this.options.loss, targets?.slice(0, shards[0]))
     const results = await this.guarded(theirs, watchdogMs(performance.now() - started, this.watchdog), 'answer a step')
 
     const total = examples.length

@@ -235,7 +235,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (vocabulary.tokens.length === 0) throw new UserError('--ctc-weight needs words to learn, and the training data names none', 'usage')
         options.log(`Token head: ${vocabulary.tokens.length} ${vocabulary.unit} tokens + blank (${vocabulary.tokens.map((t) => JSON.stringify(t)).join(' ')}), CTC weight ${ctcWeight}`)
       }
-      model = buildModel(preset, {fused: true, ctcTokens: vocabulary?.tokens.length ?? 0})
+      model = buildModel(preset, {fused: true, ctcTokens: vocabulary?.tokens.length ?? 0, seed: options.seed})
       state = {format: 'rnn-wake-training', epoch: 0, finished: false, history: [], examplesSeen: 0, trainSeconds: 0, cpuSeconds: 0, settings: {}}
     }
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
@@ -366,7 +366,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const examples = await next
         if (b + 1 < batches) next = maker.make(requests(b + 1))
         const targets = ctcOn ? examples.map((e) => tokenTargets(e, vocabulary!, alignSpan)) : undefined
-        const {loss: value, ctcLoss: ctcValue} = await stepper.step(examples, targets)
+        // Dropout masks keyed like the examples (seed, epoch, batch), so a resumed run draws the ones a straight run would.
+        const dropoutSeed = deriveRng('rnn-wake/dropout', options.seed, epoch, b).int(2 ** 31)
+        const {loss: value, ctcLoss: ctcValue} = await stepper.step(examples, targets, dropoutSeed)
         if (ctcValue !== undefined) ctcSum += ctcValue * examples.length
         if (!Number.isFinite(value)) throw new UserError(`Training diverged at epoch ${epoch} (loss ${value}); try a lower --lr`, 'internal')
         lossSum += value * examples.length
