@@ -17,7 +17,7 @@ HELD_OUT=${HELD_OUT:-$(cat bench/heldout-voices.txt)}
 CALIBRATION=${CALIBRATION:-$(cat bench/calibration-voices.txt)}
 EPOCHS=${EPOCHS:-72}
 TARGET_FA=${TARGET_FA:-0.5}
-CAL_COUNT=${CAL_COUNT:-900}
+CAL_COUNT=${CAL_COUNT:-1200}
 COMMANDS="lights on off play music stop"
 PHRASES="lights on,lights off,play music,stop music,stop"
 rw() { node bin/run.js "$@"; }
@@ -44,8 +44,12 @@ rw train "${SOURCES[@]}" --procedural-backgrounds "${PROCEDURAL_BACKGROUNDS:-30}
 [ -d "$WORK/calibration-activates" ] || rw tts activate --count 100 --seed 201 --voices "$CALIBRATION" --out "$WORK/calibration-activates"
 [ -d "$WORK/calibration-negatives" ] || rw tts --negatives-for activate --count 400 --seed 202 --voices "$CALIBRATION" --out "$WORK/calibration-negatives"
 [ -d "$WORK/calibration-common" ] || node bench/split-negatives.mjs "$WORK/calibration-negatives" activate "$WORK/calibration-lookalike" "$WORK/calibration-common"
-[ -d "$WORK/calibration-backgrounds" ] || node bench/make-backgrounds.mjs "$WORK/calibration-backgrounds" 10 555 "$WORK/calibration-common" activate
-CAL_SET="$WORK/calibration-$CAL_COUNT"
+# Backgrounds as long in total as the calibration set (CAL_COUNT x 10 s), read from random offsets, so a
+# moment of background is counted about once: with ten 10 s backgrounds, one babble moment the model
+# scores high was counted in 42 of 900 examples and alone set the threshold.
+CAL_BACKGROUNDS="$WORK/calibration-backgrounds-$((CAL_COUNT / 6))x60s"
+[ -d "$CAL_BACKGROUNDS" ] || node bench/make-backgrounds.mjs "$CAL_BACKGROUNDS" $((CAL_COUNT / 6)) 555 "$WORK/calibration-common" activate 60
+CAL_SET="$WORK/calibration-$CAL_COUNT-long"
 [ -d "$CAL_SET" ] || rw synthesize --activates "$WORK/calibration-activates" --negatives "$WORK/calibration-common" \
-  --backgrounds "$WORK/calibration-backgrounds" --max-negatives 4 --snr 0,20 --count "$CAL_COUNT" --seed 5151 --out "$CAL_SET"
+  --backgrounds "$CAL_BACKGROUNDS" --max-negatives 4 --snr 0,20 --count "$CAL_COUNT" --seed 5151 --out "$CAL_SET"
 rw evaluate --model "$OUT" --data "$CAL_SET" --target-fa "$TARGET_FA" --write-threshold

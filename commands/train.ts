@@ -87,7 +87,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'crop-around': Flags.string({summary: 'Fraction of crops placed around a trigger (the rest anywhere).', default: '0.5'}),
     'class-weight': Flags.string({summary: 'Weight of the positive (trigger) steps in the cross-entropy.', default: '1'}),
     'hard-negative-weight': Flags.string({summary: 'Weight of the steps just after each other word (where a detector that mistakes it for the trigger fires) in the cross-entropy.', default: '1'}),
-    seed: Flags.integer({summary: 'Random seed (initialisation order, splits, examples).', default: 0, min: 0}),
+    seed: Flags.integer({summary: 'Random seed: splits, examples, initial weights and dropout masks (same seed, data and --threads: same model).', default: 0, min: 0}),
     out: Flags.string({summary: 'Model directory to write.', required: true}),
     resume: Flags.boolean({summary: 'Continue the run saved in --out (optimizer state included).', default: false}),
     force: Flags.boolean({summary: 'Replace a model already in --out.', default: false, exclusive: ['resume']}),
