@@ -5,19 +5,16 @@ import {join} from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {COURSE_PARAMS} from '../src/dataset/index.js'
-import {LOG_FEATURES} from '../src/features/transform.js'
 import {selectBackend} from '../src/model/backend.js'
 import {buildModel} from '../src/model/build.js'
-import {courseFeatures} from '../src/model/config.js'
 import {loadDetector} from '../src/model/model-dir.js'
 import {type ModelPreset, TINY, outputSteps} from '../src/model/presets.js'
 import {STATE_FILE} from '../src/train/checkpoint.js'
-import {resolveClipCorpus} from '../src/train/corpus.js'
 import type {TrainExample} from '../src/train/examples.js'
 import {type LossOptions, type Stepper, type TokenTargets, createStepper, localStepper, readFlat, replicaWeights, watchdogMs, writeFlat} from '../src/train/parallel.js'
 import {type TrainOptions, type TrainState, train} from '../src/train/trainer.js'
 import {writeToyClips} from './helpers/toy-clips.js'
+import {toyCorpus, toyTrainOptions} from './helpers/toy-train.js'
 
 /**
  * Data-parallel steps (src/train/parallel.ts). Gradients are compared through
@@ -206,38 +203,7 @@ describe('data-parallel step', () => {
 })
 
 async function toyOptions(out: string, overrides: Partial<TrainOptions> = {}): Promise<TrainOptions> {
-  const corpus = await resolveClipCorpus(
-    {trigger: 'beep', triggers: [join(dir, 'beeps')], negatives: [join(dir, 'boops')], backgrounds: [join(dir, 'bg')]},
-    {...COURSE_PARAMS, maxTriggers: 2},
-    {valSplit: 0.25, seed: 1, procedural: 0},
-  )
-  return {
-    out,
-    word: 'beep',
-    preset: TINY,
-    features: courseFeatures(LOG_FEATURES),
-    corpus,
-    epochs: 4,
-    batch: 8,
-    lr: 0.02,
-    lrDecay: 1,
-    cropAroundLabels: 0.75,
-    classWeight: 1,
-    seed: 1,
-    epochSize: 64,
-    cropFrames: 600,
-    valCount: 4,
-    workers: 0,
-    threads: 2,
-    resume: false,
-    force: false,
-    targetFaPerHour: 1,
-    maxFrr: 0.05,
-    keepOptimizer: false,
-    backend: tf.getBackend(),
-    log: () => {},
-    ...overrides,
-  }
+  return toyTrainOptions(out, await toyCorpus(dir), {epochs: 4, lr: 0.02, epochSize: 64, threads: 2, ...overrides})
 }
 
 describe('train --threads 2', () => {

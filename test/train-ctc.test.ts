@@ -7,16 +7,14 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {writeWav16} from '../src/audio/index.js'
 import {COURSE_PARAMS} from '../src/dataset/index.js'
-import {LOG_FEATURES} from '../src/features/transform.js'
 import {selectBackend} from '../src/model/backend.js'
-import {courseFeatures} from '../src/model/config.js'
 import {loadDetector} from '../src/model/model-dir.js'
-import {TINY} from '../src/model/presets.js'
 import {resolveClipCorpus, resolveDatasetCorpus} from '../src/train/corpus.js'
 import {wordsInside} from '../src/train/examples.js'
 import {type TrainOptions, train} from '../src/train/trainer.js'
 import {runCli} from './helpers/cli.js'
 import {noise, tone} from './helpers/signals.js'
+import {toyTrainOptions} from './helpers/toy-train.js'
 
 /**
  * Joint trigger + CTC training on a toy vocabulary of tone bursts: "beep"
@@ -34,33 +32,7 @@ async function options(out: string, overrides: Partial<TrainOptions> = {}): Prom
     {...COURSE_PARAMS, maxTriggers: 2, maxNegatives: 1, phraseProb: 0.9},
     {valSplit: 0, seed: 1, procedural: 0},
   )
-  return {
-    out,
-    word: 'beep',
-    preset: TINY,
-    features: courseFeatures(LOG_FEATURES),
-    corpus,
-    epochs: 4,
-    batch: 8,
-    lr: 0.02,
-    lrDecay: 1,
-    cropAroundLabels: 0.75,
-    classWeight: 1,
-    seed: 1,
-    epochSize: 48,
-    cropFrames: 1200,
-    valCount: 4,
-    workers: 0,
-    resume: false,
-    force: false,
-    targetFaPerHour: 1,
-    maxFrr: 0.05,
-    keepOptimizer: false,
-    ctcWeight: 1,
-    backend: tf.getBackend(),
-    log: () => {},
-    ...overrides,
-  }
+  return toyTrainOptions(out, corpus, {epochs: 4, lr: 0.02, epochSize: 48, cropFrames: 1200, ctcWeight: 1, ...overrides})
 }
 
 beforeAll(async () => {

@@ -8,17 +8,16 @@ import {promisify} from 'node:util'
 import * as tf from '@tensorflow/tfjs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {COURSE_PARAMS} from '../src/dataset/index.js'
 import {LOG_FEATURES} from '../src/features/transform.js'
 import {selectBackend} from '../src/model/backend.js'
-import {courseFeatures, readModelConfig} from '../src/model/config.js'
+import {readModelConfig} from '../src/model/config.js'
 import {loadDetector} from '../src/model/model-dir.js'
 import {TINY} from '../src/model/presets.js'
 import {OPTIMIZER_JSON, STATE_FILE, lockPath} from '../src/train/checkpoint.js'
-import {resolveClipCorpus} from '../src/train/corpus.js'
 import {type TrainOptions, type TrainState, train} from '../src/train/trainer.js'
 import {UserError} from '../src/util/errors.js'
 import {writeToyClips} from './helpers/toy-clips.js'
+import {toyCorpus, toyTrainOptions} from './helpers/toy-train.js'
 
 /**
  * The trainer on a toy problem: the "trigger" is a 1 kHz tone burst, the
@@ -58,37 +57,7 @@ async function cli(args: string[]): Promise<{code: number; stdout: string; stder
 }
 
 async function options(out: string, overrides: Partial<TrainOptions> = {}): Promise<TrainOptions> {
-  const corpus = await resolveClipCorpus(
-    {trigger: 'beep', triggers: [join(dir, 'beeps')], negatives: [join(dir, 'boops')], backgrounds: [join(dir, 'bg')]},
-    {...COURSE_PARAMS, maxTriggers: 2},
-    {valSplit: 0.25, seed: 1, procedural: 0},
-  )
-  return {
-    out,
-    word: 'beep',
-    preset: TINY,
-    features: courseFeatures(LOG_FEATURES),
-    corpus,
-    epochs: 3,
-    batch: 8,
-    lr: 0.01,
-    lrDecay: 1,
-    cropAroundLabels: 0.75,
-    classWeight: 2,
-    seed: 1,
-    epochSize: 32,
-    cropFrames: 600,
-    valCount: 4,
-    workers: 0,
-    resume: false,
-    force: false,
-    targetFaPerHour: 1,
-    maxFrr: 0.05,
-    keepOptimizer: true,
-    backend: tf.getBackend(),
-    log: () => {},
-    ...overrides,
-  }
+  return toyTrainOptions(out, await toyCorpus(dir), {classWeight: 2, keepOptimizer: true, ...overrides})
 }
 
 beforeAll(async () => {
