@@ -15,7 +15,7 @@ WORK=${2:-${TMPDIR:-/tmp}/rnn-wake-train}
 COURSE=${COURSE:-../shared/data/course}
 HELD_OUT=${HELD_OUT:-$(cat bench/heldout-voices.txt)}
 CALIBRATION=${CALIBRATION:-$(cat bench/calibration-voices.txt)}
-EPOCHS=${EPOCHS:-72}
+EPOCHS=${EPOCHS:-110}
 TARGET_FA=${TARGET_FA:-0.5}
 CAL_COUNT=${CAL_COUNT:-1200}
 COMMANDS="lights on off play music stop"
@@ -37,7 +37,7 @@ fi
 
 rw train "${SOURCES[@]}" --procedural-backgrounds "${PROCEDURAL_BACKGROUNDS:-30}" --snr 0,20 --max-negatives 4 \
   --phrases "$PHRASES" --phrase-prob 0.3 --ctc-weight 1 --ctc-vocabulary "activate,${COMMANDS// /,}" \
-  --preset default --epochs "$EPOCHS" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.95}" ${SPEED:+--speed "$SPEED"} --crop-around 0.5 --class-weight "${CLASS_WEIGHT:-1}" --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" \
+  --preset default --epochs "$EPOCHS" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.967}" ${SPEED:+--speed "$SPEED"} --crop-around 0.5 --class-weight "${CLASS_WEIGHT:-1}" --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" \
   --val-count 96 --seed 1 --force --out "$OUT"
 
 # The shipped threshold, from voices neither the training nor the held-out test uses.
