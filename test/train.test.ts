@@ -136,6 +136,17 @@ describe('train', () => {
     expect(await savedWeights(resumed)).toEqual(await savedWeights(straight))
   })
 
+  it('--val-every N validates every N epochs and after the last, and trains the same weights', async () => {
+    const every = join(dir, 'val-every-1')
+    const sparse = join(dir, 'val-every-2')
+    await train(await options(every, {epochs: 3}))
+    const lines: string[] = []
+    const result = await train(await options(sparse, {epochs: 3, valEvery: 2, log: (l) => lines.push(l)}))
+    expect(result.state.history.map((h) => h.epoch)).toEqual([2, 3])
+    expect(lines.filter((l) => l.startsWith('epoch 1/3')).join()).toContain('validation every 2 epochs')
+    expect(await savedWeights(sparse)).toEqual(await savedWeights(every))
+  })
+
   it('saves a checkpoint and stops with the interrupted code when signalled', async () => {
     const out = join(dir, 'interrupted')
     const abort = new AbortController()
