@@ -17,7 +17,7 @@ import {OPTIMIZER_JSON, STATE_FILE, lockPath} from '../src/train/checkpoint.js'
 import {type TrainOptions, type TrainState, train} from '../src/train/trainer.js'
 import {UserError} from '../src/util/errors.js'
 import {writeToyClips} from './helpers/toy-clips.js'
-import {toyCorpus, toyTrainOptions} from './helpers/toy-train.js'
+import {savedWeights, toyCorpus, toyTrainOptions} from './helpers/toy-train.js'
 
 /**
  * The trainer on a toy problem: the "trigger" is a 1 kHz tone burst, the
@@ -29,22 +29,6 @@ const ROOT = resolve(import.meta.dirname, '..')
 const RUN = join(ROOT, 'bin', 'run.js')
 const exec = promisify(execFile)
 let dir: string
-
-
-
-/** Every weight of the saved model (trainable and BatchNorm statistics), in one array. */
-async function savedWeights(out: string): Promise<Float32Array> {
-  const {model} = await loadDetector(out)
-  const parts = model.getWeights().map((w) => w.dataSync() as Float32Array)
-  model.dispose()
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    all.set(p, at)
-    at += p.length
-  }
-  return all
-}
 
 async function cli(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
   try {

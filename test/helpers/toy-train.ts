@@ -5,8 +5,10 @@ import * as tf from '@tensorflow/tfjs'
 import {COURSE_PARAMS} from '../../src/dataset/index.js'
 import {LOG_FEATURES} from '../../src/features/transform.js'
 import {courseFeatures} from '../../src/model/config.js'
+import {loadDetector} from '../../src/model/model-dir.js'
 import {TINY} from '../../src/model/presets.js'
 import {type ResolvedCorpus, resolveClipCorpus} from '../../src/train/corpus.js'
+import {readFlat, replicaWeights} from '../../src/train/parallel.js'
 import type {TrainOptions} from '../../src/train/trainer.js'
 
 /** The corpus of writeToyClips(dir): "beep" among "boop"s over noise, a quarter held out for validation. */
@@ -46,4 +48,13 @@ export function toyTrainOptions(out: string, corpus: ResolvedCorpus, overrides: 
     log: () => {},
     ...overrides,
   }
+}
+
+/** Every weight of the model saved in `out` (trainable, then the BatchNorm statistics), in one array. */
+export async function savedWeights(out: string): Promise<Float32Array> {
+  const {model} = await loadDetector(out)
+  const {trainable, fixed} = replicaWeights(model)
+  const flat = readFlat([...trainable, ...fixed])
+  model.dispose()
+  return flat
 }
