@@ -407,12 +407,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (stopped === 'signal') break
       state.epoch = epoch
       const last = stopped === 'budget' || epoch === options.epochs
+      const loss = lossSum / Math.max(1, done)
+      const ctcLoss = ctcOn ? ctcSum / Math.max(1, done) : undefined
+      const trained = `epoch ${epoch}/${options.epochs}: loss ${loss.toFixed(4)}, ${((done / seconds) * equivalent).toFixed(2)} ex/s (10 s-equivalent)`
+      const ctcText = ctcLoss === undefined ? '' : `; CTC loss ${ctcLoss.toFixed(4)}/step`
       if (!last && epoch % valEvery !== 0) {
-        options.log(
-          `epoch ${epoch}/${options.epochs}: loss ${(lossSum / Math.max(1, done)).toFixed(4)}, ${((done / seconds) * equivalent).toFixed(2)} ex/s (10 s-equivalent)` +
-            (ctcOn ? `; CTC loss ${(ctcSum / Math.max(1, done)).toFixed(4)}/step` : '') +
-            `; validation every ${valEvery} epochs`,
-        )
+        options.log(`${trained}${ctcText}; validation every ${valEvery} epochs`)
         await save(false, threshold, minSteps)
         continue
       }
@@ -427,7 +427,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         epoch,
         examples: done,
         seconds,
-        loss: lossSum / Math.max(1, done),
+        loss,
         valLoss: v.loss,
         valAccuracy: v.accuracy,
         threshold,
@@ -439,16 +439,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         faPerHour: at.faPerHour,
         frrAtHalf: v.point.frr,
         faPerHourAtHalf: v.point.faPerHour,
-        ...(vocabulary !== undefined && ctcWeight > 0 ? {ctcLoss: ctcSum / Math.max(1, done)} : {}),
+        ...(ctcLoss === undefined ? {} : {ctcLoss}),
         ...(v.wer ? {valWer: v.wer.rate} : {}),
       }
       state.history.push(record)
       options.log(
-        `epoch ${epoch}/${options.epochs}: loss ${record.loss.toFixed(4)}, ${((done / seconds) * equivalent).toFixed(2)} ex/s (10 s-equivalent); ` +
+        `${trained}; ` +
           `val loss ${v.loss.toFixed(4)}, accuracy ${v.accuracy.toFixed(4)}; at threshold ${threshold} (${minSteps} step${minSteps > 1 ? 's' : ''}): missed ${at.missed}/${at.triggers} (FRR ${(100 * at.frr).toFixed(1)}%), ` +
           `false accepts ${at.falseAccepts} (${at.faPerHour.toFixed(2)}/h over ${(at.nonTriggerHours * 60).toFixed(1)} min); ` +
           `at 0.5: FRR ${(100 * v.point.frr).toFixed(1)}%, ${v.point.falseAccepts} false accepts` +
-          (record.ctcLoss !== undefined ? `; CTC loss ${record.ctcLoss.toFixed(4)}/step` : '') +
+          ctcText +
           (v.wer ? `; val WER ${(100 * v.wer.rate).toFixed(1)}% (${v.decoder ? describeDecoder(v.decoder) : 'best path'})` : ''),
       )
       await save(last, threshold, minSteps)
@@ -456,8 +456,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     const peakRssMiB = process.resourceUsage().maxRSS / 1024
     if (stopped === 'signal') {
-      const prior = state.history.at(-1)
-      await save(false, prior?.threshold ?? 0.5, prior?.minSteps ?? 1)
+      await save(false, threshold, minSteps)
       throw new UserError(`Stopped by Ctrl-C; checkpoint saved to ${out} after epoch ${state.epoch} (continue with --resume)`, 'interrupted')
     }
     state.finished = true
