@@ -57,7 +57,7 @@ function detectorFor(name) {
   const model = buildModel(preset)
   randomize(model, 1)
   const config = {format: 'rnn-wake-model', version: 1, word: 'activate', preset, features: courseFeatures(LOG_FEATURES), trigger: {threshold: 0.5, minSteps: 1, refractorySteps: 75}}
-  return {dir: `random ${name}`, model, config}
+  return {dir: `random ${name}`, model, networks: [model], config}
 }
 
 /** Deterministic speech-like audio: noise bursts and gliding tones over a floor, int16 units. */

@@ -38,7 +38,7 @@ fi
 rw train "${SOURCES[@]}" --procedural-backgrounds "${PROCEDURAL_BACKGROUNDS:-30}" --snr 0,20 --max-negatives 4 \
   --phrases "$PHRASES" --phrase-prob 0.3 --ctc-weight 1 --ctc-vocabulary "activate,${COMMANDS// /,}" \
   --preset default --epochs "$EPOCHS" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.967}" ${SPEED:+--speed "$SPEED"} --crop-around 0.5 --class-weight "${CLASS_WEIGHT:-1}" --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" \
-  --val-count 96 --val-every 10 --seed 1 --force --out "$OUT"
+  --val-count 96 --val-every 10 --seed "${SEED:-1}" --force --out "$OUT"
 
 # The shipped threshold, from voices neither the training nor the held-out test uses.
 [ -d "$WORK/calibration-activates" ] || rw tts activate --count 100 --seed 201 --voices "$CALIBRATION" --out "$WORK/calibration-activates"

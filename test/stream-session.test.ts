@@ -32,8 +32,13 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, {recursive: true, force: true})
 })
 
+function streamingToy(ctc: boolean): StreamingInference {
+  const model = buildToyModel(ctc)
+  return new StreamingInference({dir: 'toy', model, networks: [model], config: toyConfig(ctc)})
+}
+
 function toySession(ctc: boolean, options: ConstructorParameters<typeof DetectionSession>[1] = {}): DetectionSession {
-  return new DetectionSession(new StreamingInference({dir: 'toy', model: buildToyModel(ctc), config: toyConfig(ctc)}), options)
+  return new DetectionSession(streamingToy(ctc), options)
 }
 
 function pushAll(session: DetectionSession, samples: Float64Array, chunk: (i: number) => number): SessionEvent[] {
@@ -52,7 +57,7 @@ describe('detection session', () => {
 
   it('the toy model fires once per trigger tone, at its start, and its offline curve agrees with model.predict', () => {
     const model = buildToyModel(false)
-    const session = new DetectionSession(new StreamingInference({dir: 'toy', model, config: toyConfig(false)}))
+    const session = new DetectionSession(new StreamingInference({dir: 'toy', model, networks: [model], config: toyConfig(false)}))
     const run = runOffline(session, clip, {keepProbabilities: true})
     const f = featurize(clip, toyConfig(false).features)
     const expected = tf.tidy(() => (model.predict(tf.tensor3d(f.data, [1, f.frames, f.bins])) as tf.Tensor).dataSync())

@@ -42,6 +42,12 @@ export interface ModelConfig {
   features: FeatureConfig
   trigger: TriggerParams
   vocabulary?: VocabularyConfig
+  /**
+   * Subfolders holding more networks of the same shape (model.json + weights.bin each),
+   * made by "rnn-wake ensemble": the detector averages the outputs of the top-level
+   * network and of these. Absent for a single network.
+   */
+  members?: string[]
   /** Free-form facts about how the model was made (data, epochs, metrics). */
   training?: Record<string, unknown>
 }
@@ -155,6 +161,14 @@ export function parseModelConfig(value: unknown, dir: string): ModelConfig {
     }
     if (vocabulary.blank !== tokens.length) fail('vocabulary.blank must be tokens.length (blank last)')
   }
+  let members: string[] | undefined
+  if (root.members !== undefined) {
+    members = Array.isArray(root.members) ? root.members.map((m, i) => str(m, `members[${i}]`)) : fail('members must be an array of folder names')
+    // Plain names only: a member path must not lead out of the model directory.
+    const bad = members.find((m) => !/^[\w.-]+$/.test(m) || m === '.' || m === '..')
+    if (bad !== undefined) fail(`members: ${shown(bad)} is not a plain subfolder name`)
+    if (new Set(members).size !== members.length) fail('members has duplicates')
+  }
   const training = root.training === undefined ? undefined : obj(root.training, 'training')
-  return {format: CONFIG_FORMAT, version: CONFIG_VERSION, word, preset, features, trigger, vocabulary, training}
+  return {format: CONFIG_FORMAT, version: CONFIG_VERSION, word, preset, features, trigger, vocabulary, ...(members ? {members} : {}), training}
 }

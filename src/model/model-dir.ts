@@ -8,10 +8,13 @@ import {type ModelConfig, readModelConfig, writeModelConfig} from './config.js'
 import {MODEL_JSON, loadModel, saveModel} from './io.js'
 import {type ModelPreset, outputSteps} from './presets.js'
 
-/** A trained detector: the network plus its directory's description. */
+/** A trained detector: the network(s) plus its directory's description. */
 export interface Detector {
   dir: string
+  /** The top-level network (networks[0]). */
   model: tf.LayersModel
+  /** Every network whose outputs are averaged: the top-level one, then config.members in order. */
+  networks: tf.LayersModel[]
   config: ModelConfig
 }
 
@@ -19,9 +22,10 @@ export interface Detector {
 export const DEFAULT_MODEL_DIR = shipped('models', 'activate')
 
 /**
- * Load a model directory (rnn-wake.json + model.json + weights.bin). Every
- * problem (missing directory, missing or corrupt file, config that does not
- * match the weights) is a ModelError naming the directory.
+ * Load a model directory (rnn-wake.json + model.json + weights.bin, and a
+ * subfolder with the same two files per ensemble member). Every problem
+ * (missing directory, missing or corrupt file, config that does not match the
+ * weights, members that differ) is a ModelError naming the directory.
  */
 export async function loadDetector(dir: string): Promise<Detector> {
   try {
@@ -32,23 +36,46 @@ export async function loadDetector(dir: string): Promise<Detector> {
     throw new ModelError(dir, 'no such directory')
   }
   const config = await readModelConfig(dir)
+  const networks: tf.LayersModel[] = []
   try {
-    await stat(join(dir, MODEL_JSON))
+    const first = await loadNetwork(dir, undefined, config.preset)
+    networks.push(first.model)
+    for (const member of config.members ?? []) {
+      const next = await loadNetwork(dir, member, config.preset)
+      networks.push(next.model)
+      if (JSON.stringify(next.shapes) !== JSON.stringify(first.shapes)) {
+        throw new ModelError(dir, `member ${member} gives outputs of shape ${JSON.stringify(next.shapes)} per step, the top-level network ${JSON.stringify(first.shapes)}`)
+      }
+    }
+  } catch (error) {
+    for (const model of networks) model.dispose()
+    throw error
+  }
+  return {dir, model: networks[0], networks, config}
+}
+
+/** One network of a model directory (the top-level one, or a member's subfolder), checked against the preset. */
+async function loadNetwork(dir: string, member: string | undefined, preset: ModelPreset): Promise<{model: tf.LayersModel; shapes: number[][]}> {
+  const where = member === undefined ? dir : join(dir, member)
+  const named = (problem: string): string => (member === undefined ? problem : `member ${member}: ${problem}`)
+  try {
+    await stat(join(where, MODEL_JSON))
   } catch {
-    throw new ModelError(dir, `no ${MODEL_JSON}`)
+    throw new ModelError(dir, named(`no ${MODEL_JSON}`))
   }
-  const model = await loadModel(dir, {fused: true})
+  // Its ModelErrors name the member's own folder.
+  const model = await loadModel(where, {fused: true})
   const inputShape = model.inputs[0].shape
-  if (inputShape[inputShape.length - 1] !== config.preset.features) {
+  if (inputShape[inputShape.length - 1] !== preset.features) {
     model.dispose()
-    throw new ModelError(dir, `the network takes ${inputShape[inputShape.length - 1]} features per frame but rnn-wake.json says ${config.preset.features}`)
+    throw new ModelError(dir, named(`the network takes ${inputShape[inputShape.length - 1]} features per frame but rnn-wake.json says ${preset.features}`))
   }
-  const problem = networkProblem(model, config.preset)
-  if (problem !== undefined) {
+  const checked = checkNetwork(model, preset)
+  if (typeof checked === 'string') {
     model.dispose()
-    throw new ModelError(dir, problem)
+    throw new ModelError(dir, named(checked))
   }
-  return {dir, model, config}
+  return {model, shapes: checked}
 }
 
 /** Save network and description together (each file atomically; see saveModel for the order). */
@@ -65,9 +92,10 @@ export async function saveDetector(dir: string, model: tf.LayersModel, config: M
  * state), which would otherwise fail later, inside detect, with a stack trace.
  * The step count is checked by arithmetic first, so a preset claiming a huge
  * kernel or stride allocates nothing; the trial run covers one receptive
- * field, no more values than the conv's own weights.
+ * field, no more values than the conv's own weights. Returns the problem, or
+ * the shapes of the outputs for one step.
  */
-function networkProblem(model: tf.LayersModel, preset: ModelPreset): string | undefined {
+function checkNetwork(model: tf.LayersModel, preset: ModelPreset): string | number[][] {
   const {kernelSize, strides} = preset.conv
   const frames = kernelSize + 10 * strides
   let steps: number | null | undefined
@@ -93,5 +121,5 @@ function networkProblem(model: tf.LayersModel, preset: ModelPreset): string | un
   if (shapes[0].join() !== '1,1,1' || shapes.some((shape) => shape.length !== 3 || shape[0] !== 1 || shape[1] !== 1)) {
     return `the network gives outputs of shape ${JSON.stringify(shapes).slice(0, 80)} for one step, not a probability per step`
   }
-  return undefined
+  return shapes
 }

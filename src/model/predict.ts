@@ -13,19 +13,36 @@ export interface ClipPrediction {
   steps: number
 }
 
-/** Whole-clip prediction (the offline path): features of all samples, one forward pass. */
+/**
+ * Whole-clip prediction (the offline path): features of all samples, one
+ * forward pass per network; an ensemble's outputs are averaged.
+ */
 export function predictClip(detector: Detector, samples: ArrayLike<number>, power = new PowerSpectrum(detector.config.features.spectrogram)): ClipPrediction {
   const features = featurize(samples, detector.config.features, power)
   const steps = outputSteps(detector.config.preset, features.frames)
   if (steps === 0) return {trigger: new Float32Array(0), steps: 0}
-  return tf.tidy(() => {
-    const input = tf.tensor3d(features.data, [1, features.frames, features.bins])
-    const out = detector.model.predict(input)
-    const outputs = Array.isArray(out) ? out : [out]
-    const trigger = outputs[0].dataSync() as Float32Array
-    const tokens = outputs.length > 1 ? (outputs[1].dataSync() as Float32Array) : undefined
-    return {trigger: Float32Array.from(trigger), tokens: tokens && Float32Array.from(tokens), steps}
-  })
+  const runs = detector.networks.map((network) =>
+    tf.tidy(() => {
+      const input = tf.tensor3d(features.data, [1, features.frames, features.bins])
+      const out = network.predict(input)
+      const outputs = Array.isArray(out) ? out : [out]
+      const trigger = outputs[0].dataSync() as Float32Array
+      const tokens = outputs.length > 1 ? (outputs[1].dataSync() as Float32Array) : undefined
+      // Copies: on the cpu backend dataSync hands out the tensor's own storage.
+      return {trigger: Float32Array.from(trigger), tokens: tokens && Float32Array.from(tokens)}
+    }),
+  )
+  const tokens = runs[0].tokens && meanOf(runs.map((r) => r.tokens as Float32Array))
+  return {trigger: meanOf(runs.map((r) => r.trigger)), tokens, steps}
+}
+
+/** Element-wise mean of equally long arrays (the first one itself when there is one). */
+export function meanOf(arrays: readonly Float32Array[]): Float32Array {
+  if (arrays.length === 1) return arrays[0]
+  const out = new Float32Array(arrays[0].length)
+  for (const a of arrays) for (let i = 0; i < out.length; i++) out[i] += a[i]
+  for (let i = 0; i < out.length; i++) out[i] /= arrays.length
+  return out
 }
 
 /**

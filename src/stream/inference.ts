@@ -1,5 +1,6 @@
 import {type ModelConfig, outputStepSeconds} from '../model/config.js'
 import type {Detector} from '../model/model-dir.js'
+import {meanOf} from '../model/predict.js'
 import {ModelError} from '../util/errors.js'
 import {FeatureStream} from './features.js'
 import {type StepBlock, StreamingNetwork, UnsupportedModelError} from './network.js'
@@ -11,45 +12,36 @@ export type {StepBlock}
  * units) in chunks of any size, get the per-step outputs those samples
  * complete. Concatenated over a stream they equal `model.predict` on the
  * featurized whole (within float32 rounding), whatever the chunk sizes.
+ * An ensemble runs one streaming network per member on the same frames and
+ * averages their outputs, as predictClip does.
  */
 export class StreamingInference {
   readonly config: ModelConfig
   readonly features: FeatureStream
-  readonly network: StreamingNetwork
+  /** One per network of the detector, the top-level one first. */
+  readonly networks: StreamingNetwork[]
   /** Seconds per output step. */
   readonly stepSeconds: number
   private samples = 0
 
   constructor(detector: Detector) {
     const {config, dir} = detector
-    let network: StreamingNetwork
+    const networks: StreamingNetwork[] = []
     try {
-      network = StreamingNetwork.fromModel(detector.model)
+      for (const model of detector.networks) networks.push(streamingNetwork(model, config, dir))
     } catch (error) {
-      if (error instanceof UnsupportedModelError) throw new ModelError(dir, `cannot run it as a stream: ${error.message}`)
+      for (const network of networks) network.dispose()
       throw error
     }
-    const problem =
-      network.features !== config.preset.features
-        ? `the network takes ${network.features} values per frame but rnn-wake.json says ${config.preset.features}`
-        : network.strides !== config.preset.conv.strides || network.kernelSize !== config.preset.conv.kernelSize
-          ? `the network's conv (kernel ${network.kernelSize}, stride ${network.strides}) differs from rnn-wake.json's (kernel ${config.preset.conv.kernelSize}, stride ${config.preset.conv.strides})`
-          : config.vocabulary !== undefined && network.classes > 0 && network.classes !== config.vocabulary.tokens.length + 1
-            ? `the CTC head has ${network.classes} classes but the vocabulary has ${config.vocabulary.tokens.length} tokens + blank`
-            : undefined
-    if (problem !== undefined) {
-      network.dispose()
-      throw new ModelError(dir, problem)
-    }
     this.config = config
-    this.network = network
+    this.networks = networks
     this.features = new FeatureStream(config.features)
     this.stepSeconds = outputStepSeconds(config)
   }
 
   /** CTC classes (tokens + blank) when the model transcribes, else 0. */
   get classes(): number {
-    return this.network.classes
+    return this.networks[0].classes
   }
 
   /** Samples pushed since the start or the last reset. */
@@ -59,22 +51,50 @@ export class StreamingInference {
 
   /** Output steps produced so far. */
   get steps(): number {
-    return this.network.steps
+    return this.networks[0].steps
   }
 
   push(samples: ArrayLike<number>): StepBlock {
     this.samples += samples.length
-    return this.network.push(this.features.push(samples))
+    const frames = this.features.push(samples)
+    if (this.networks.length === 1) return this.networks[0].push(frames)
+    const blocks = this.networks.map((network) => network.push(frames))
+    const tokens = blocks[0].tokens && meanOf(blocks.map((b) => b.tokens as Float32Array))
+    return {firstStep: blocks[0].firstStep, steps: blocks[0].steps, probabilities: meanOf(blocks.map((b) => b.probabilities)), tokens}
   }
 
   /** Start a new stream: audio, frame, conv and GRU state all cleared. */
   reset(): void {
     this.samples = 0
     this.features.reset()
-    this.network.reset()
+    for (const network of this.networks) network.reset()
   }
 
   dispose(): void {
-    this.network.dispose()
+    for (const network of this.networks) network.dispose()
   }
+}
+
+/** A network of the detector as a stream, checked against the directory's description. */
+function streamingNetwork(model: Detector['model'], config: ModelConfig, dir: string): StreamingNetwork {
+  let network: StreamingNetwork
+  try {
+    network = StreamingNetwork.fromModel(model)
+  } catch (error) {
+    if (error instanceof UnsupportedModelError) throw new ModelError(dir, `cannot run it as a stream: ${error.message}`)
+    throw error
+  }
+  const problem =
+    network.features !== config.preset.features
+      ? `the network takes ${network.features} values per frame but rnn-wake.json says ${config.preset.features}`
+      : network.strides !== config.preset.conv.strides || network.kernelSize !== config.preset.conv.kernelSize
+        ? `the network's conv (kernel ${network.kernelSize}, stride ${network.strides}) differs from rnn-wake.json's (kernel ${config.preset.conv.kernelSize}, stride ${config.preset.conv.strides})`
+        : config.vocabulary !== undefined && network.classes > 0 && network.classes !== config.vocabulary.tokens.length + 1
+          ? `the CTC head has ${network.classes} classes but the vocabulary has ${config.vocabulary.tokens.length} tokens + blank`
+          : undefined
+  if (problem !== undefined) {
+    network.dispose()
+    throw new ModelError(dir, problem)
+  }
+  return network
 }

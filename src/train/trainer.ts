@@ -220,6 +220,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       // (config matches the network, weights finite, a trial prediction runs).
       const detector = await loadDetector(out)
       const config = detector.config
+      if (detector.networks.length > 1) {
+        for (const network of detector.networks) network.dispose()
+        throw new UserError(`Cannot resume ${out}: it is an ensemble of ${detector.networks.length} networks (rnn-wake ensemble); train each network on its own and combine them again`, 'usage')
+      }
       state = await readState(out)
       preset = config.preset
       features = config.features

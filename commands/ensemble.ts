@@ -1,0 +1,49 @@
+import {Args, Flags} from '@oclif/core'
+
+import {selectBackend} from '../src/model/backend.js'
+import {type EnsembleResult, writeEnsemble} from '../src/model/ensemble.js'
+import {BaseCommand} from '../src/util/base-command.js'
+import {UserError} from '../src/util/errors.js'
+
+export default class Ensemble extends BaseCommand {
+  static override summary = 'Combine trained models into one that averages their outputs'
+
+  static override description = `Networks trained alike but from different seeds (train --seed) make different mistakes: averaging their per-step probabilities (and the CTC head's posteriors) misses fewer triggers at the same false accepts per hour than any one of them. For the shipped models/activate, three seeds averaged halve the held-out misses at 0.5 FA/h (bench/RESULTS.md). The cost is one forward pass per network: three networks take three times the CPU of one in detect and listen.
+
+The output is an ordinary model directory that detect, listen and evaluate take with --model: the first model's network at the top level, the others in member-2, member-3, ... subfolders, listed in rnn-wake.json with each network's seed and origin. The models must detect the same word with the same front end, network shape and vocabulary. A model that is itself an ensemble adds all of its networks.
+
+The threshold starts as the mean of the models' thresholds; averaged probabilities are spread differently, so calibrate it on the ensemble: rnn-wake evaluate --model OUT --data CALIBRATION-SET --target-fa 0.5 --write-threshold.
+
+Exit codes: 0 ok, 2 bad flags, 4 missing, broken or mismatched model, 6 output not writable.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> runs/seed1 runs/seed2 runs/seed3 --out models/mine',
+    '<%= config.bin %> <%= command.id %> models/mine runs/seed4 --out models/mine --force',
+  ]
+
+  static override strict = false
+  static override enableJsonFlag = true
+
+  static override args = {
+    model: Args.string({description: 'trained model directories (two or more)', required: true}),
+  }
+
+  static override flags = {
+    out: Flags.string({char: 'o', description: 'model directory to write', required: true}),
+    force: Flags.boolean({description: 'replace --out if it holds something (it may be one of the models)'}),
+  }
+
+  async run(): Promise<EnsembleResult> {
+    const {argv, flags} = await this.parse(Ensemble)
+    const models = argv as string[]
+    if (models.length < 2) throw new UserError(`Give two or more model directories to combine, got ${models.length}`, 'usage')
+    // Each model gets a trial prediction, as in detect.
+    await selectBackend()
+    const result = await writeEnsemble(flags.out, models, {force: flags.force})
+    if (!this.jsonEnabled()) {
+      this.log(`${result.out}: ensemble of ${result.networks} networks detecting "${result.config.word}", threshold ${result.config.trigger.threshold} (the mean of the models')`)
+      this.log(`Calibrate it: rnn-wake evaluate --model ${result.out} --data CALIBRATION-SET --target-fa 0.5 --write-threshold`)
+    }
+    return result
+  }
+}

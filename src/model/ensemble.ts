@@ -1,0 +1,108 @@
+import {copyFile, mkdir} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+
+import {existingFolder, writeDirAtomic} from '../util/atomic.js'
+import {UserError} from '../util/errors.js'
+import {type ModelConfig, writeModelConfig} from './config.js'
+import {MODEL_JSON, WEIGHTS_BIN} from './io.js'
+import {loadDetector} from './model-dir.js'
+
+/**
+ * Why ensembles: networks trained alike from different seeds miss different
+ * triggers and fire on different moments, so the mean of their probabilities
+ * separates triggers from everything else better than any one of them
+ * (measured for models/activate in bench/RESULTS.md); the cost is one more
+ * forward pass per member.
+ */
+
+/** A network to copy into the ensemble: the folder holding its model.json and weights.bin. */
+interface NetworkSource {
+  folder: string
+  /** How it was trained, as far as its model directory says. */
+  facts: Record<string, unknown>
+}
+
+export interface EnsembleResult {
+  out: string
+  config: ModelConfig
+  /** Networks in the ensemble (an ensemble given as a source counts with all of its members). */
+  networks: number
+}
+
+/**
+ * Combine trained model directories into one ensemble directory at `out`:
+ * the first source's network at the top level (so the directory also reads as
+ * that one model), every other network in a member-N subfolder, and an
+ * rnn-wake.json listing them. All sources must agree on the trigger word, the
+ * front end, the network shape and the vocabulary. The threshold starts as the
+ * mean of the sources' thresholds; calibrate it on the ensemble with
+ * "rnn-wake evaluate --target-fa N --write-threshold". The directory appears
+ * complete or not at all; `out` may be one of the sources (with `force`).
+ */
+export async function writeEnsemble(out: string, sourceDirs: readonly string[], options: {force?: boolean} = {}): Promise<EnsembleResult> {
+  if (sourceDirs.length < 2) throw new UserError(`An ensemble needs at least two models, got ${sourceDirs.length}`, 'usage')
+  const seen = new Set<string>()
+  for (const dir of sourceDirs) {
+    if (seen.has(resolve(dir))) throw new UserError(`${dir} is given twice: an ensemble of a model with itself only costs time`, 'usage')
+    seen.add(resolve(dir))
+  }
+  const configs: ModelConfig[] = []
+  for (const dir of sourceDirs) {
+    // Full load: every network of every source gets the checks detect would make.
+    const detector = await loadDetector(dir)
+    for (const network of detector.networks) network.dispose()
+    configs.push(detector.config)
+  }
+  const first = configs[0]
+  for (const [i, config] of configs.entries()) {
+    const problem = mismatch(first, config)
+    if (problem !== undefined) throw new UserError(`Cannot combine ${sourceDirs[i]} with ${sourceDirs[0]}: ${problem}`, 'badModel')
+  }
+  const existing = await existingFolder(out)
+  if (existing !== undefined && existing.length > 0 && !options.force) {
+    throw new UserError(`Cannot write ${out}: the folder exists and is not empty (pass --force to replace it)`, 'output')
+  }
+
+  const networks: NetworkSource[] = sourceDirs.flatMap((dir, i) => ['.', ...(configs[i].members ?? [])].map((m, j) => ({folder: m === '.' ? dir : join(dir, m), facts: trainingFacts(configs[i], j)})))
+  const members = networks.slice(1).map((_, i) => `member-${i + 2}`)
+  const threshold = Math.round((100 * configs.reduce((sum, c) => sum + c.trigger.threshold, 0)) / configs.length) / 100
+  const config: ModelConfig = {
+    ...first,
+    trigger: {...first.trigger, threshold},
+    members,
+    training: {ensemble: networks.map((n, i) => ({...n.facts, network: i === 0 ? '.' : members[i - 1], from: n.folder}))},
+  }
+  await writeDirAtomic(out, async (tmp) => {
+    for (const [i, network] of networks.entries()) {
+      const to = i === 0 ? tmp : join(tmp, members[i - 1])
+      await mkdir(to, {recursive: true})
+      for (const file of [MODEL_JSON, WEIGHTS_BIN]) await copyFile(join(network.folder, file), join(to, file))
+    }
+    await writeModelConfig(tmp, config)
+  })
+  return {out, config, networks: networks.length}
+}
+
+/** Why two model descriptions cannot be averaged step by step, or undefined when they can. */
+function mismatch(a: ModelConfig, b: ModelConfig): string | undefined {
+  if (a.word !== b.word) return `it detects "${b.word}", not "${a.word}"`
+  if (JSON.stringify(a.features) !== JSON.stringify(b.features)) return 'their front ends (features in rnn-wake.json) differ'
+  const shape = (c: ModelConfig) => JSON.stringify({...c.preset, name: undefined, dropout: undefined})
+  if (shape(a) !== shape(b)) return `their networks differ (preset ${b.preset.name} vs ${a.preset.name})`
+  const tokens = (c: ModelConfig) => JSON.stringify(c.vocabulary ? [c.vocabulary.unit, c.vocabulary.tokens] : null)
+  if (tokens(a) !== tokens(b)) return 'their CTC vocabularies differ'
+  return undefined
+}
+
+/**
+ * The facts about a network's training worth keeping beside the ensemble (its
+ * seed above all): network `index` of a source (0: its top-level one), whose
+ * facts an ensemble source already lists.
+ */
+function trainingFacts(config: ModelConfig, index: number): Record<string, unknown> {
+  const listed = config.training?.ensemble
+  if (Array.isArray(listed)) return {...(listed[index] as Record<string, unknown>)}
+  const t = config.training ?? {}
+  const keep = ['seed', 'epochs', 'examplesSeen', 'trainSeconds', 'lr', 'lrDecay', 'dataSha256', 'rnnWakeVersion']
+  return Object.fromEntries(keep.filter((k) => t[k] !== undefined).map((k) => [k, t[k]]))
+}
