@@ -21,19 +21,26 @@ export function predictClip(detector: Detector, samples: ArrayLike<number>, powe
   const features = featurize(samples, detector.config.features, power)
   const steps = outputSteps(detector.config.preset, features.frames)
   if (steps === 0) return {trigger: new Float32Array(0), steps: 0}
-  const runs = detector.networks.map((network) =>
-    tf.tidy(() => {
-      const input = tf.tensor3d(features.data, [1, features.frames, features.bins])
-      const out = network.predict(input)
-      const outputs = Array.isArray(out) ? out : [out]
-      const trigger = outputs[0].dataSync() as Float32Array
-      const tokens = outputs.length > 1 ? (outputs[1].dataSync() as Float32Array) : undefined
-      // Copies: on the cpu backend dataSync hands out the tensor's own storage.
-      return {trigger: Float32Array.from(trigger), tokens: tokens && Float32Array.from(tokens)}
-    }),
-  )
-  const tokens = runs[0].tokens && meanOf(runs.map((r) => r.tokens as Float32Array))
-  return {trigger: meanOf(runs.map((r) => r.trigger)), tokens, steps}
+  const input = tf.tensor3d(features.data, [1, features.frames, features.bins])
+  try {
+    const runs = detector.networks.map((network) => {
+      let trigger = new Float32Array(0)
+      let tokens: Float32Array | undefined
+      // Results leave the tidy through closure variables: tidy walks whatever is returned looking for
+      // tensors, key by key through typed arrays. Copies: on the cpu backend dataSync hands out the tensor's own storage.
+      tf.tidy(() => {
+        const out = network.predict(input)
+        const outputs = Array.isArray(out) ? out : [out]
+        trigger = Float32Array.from(outputs[0].dataSync())
+        if (outputs.length > 1) tokens = Float32Array.from(outputs[1].dataSync())
+      })
+      return {trigger, tokens}
+    })
+    const tokens = runs[0].tokens && meanOf(runs.map((r) => r.tokens as Float32Array))
+    return {trigger: meanOf(runs.map((r) => r.trigger)), tokens, steps}
+  } finally {
+    input.dispose()
+  }
 }
 
 /** Element-wise mean of equally long arrays (the first one itself when there is one). */
