@@ -3,8 +3,8 @@
 #   npm run build && bash bench/train-default.sh [OUT] [WORK]
 # The model is an ensemble ("rnn-wake ensemble") of MEMBERS networks (default 3) trained alike
 # with seeds 1..MEMBERS, one after the other (~30 min each on 2 cores; two at once are no faster):
-# their averaged probabilities miss about half as many held-out triggers at 0.5 FA/h as one
-# network (bench/RESULTS.md). MEMBERS=1 trains a single network into OUT in ~30 min. A member
+# their averaged probabilities miss about a third as many held-out triggers at the calibrated
+# 0.5 FA/h threshold as one network (4.8% against 13-17%, bench/RESULTS.md). MEMBERS=1 trains a single network into OUT in ~30 min. A member
 # whose training finished is kept when the command is run again (delete WORK/networks to retrain).
 # Clips come from "rnn-wake tts" (espeak-ng, offline): the trigger, negatives made for it (look-alike
 # words such as deactivate and captivate, and common words), and the command words of the CTC head.
