@@ -7,12 +7,13 @@
 // e.g. node bench/ensemble-compare.mjs models/activate /tmp/rnn-wake-train/calibration-1200-long \
 //        /tmp/rnn-wake-heldout/natural ../shared/data/realspeech /tmp/rnn-wake-heldout/lookalike-set
 // Every network is run once over all the audio; the subsets average those outputs (as the detector does).
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {readAudio} from '../dist/src/audio/index.js'
 import {readDataset} from '../dist/src/dataset/index.js'
 import {defaultThresholds, detCurve, evaluateAt, pointForTargetFA} from '../dist/src/metrics/events.js'
+import {listWavs} from '../dist/src/metrics/evaluate-model.js'
 import {selectBackend} from '../dist/src/model/backend.js'
 import {outputStepSeconds} from '../dist/src/model/config.js'
 import {loadDetector} from '../dist/src/model/model-dir.js'
@@ -42,9 +43,9 @@ async function scoreDataset(dir) {
   return items
 }
 async function scoreLong(dir) {
-  const walk = (d) => readdirSync(d, {withFileTypes: true}).flatMap((x) => (x.isDirectory() ? walk(join(d, x.name)) : x.name.toLowerCase().endsWith('.wav') ? [join(d, x.name)] : []))
   const items = []
-  for (const f of walk(dir)) {
+  // The same files evaluate --negatives reads.
+  for (const f of await listWavs(dir)) {
     const {samples} = await readAudio(f)
     items.push({name: f, durationSec: samples.length / config.features.sampleRate, truthsSec: [], p: each((d) => predictLong(d, samples).trigger)})
   }

@@ -85,7 +85,8 @@ export interface TranscriptionReport {
 
 export const EVAL_BEAM_WIDTH = 8
 
-async function listWavs(path: string): Promise<string[]> {
+/** The WAV files at a path: the file itself, or every .wav below a folder (recursively, sorted by name). */
+export async function listWavs(path: string): Promise<string[]> {
   let st
   try {
     st = await stat(path)
