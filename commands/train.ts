@@ -9,8 +9,10 @@ import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../src/model/b
 import {courseFeatures} from '../src/model/config.js'
 import {PRESETS, getPreset} from '../src/model/presets.js'
 import {type TokenUnit, parsePhrases} from '../src/dataset/phrases.js'
+import {parseAugments} from '../src/features/augment.js'
 import {LOG_FEATURES, RAW_FEATURES} from '../src/features/transform.js'
-import {frameCount} from '../src/features/spectrogram.js'
+import {COURSE_SPECTROGRAM, binCount, frameCount} from '../src/features/spectrogram.js'
+import {SAMPLE_RATE} from '../src/audio/read.js'
 import {type ClipFolders, type ResolvedCorpus, resolveClipCorpus, resolveDatasetCorpus} from '../src/train/corpus.js'
 import {recipeFor} from '../src/train/recipes.js'
 import {type TrainResult, train} from '../src/train/trainer.js'
@@ -80,6 +82,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'max-frr': Flags.string({summary: 'Highest validation miss rate the chosen threshold may have.', helpGroup: 'VALIDATION', default: '0.05'}),
     preset: Flags.string({summary: 'Network preset.', options: Object.keys(PRESETS), default: 'default'}),
     features: Flags.string({summary: 'Spectrogram transform: raw (the course) or log (log10(psd + 0.01)). Default: the preset\'s.', options: ['raw', 'log']}),
+    'max-hz': Flags.string({summary: 'Log features: keep only the spectrogram bins up to this frequency (e.g. 8000: what a 16 kHz recording holds). Default: all bins, up to 22.05 kHz.'}),
     crop: Flags.string({summary: 'Train on crops of this many seconds around the labels (0: whole examples). Default: the preset\'s.'}),
     epochs: Flags.integer({summary: 'Total epochs.', default: 18, min: 1}),
     batch: Flags.integer({summary: 'Examples per step.', default: 16, min: 1}),
@@ -88,6 +91,9 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'crop-around': Flags.string({summary: 'Fraction of crops placed around a trigger (the rest anywhere).', default: '0.5'}),
     'class-weight': Flags.string({summary: 'Weight of the positive (trigger) steps in the cross-entropy.', default: '1'}),
     'hard-negative-weight': Flags.string({summary: 'Weight of the steps just after each other word (where a detector that mistakes it for the trigger fires) in the cross-entropy.', default: '1'}),
+    augment: Flags.string({summary: 'Voice and channel augmentation of training examples: all, none, or a comma list of warp (vocal tract length), eq (random equaliser and tilt), band (low-pass 3.4-8 kHz, high-pass), reverb, noise (device noise floor), level, mask (SpecAugment). Each applies to half the examples. Default none (on --resume: the run\'s own).'}),
+    'init-from': Flags.string({summary: 'Start from the weights of this trained model directory (same preset and features) instead of random ones, e.g. to fine-tune with new data.'}),
+    'init-member': Flags.integer({summary: 'With --init-from an ensemble: which of its networks (default 1, the top-level one).', min: 1, dependsOn: ['init-from']}),
     seed: Flags.integer({summary: 'Random seed: splits, examples, initial weights and dropout masks (same seed, data and --threads: same model).', default: 0, min: 0}),
     out: Flags.string({summary: 'Model directory to write.', required: true}),
     resume: Flags.boolean({summary: 'Continue the run saved in --out (optimizer state included).', default: false}),
@@ -107,9 +113,17 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       return v
     }
     const valSplit = num('val-split', flags['val-split'], 0, 0.9)
-    const preset = getPreset(flags.preset)
+    let preset = getPreset(flags.preset)
     const recipe = recipeFor(preset.name)
-    const transform = flags.features === undefined ? recipe.transform : flags.features === 'log' ? LOG_FEATURES : RAW_FEATURES
+    let transform = flags.features === undefined ? recipe.transform : flags.features === 'log' ? LOG_FEATURES : RAW_FEATURES
+    if (flags['max-hz'] !== undefined) {
+      if (transform.kind !== 'log10') throw new UserError('--max-hz needs log features (--features log, or a preset that uses them)', 'usage')
+      const spectrogramBins = binCount(COURSE_SPECTROGRAM)
+      const binHz = SAMPLE_RATE / COURSE_SPECTROGRAM.nfft
+      const bins = Math.min(spectrogramBins, Math.floor(num('max-hz', flags['max-hz'], binHz, SAMPLE_RATE / 2) / binHz) + 1)
+      transform = {...transform, bins}
+      preset = {...preset, features: bins}
+    }
     const features = courseFeatures(transform)
     const cropSec = flags.crop === undefined ? recipe.cropSec : num('crop', flags.crop, 0, 10) || null
     const cropFrames = cropSec === null ? null : frameCount(Math.round(cropSec * features.sampleRate), features.spectrogram)
@@ -160,6 +174,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         cropAroundLabels: num('crop-around', flags['crop-around'], 0, 1),
         classWeight: num('class-weight', flags['class-weight'], 0.01, 1000),
         hardNegativeWeight: num('hard-negative-weight', flags['hard-negative-weight'], 0.01, 1000),
+        ...(flags.augment === undefined ? {} : {augment: parseAugments(flags.augment)}),
+        ...(flags['init-from'] === undefined ? {} : {initFrom: flags['init-from'], initMember: flags['init-member']}),
         seed: flags.seed,
         epochSize: flags['epoch-size'],
         cropFrames,

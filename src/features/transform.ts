@@ -4,19 +4,35 @@
  * digital silence finite). Recorded in the model directory, so detection
  * always applies what training applied.
  */
-export type FeatureTransform = {kind: 'none'} | {kind: 'log10'; offset: number}
+export type FeatureTransform = {kind: 'none'} | {kind: 'log10'; offset: number; bins?: number}
 
 export const RAW_FEATURES: FeatureTransform = {kind: 'none'}
 export const LOG_FEATURES: FeatureTransform = {kind: 'log10', offset: 1e-2}
 
-/** Transform spectrogram values into float32 model input (a new array). */
-export function transformFeatures(data: Float64Array, transform: FeatureTransform): Float32Array {
-  const out = new Float32Array(data.length)
-  if (transform.kind === 'none') {
-    out.set(data)
-  } else {
-    const {offset} = transform
+/**
+ * A band-limited front end: only the lowest `bins` bins of each frame (e.g.
+ * 37 bins of 220.5 Hz: up to 7.9 kHz). Real recordings at 16 kHz, phones and
+ * most synthesizers carry nothing above 4-8 kHz, so a network that never
+ * sees that band cannot learn to rely on what one synthesizer puts there.
+ */
+export function transformBins(transform: FeatureTransform, spectrogramBins: number): number {
+  return transform.kind === 'log10' && transform.bins !== undefined ? Math.min(transform.bins, spectrogramBins) : spectrogramBins
+}
+
+/** Transform spectrogram values (frame-major, `bins` per frame) into float32 model input (a new array). */
+export function transformFeatures(data: Float64Array, transform: FeatureTransform, bins?: number): Float32Array {
+  if (transform.kind === 'none') return Float32Array.from(data)
+  const {offset} = transform
+  const keep = bins === undefined ? undefined : transformBins(transform, bins)
+  if (bins === undefined || keep === bins) {
+    const out = new Float32Array(data.length)
     for (let i = 0; i < data.length; i++) out[i] = Math.log10(data[i] + offset)
+    return out
+  }
+  const frames = data.length / bins
+  const out = new Float32Array(frames * keep!)
+  for (let f = 0; f < frames; f++) {
+    for (let k = 0; k < keep!; k++) out[f * keep! + k] = Math.log10(data[f * bins + k] + offset)
   }
   return out
 }

@@ -5,7 +5,7 @@ import {SAMPLE_RATE} from '../audio/read.js'
 import type {TokenDecoder} from '../ctc/decode.js'
 import {type FeatureConfig} from '../features/featurize.js'
 import {COURSE_SPECTROGRAM} from '../features/spectrogram.js'
-import {type FeatureTransform} from '../features/transform.js'
+import {type FeatureTransform, transformBins} from '../features/transform.js'
 import {type TriggerParams} from '../stream/trigger.js'
 import {writeFileAtomic} from '../util/atomic.js'
 import {ModelError} from '../util/errors.js'
@@ -124,14 +124,15 @@ export function parseModelConfig(value: unknown, dir: string): ModelConfig {
   const s = obj(f.spectrogram, 'features.spectrogram')
   const t = obj(f.transform, 'features.transform')
   const transform: FeatureTransform =
-    t.kind === 'none' ? {kind: 'none'} : t.kind === 'log10' ? {kind: 'log10', offset: num(t.offset, 'features.transform.offset', Number.MIN_VALUE)} : fail('features.transform.kind must be "none" or "log10"')
+    t.kind === 'none' ? {kind: 'none'} : t.kind === 'log10' ? {kind: 'log10', offset: num(t.offset, 'features.transform.offset', Number.MIN_VALUE), ...(t.bins === undefined ? {} : {bins: int(t.bins, 'features.transform.bins', 1, 100_000)})} : fail('features.transform.kind must be "none" or "log10"')
   const features: FeatureConfig = {
     sampleRate: int(f.sampleRate, 'features.sampleRate', 1000, 1_000_000),
     spectrogram: {nfft: int(s.nfft, 'features.spectrogram.nfft', 4, 1 << 16), hop: int(s.hop, 'features.spectrogram.hop', 1, 1 << 16), fsLabel: num(s.fsLabel, 'features.spectrogram.fsLabel', Number.MIN_VALUE)},
     transform,
   }
   if (features.spectrogram.nfft % 2 !== 0) fail('features.spectrogram.nfft must be even')
-  if (features.spectrogram.nfft / 2 + 1 !== preset.features) fail(`preset.features (${preset.features}) does not match the spectrogram's ${features.spectrogram.nfft / 2 + 1} bins`)
+  const inputBins = transformBins(transform, features.spectrogram.nfft / 2 + 1)
+  if (inputBins !== preset.features) fail(`preset.features (${preset.features}) does not match the front end's ${inputBins} bins`)
 
   const tr = obj(root.trigger, 'trigger')
   const trigger: TriggerParams = {

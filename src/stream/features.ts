@@ -1,6 +1,6 @@
 import {type FeatureConfig} from '../features/featurize.js'
 import {SpectrogramFramer} from '../features/framer.js'
-import {transformFeatures} from '../features/transform.js'
+import {transformBins, transformFeatures} from '../features/transform.js'
 
 /** Model input frames, frame-major: `frames` x `bins` float32 values. */
 export interface FrameBlock {
@@ -15,17 +15,18 @@ export interface FrameBlock {
  * only audio state of the pipeline: the samples of the frame not yet complete.
  */
 export class FeatureStream {
+  /** Values per model input frame (the transform may keep fewer than the spectrogram's bins). */
   readonly bins: number
   private readonly framer: SpectrogramFramer
 
   constructor(readonly config: FeatureConfig) {
     this.framer = new SpectrogramFramer(config.spectrogram)
-    this.bins = this.framer.bins
+    this.bins = transformBins(config.transform, this.framer.bins)
   }
 
   push(samples: ArrayLike<number>): FrameBlock {
     const spec = this.framer.push(samples)
-    return {data: transformFeatures(spec.data, this.config.transform), frames: spec.frames}
+    return {data: transformFeatures(spec.data, this.config.transform, this.framer.bins), frames: spec.frames}
   }
 
   /** Frames emitted since the start (or the last reset). */

@@ -4,6 +4,7 @@ import {deriveRng} from '../dataset/rng.js'
 import type {LabelGeometry} from '../dataset/synth-labels.js'
 import type {FeatureConfig} from '../features/featurize.js'
 import {PowerSpectrum} from '../features/spectrogram.js'
+import type {AugmentName} from '../features/augment.js'
 import type {ModelPreset} from '../model/presets.js'
 import {UserError} from '../util/errors.js'
 import {type CorpusSpec, type OpenCorpus, openCorpus} from './corpus.js'
@@ -22,6 +23,8 @@ export interface MakerInit {
   preset: ModelPreset
   features: FeatureConfig
   geometry: LabelGeometry
+  /** Augmentations of training examples (requests with `augment`); none when absent. */
+  augment?: AugmentName[]
 }
 
 export interface ExampleRequest {
@@ -29,6 +32,8 @@ export interface ExampleRequest {
   index: number
   seed: number
   crop: CropOptions
+  /** Apply MakerInit.augment (training examples, never validation). */
+  augment?: boolean
 }
 
 /** The per-thread part: open corpora lazily, make examples. */
@@ -50,7 +55,10 @@ export class LocalMaker {
     }
     const {audio, endsMs, words} = await (await corpus).raw(request.index, request.seed)
     const rng = deriveRng('rnn-wake/crop', request.corpus, request.seed, request.index)
-    return makeExample(audio, endsMs, this.init.preset, this.init.features, this.init.geometry, request.crop, rng, this.power, words)
+    const names = request.augment ? (this.init.augment ?? []) : []
+    // Its own generator, so augmenting leaves the crops (and everything else) where they were.
+    const augment = names.length > 0 ? {names, rng: deriveRng('rnn-wake/augment', request.corpus, request.seed, request.index)} : undefined
+    return makeExample(audio, endsMs, this.init.preset, this.init.features, this.init.geometry, request.crop, rng, this.power, words, augment)
   }
 }
 

@@ -1,4 +1,6 @@
-import {type FeatureConfig, featurize} from '../features/featurize.js'
+import {type AugmentName, augmentPower} from '../features/augment.js'
+import {type FeatureConfig, type Features, powerSpectrogram} from '../features/featurize.js'
+import {transformBins, transformFeatures} from '../features/transform.js'
 import {PowerSpectrum, frameCount} from '../features/spectrogram.js'
 import {type Rng} from '../dataset/rng.js'
 import {type LabelGeometry, insertOnes} from '../dataset/synth-labels.js'
@@ -110,7 +112,13 @@ export function makeExample(
   rng: Rng,
   power = new PowerSpectrum(features.spectrogram),
   words?: readonly TimedWord[],
+  augment?: {names: readonly AugmentName[]; rng: Rng},
 ): TrainExample {
+  const featurize = (samples: Int16Array | Float64Array, config: FeatureConfig, p: PowerSpectrum): Features => {
+    const spec = powerSpectrogram(samples, config, p)
+    if (augment) augmentPower(spec.data, spec.frames, spec.bins, augment.names, augment.rng, {sampleRate: config.sampleRate, nfft: config.spectrogram.nfft, hop: config.spectrogram.hop})
+    return {data: transformFeatures(spec.data, config.transform, spec.bins), frames: spec.frames, bins: transformBins(config.transform, spec.bins)}
+  }
   const full = labelsFor(endsMs, g)
   const totalFrames = frameCount(audio.length, features.spectrogram)
   const {hop, nfft} = features.spectrogram

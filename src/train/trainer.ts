@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 import {type TokenDecoder, describeDecoder} from '../ctc/decode.js'
 import {type TokenUnit, type Vocabulary, encodeTranscript, inVocabulary, vocabularyFromDataset} from '../dataset/phrases.js'
 import {deriveRng} from '../dataset/rng.js'
+import type {AugmentName} from '../features/augment.js'
 import type {FeatureConfig} from '../features/featurize.js'
 import {buildModel} from '../model/build.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, outputStepSeconds, readModelConfig} from '../model/config.js'
@@ -106,6 +107,15 @@ export interface TrainOptions {
    * (token-targets.ts) beside the CTC loss; 0: CTC alone. Default 1.
    */
   ctcAlignWeight?: number
+  /** Voice and channel augmentations of the training examples (src/features/augment.ts); default none. */
+  augment?: AugmentName[]
+  /**
+   * Start from the weights of a trained model directory (same preset, front
+   * end and heads) instead of random ones; `initMember` picks a network of an
+   * ensemble (1 = the top-level one).
+   */
+  initFrom?: string
+  initMember?: number
   /**
    * Stop (validate and save as finished) once training steps used this many
    * CPU seconds (all threads, examples included; validation excluded): a
@@ -165,6 +175,28 @@ function tokenTargets(example: TrainExample, vocabulary: Vocabulary, alignSpan: 
   return {ids: encodeTranscript(transcript, vocabulary), ...(align ? {align} : {})}
 }
 
+/** Copy a trained model's weights into `model` (see TrainOptions.initFrom); refuses another network shape or front end. */
+async function initWeights(model: tf.LayersModel, dir: string, member: number, preset: ModelPreset, features: FeatureConfig, log: (line: string) => void): Promise<void> {
+  const detector = await loadDetector(dir)
+  try {
+    const source = detector.networks[member - 1]
+    if (source === undefined) throw new UserError(`--init-member ${member}: ${dir} has ${detector.networks.length} network(s)`, 'usage')
+    const {preset: p, features: f} = detector.config
+    const samePreset = JSON.stringify({...p, name: ''}) === JSON.stringify({...preset, name: ''})
+    if (!samePreset || JSON.stringify(f) !== JSON.stringify(features)) {
+      throw new UserError(`--init-from ${dir}: its network or front end differs from this run's (${p.name}, ${f.transform.kind} features); give the same --preset and --features`, 'usage')
+    }
+    const weights = source.getWeights()
+    const mine = model.getWeights()
+    const shape = (ws: tf.Tensor[]): string => ws.map((w) => w.shape.join('x')).join(',')
+    if (shape(weights) !== shape(mine)) throw new UserError(`--init-from ${dir}: its heads differ from this run's (a CTC head with another vocabulary, or none)`, 'usage')
+    model.setWeights(weights)
+    log(`Starting from the weights of ${dir}${detector.networks.length > 1 ? ` (network ${member} of ${detector.networks.length})` : ''}`)
+  } finally {
+    for (const network of detector.networks) network.dispose()
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path)
@@ -210,6 +242,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const valEvery = options.valEvery ?? 1
     if (!(Number.isInteger(valEvery) && valEvery >= 1)) throw new UserError(`--val-every must be a whole number of epochs >= 1, not ${valEvery}`, 'usage')
     const hardNegativeWeight = options.hardNegativeWeight ?? 1
+    let augment = options.augment ?? []
     if (!(ctcAlignWeight >= 0 && Number.isFinite(ctcAlignWeight))) throw new UserError(`--ctc-align-weight must be a number >= 0, not ${ctcAlignWeight}`, 'usage')
     if (!(ctcWeight >= 0 && Number.isFinite(ctcWeight))) throw new UserError(`--ctc-weight must be a number >= 0, not ${ctcWeight}`, 'usage')
     const optimizer = tf.train.adam(options.lr)
@@ -234,6 +267,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ctcWeight = options.ctcWeight ?? (vocabulary ? Number(state.settings.ctcWeight ?? 0) : 0)
       // Runs saved before the alignment term existed trained on CTC alone.
       ctcAlignWeight = options.ctcAlignWeight ?? Number(state.settings.ctcAlignWeight ?? 0)
+      augment = options.augment ?? ((state.settings.augment as AugmentName[] | undefined) ?? [])
       if (ctcWeight > 0 && !vocabulary) throw new UserError(`Cannot resume ${out} with --ctc-weight ${ctcWeight}: it was trained without a token head (start a new run to add one)`, 'usage')
     } else {
       if (hasModel && !options.force) throw new UserError(`${out} already holds a model: pass --resume to continue training it or --force to replace it`, 'output')
@@ -249,6 +283,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         options.log(`Token head: ${vocabulary.tokens.length} ${vocabulary.unit} tokens + blank (${vocabulary.tokens.map((t) => JSON.stringify(t)).join(' ')}), CTC weight ${ctcWeight}`)
       }
       model = buildModel(preset, {fused: true, ctcTokens: vocabulary?.tokens.length ?? 0, seed: options.seed})
+      if (options.initFrom !== undefined) await initWeights(model, options.initFrom, options.initMember ?? 1, preset, features, options.log)
       state = {format: 'rnn-wake-training', epoch: 0, finished: false, history: [], examplesSeen: 0, trainSeconds: 0, cpuSeconds: 0, settings: {}}
     }
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
@@ -277,6 +312,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       maxFrr: options.maxFrr,
       threads,
       hardNegativeWeight,
+      augment,
+      ...(options.initFrom !== undefined ? {initFrom: options.initFrom, initMember: options.initMember ?? 1} : {}),
       ...(vocabulary ? {ctcWeight, ctcUnit: vocabulary.unit, ctcAlignWeight} : {}),
     }
     const geometry = presetGeometry(preset, features)
@@ -293,7 +330,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ctcTokens: vocabulary?.tokens.length ?? 0,
       backend: options.backend,
     })
-    maker = createExampleMaker({corpora: {train: options.corpus.train, val: options.corpus.val}, preset, features, geometry}, options.workers)
+    maker = createExampleMaker({corpora: {train: options.corpus.train, val: options.corpus.val}, preset, features, geometry, augment}, options.workers)
 
     const valSize = corpusSize(options.corpus.val) ?? options.valCount
     options.log(`Making ${valSize} validation examples...`)
@@ -365,7 +402,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const seed = options.seed * 100_003 + epoch
       // Adam reads its learningRate field on every step; a per-epoch schedule only needs to set it.
       ;(optimizer as unknown as {learningRate: number}).learningRate = options.lr * options.lrDecay ** (epoch - 1)
-      const requests = (b: number): ExampleRequest[] => order.slice(b * options.batch, (b + 1) * options.batch).map((index) => ({corpus: 'train', index, seed, crop}))
+      const requests = (b: number): ExampleRequest[] => order.slice(b * options.batch, (b + 1) * options.batch).map((index) => ({corpus: 'train', index, seed, crop, augment: true}))
       const batches = Math.ceil(perEpoch / options.batch)
       options.onEpochStart?.(epoch, batches * options.batch)
       let next = maker.make(requests(0))

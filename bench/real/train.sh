@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Train a detector for one word of the real-voice benchmark (bench/real/run.sh scores it).
+#   npm run build && bash bench/real/train.sh WORD PROTOCOL [OUT] [WORK]
+# WORD: computer, smart-mirror, snowboy, view-glass or happy. PROTOCOL:
+# - tts: the model never hears a real recording of its word: its clips come from "rnn-wake tts"
+#   (voices of bench/heldout-voices.txt and bench/calibration-voices.txt left out); real recordings
+#   of other words (the Speech Commands train half, the other benchmark words' train halves) are
+#   negatives and the train files of speech/ are backgrounds, when REAL_NEGATIVES=1 (default).
+# - real20: the same plus 20 recordings of the word from its train/ half (what a user has after
+#   "rnn-wake record --count 20"), each listed REAL_COPIES times (default 10) so they make about a
+#   quarter of the triggers drawn instead of 3%.
+# The test/ half of every word is never used here. Knobs (environment): EPOCHS, LR_DECAY, AUGMENT
+# (train --augment), REAL_NEGATIVES, ENGINE (tts --engine, when the build has it), SEED, TRIGGER_COUNT,
+# NEGATIVE_COUNT.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+WORD=$1
+PROTOCOL=$2
+OUT=${3:-bench/models/real/$WORD-$PROTOCOL}
+WORK=${4:-${TMPDIR:-/tmp}/rnn-wake-real}
+REAL=${REAL:-../shared/data/real}
+NOT_TRAINING="$(cat bench/heldout-voices.txt),$(cat bench/calibration-voices.txt)"
+TEXT=${WORD//-/ }
+ENGINE_FLAG=()
+TTS_DIR="$WORK/tts/$WORD"
+if [ -n "${ENGINE:-}" ]; then ENGINE_FLAG=(--engine "$ENGINE"); TTS_DIR="$WORK/tts-${ENGINE//,/+}/$WORD"; fi
+rw() { node bin/run.js "$@"; }
+case "$PROTOCOL" in tts | real20) ;; *) echo "PROTOCOL must be tts or real20" >&2; exit 2 ;; esac
+if [ ! -d "$REAL/words" ]; then echo "bench/real: $REAL is absent; nothing to train for the real-voice benchmark"; exit 0; fi
+node bench/real/prepare.mjs "$WORK" "$REAL"
+
+[ -d "$TTS_DIR/trigger" ] || rw tts "$TEXT" --count "${TRIGGER_COUNT:-600}" --seed 1 --exclude-voices "$NOT_TRAINING" "${ENGINE_FLAG[@]}" --out "$TTS_DIR/trigger"
+[ -d "$TTS_DIR/negatives" ] || rw tts --negatives-for "$TEXT" --count "${NEGATIVE_COUNT:-1200}" --seed 2 --exclude-voices "$NOT_TRAINING" "${ENGINE_FLAG[@]}" --out "$TTS_DIR/negatives"
+SOURCES=(--activates "$TTS_DIR/trigger" --negatives "$TTS_DIR/negatives")
+if [ "${REAL_NEGATIVES:-1}" = 1 ]; then SOURCES+=(--negatives "$WORK/negatives/train/$WORD" --backgrounds "$WORK/backgrounds/train"); fi
+if [ "$PROTOCOL" = real20 ]; then
+  COPIES=${REAL_COPIES:-10}
+  WEIGHTED="$WORK/real-20-x$COPIES/$WORD"
+  if [ ! -d "$WEIGHTED" ]; then
+    mkdir -p "$WEIGHTED"
+    for f in "$WORK/real-20/$WORD"/*.wav; do
+      for i in $(seq 1 "$COPIES"); do ln -s "$(readlink -f "$f")" "$WEIGHTED/$i-$(basename "$f")"; done
+    done
+  fi
+  SOURCES+=(--activates "$WEIGHTED")
+fi
+rw train "${SOURCES[@]}" --trigger "$TEXT" --procedural-backgrounds 30 --snr 0,20 --max-negatives 4 \
+  --preset default --epochs "${EPOCHS:-60}" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.95}" \
+  --crop-around 0.5 --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" --augment "${AUGMENT:-none}" \
+  --val-count 96 --val-every 10 --seed "${SEED:-1}" --force --out "$OUT"
