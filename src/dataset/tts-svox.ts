@@ -40,9 +40,11 @@ const VOICE_FILES: Record<string, readonly [string, string]> = {
 const PICO_MEMORY = 4_000_000
 /**
  * Pico's volume, % (0..500; 100 is its default). At 100 the en-US voice
- * saturates on most words (peak 32767); at 60 its peaks are about -3 dBFS.
+ * saturates on most words (peak 32767); at 50 peaks are -8..-1 dBFS. A few
+ * low-pitched en-US clips (about 3 in 200, at most 14 samples each) still
+ * touch full scale whatever the volume: they saturate before it applies.
  */
-export const SVOX_VOLUME = 60
+export const SVOX_VOLUME = 50
 const PICO_STEP_BUSY = 201
 const PICO_STEP_IDLE = 200
 /** Longest text, UTF-8 bytes: putTextUtf8 takes an int16 size, and a clip is a word or a short phrase. */
