@@ -7,6 +7,8 @@
 // Prints a markdown section for bench/RESULTS.md (--write puts it there).
 //
 // Usage: npm run build && node bench/tts-engines.mjs [--count 20] [--word computer] [--write]
+import os from 'node:os'
+
 import {TtsEngines} from '../dist/src/dataset/tts-engines.js'
 import {planWord} from '../dist/src/dataset/tts.js'
 import {machine, writeSection} from './lib/results.mjs'
@@ -83,7 +85,7 @@ for (const name of ['espeak', 'svox', 'gnuspeech']) {
 const markdown = `## TTS engines: time per clip and clip sanity (\`bench/tts-engines.mjs\`)
 
 Command: \`node bench/tts-engines.mjs --count ${count} --word ${word}\` (${count} clips of "${word}" per engine, seed 1, in one process).
-Machine: ${machine()}.
+Machine: ${machine()}; load average ${os.loadavg()[0].toFixed(2)} at the end (training jobs share the 2 cores: times are upper bounds).
 
 | engine | start-up (s) | ms per clip | duration min / median / max (s) | outside 0.3-1.5 s | peak min / max (dBFS) | clipped samples | pitch min / median / max (Hz) |
 | --- | --- | --- | --- | --- | --- | --- | --- |
