@@ -91,7 +91,9 @@ export class GnuspeechEngine implements Speaker {
     try {
       m._GnuSpeech_synthesizeToFile(args[0], args[1], args[2], args[3], 0)
     } catch (error) {
-      throw new UserError(`GnuSpeech could not speak "${settings.text}" (${String(error)})`, 'usage')
+      // A C++ exception reaches JavaScript as a bare pointer: nothing readable to add. The next clip restores the memory.
+      if (typeof error !== 'number') throw error
+      throw new UserError(`GnuSpeech could not speak "${settings.text}": its text parser found nothing it can say (try plain words)`, 'usage')
     } finally {
       if (ownGetRandomValues) Object.defineProperty(random, 'getRandomValues', ownGetRandomValues)
       else delete (random as {getRandomValues?: unknown}).getRandomValues
