@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readdirSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -41,10 +41,31 @@ describe('rnn-wake tts', () => {
     expect(existsSync(out)).toBe(false)
   })
 
+  it('speaks with svox and gnuspeech by --engine, naming the engine in the manifest', () => {
+    const out = join(dir, 'engines')
+    const r = runCli(['tts', 'computer', '--engine', 'svox,gnuspeech', '--count', '2', '--out', out, '--exclude-voices', 'gnuspeech:baby', '--json'])
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({clips: 2})
+    const engines = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as {engine: string}).engine)
+    expect(engines.sort()).toEqual(['gnuspeech', 'svox'])
+  })
+
+  it('fails with exit 2 on an unknown engine, writing nothing', () => {
+    const out = join(dir, 'bad-engine')
+    const r = runCli(['tts', 'activate', '--engine', 'espeak,robot', '--out', out])
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/Unknown engine "robot"/)
+    expect(existsSync(out)).toBe(false)
+  })
+
   it('lists the English voices and variants', () => {
     const r = runCli(['tts', '--list-voices'])
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^voices \(8\): en en-029 .*en-us/m)
     expect(r.stdout).toMatch(/^variants \(\d+\): .*\bf3\b/m)
+    const all = runCli(['tts', '--list-voices', '--engine', 'all'])
+    expect(all.stdout).toMatch(/^svox voices \(2\): svox:en-GB svox:en-US$/m)
+    expect(all.stdout).toMatch(/^gnuspeech voices \(5\): gnuspeech:male gnuspeech:female .*gnuspeech:baby$/m)
   })
 })

@@ -4,12 +4,14 @@ import {join} from 'node:path'
 import {SAMPLE_RATE, encodeWav16} from '../audio/index.js'
 import {existingFolder, writeDirAtomic} from '../util/atomic.js'
 import {UserError, describeError} from '../util/errors.js'
-import {type ClipSettings, type EspeakEngine, type TrimOptions} from './tts.js'
+import {engineOf, type ClipSettings, type EngineName, type Speaker, type TrimOptions} from './tts.js'
 import {normalizeWord} from './wordlists.js'
 
 /**
  * Writing TTS clips to disk: `DIR/NNNNN.wav` (44.1 kHz, 16-bit mono) plus
- * `DIR/manifest.jsonl`, one line per clip. With several groups (several
+ * `DIR/manifest.jsonl`, one line per clip. A run that uses svox or gnuspeech
+ * names each clip's engine (and its tract); an espeak-only run writes the rows
+ * it always wrote, so existing recipes give the same bytes. With several groups (several
  * words) each gets a subfolder named after its word, which is the `--words`
  * vocabulary layout `rnn-wake synthesize` reads.
  *
@@ -27,10 +29,15 @@ export interface ClipGroup {
 export interface ManifestRow {
   file: string
   text: string
+  /** Present when the run used svox or gnuspeech; absent means espeak. */
+  engine?: EngineName
   voice: string
   variant: string
+  /** Units per engine: see ClipSettings. */
   rate: number
   pitch: number
+  /** svox and gnuspeech: vocal tract length, % of the voice's own. */
+  tract?: number
   /** Seconds, after trimming. */
   duration: number
   samples: number
@@ -72,11 +79,12 @@ async function checkTarget(out: string, force: boolean): Promise<void> {
 }
 
 /** Render every clip with `engine` and write the groups under `out` atomically. */
-export async function writeTtsClips(out: string, groups: readonly ClipGroup[], engine: EspeakEngine, options: WriteOptions = {}): Promise<WriteSummary> {
+export async function writeTtsClips(out: string, groups: readonly ClipGroup[], engine: Speaker, options: WriteOptions = {}): Promise<WriteSummary> {
   const folders = groups.map((g) => g.folder)
   const duplicate = folders.find((f, i) => folders.indexOf(f) !== i)
   if (duplicate !== undefined) throw new UserError(`Two words share the folder name "${duplicate}": give each word once`, 'usage')
   await checkTarget(out, options.force ?? false)
+  const nameEngines = groups.some((g) => g.clips.some((c) => engineOf(c) !== 'espeak'))
   let done = 0
   let samples = 0
   await writeDirAtomic(out, async (tmp) => {
@@ -91,10 +99,12 @@ export async function writeTtsClips(out: string, groups: readonly ClipGroup[], e
         const row: ManifestRow = {
           file,
           text: clip.text,
+          ...(nameEngines ? {engine: engineOf(clip)} : {}),
           voice: clip.voice,
           variant: clip.variant,
           rate: clip.rate,
           pitch: clip.pitch,
+          ...(clip.tract === undefined ? {} : {tract: clip.tract}),
           duration: Math.round(clip.duration * 1e6) / 1e6,
           samples: clip.samples.length,
         }

@@ -66,18 +66,54 @@ export interface VoiceCatalog {
   variants: string[]
 }
 
+/**
+ * The synthesizers `rnn-wake tts --engine` can speak with: espeak-ng (this
+ * file), SVOX Pico (tts-svox.ts) and GnuSpeech (tts-gnuspeech.ts).
+ */
+export const ENGINE_NAMES = ['espeak', 'svox', 'gnuspeech'] as const
+export type EngineName = (typeof ENGINE_NAMES)[number]
+
 export interface VoiceChoice {
+  /** Absent means espeak (espeak-only plans stay as they were before there were other engines). */
+  engine?: EngineName
+  /** espeak: an accent (en-us); svox: en-US or en-GB; gnuspeech: male, female, large_child, small_child or baby. */
   voice: string
+  /** espeak's speaker variant (f3, m1, klatt, ...); '' for the other engines. */
   variant: string
 }
 
 /** Everything that decides a clip's sound. */
 export interface ClipSettings extends VoiceChoice {
   text: string
-  /** Words per minute. */
+  /** espeak: words per minute; svox, gnuspeech: speaking rate in % of the voice's own. */
   rate: number
-  /** espeak's base pitch, 0..100 (50 = the variant's own). */
+  /** espeak: base pitch, 0..100 (50 = the variant's own); svox, gnuspeech: pitch in % of the voice's own. */
   pitch: number
+  /** svox, gnuspeech only: vocal tract length in % of the voice's own (over 100: a larger speaker, lower formants). */
+  tract?: number
+}
+
+/** Anything that turns clip settings into a clip: one engine, or several behind a dispatcher. */
+export interface Speaker {
+  speak(settings: ClipSettings, trim?: TrimOptions | false): SpokenClip
+}
+
+/** The engine a clip or voice belongs to. */
+export function engineOf(choice: VoiceChoice): EngineName {
+  return choice.engine ?? 'espeak'
+}
+
+/**
+ * What svox and gnuspeech clips vary, drawn uniformly per clip (whole
+ * numbers, in % of the voice's own): the speaking rate, the pitch and the
+ * vocal tract length. espeak's own rate and pitch come from --rate-range and
+ * --pitch-range instead. SVOX Pico has two adult female voices, so its pitch
+ * and tract reach further down (70 % pitch with a 112 % tract is a low,
+ * larger voice); GnuSpeech's voice types already span man to baby.
+ */
+export const ENGINE_RANGES: Record<Exclude<EngineName, 'espeak'>, {rate: Range; pitch: Range; tract: Range}> = {
+  svox: {rate: [80, 125], pitch: [70, 125], tract: [94, 112]},
+  gnuspeech: {rate: [80, 125], pitch: [85, 120], tract: [94, 106]},
 }
 
 export interface SpokenClip extends ClipSettings {
@@ -140,7 +176,7 @@ export function trimSilence(samples: Float64Array, sampleRate: number = SAMPLE_R
 }
 
 /** One espeak-ng instance that renders every clip from the same starting state (see the file comment). */
-export class EspeakEngine {
+export class EspeakEngine implements Speaker {
   private constructor(
     private readonly module: ESpeakNGModule,
     private readonly worker: ESpeakNGWorker,
@@ -262,10 +298,23 @@ function validNames(catalog: VoiceCatalog): string {
 
 function checkSettings(s: ClipSettings, catalog: VoiceCatalog): void {
   checkText(s.text)
+  if (engineOf(s) !== 'espeak') throw new Error(`espeak-ng cannot speak a ${engineOf(s)} clip`)
   if (!catalog.voices.includes(s.voice)) throw new UserError(`Unknown voice "${s.voice}" (${validNames(catalog)})`, 'usage')
   if (!catalog.variants.includes(s.variant)) throw new UserError(`Unknown variant "${s.variant}" (${validNames(catalog)})`, 'usage')
   checkRange([s.rate, s.rate], 'rate', RATE_LIMITS)
   checkRange([s.pitch, s.pitch], 'pitch', PITCH_LIMITS)
+}
+
+/** Checks shared by the engines whose rate, pitch and tract are % of the voice's own. */
+export function checkEngineSettings(s: ClipSettings, engine: Exclude<EngineName, 'espeak'>, catalog: VoiceCatalog): void {
+  checkText(s.text)
+  if (engineOf(s) !== engine) throw new Error(`${engine} cannot speak a ${engineOf(s)} clip`)
+  if (!catalog.voices.includes(s.voice)) throw new UserError(`Unknown ${engine} voice "${s.voice}" (${engine} voices: ${catalog.voices.join(', ')})`, 'usage')
+  const ranges = ENGINE_RANGES[engine]
+  const within = (value: number | undefined, range: Range): boolean => value !== undefined && Number.isInteger(value) && value >= range[0] && value <= range[1]
+  if (!within(s.rate, ranges.rate) || !within(s.pitch, ranges.pitch) || !within(s.tract, ranges.tract)) {
+    throw new UserError(`${engine} clip settings out of range (rate ${s.rate}, pitch ${s.pitch}, tract ${s.tract}): rate ${ranges.rate.join('..')}, pitch ${ranges.pitch.join('..')}, tract ${ranges.tract.join('..')} (% of the voice's own)`, 'usage')
+  }
 }
 
 export function checkText(text: string): void {
@@ -364,11 +413,16 @@ function shuffled<T>(items: readonly T[], rng: Rng): T[] {
 }
 
 /**
- * Settings for one clip per entry of `texts`. Voices are dealt from a shuffled
- * deck of the pool, reshuffled when it runs out, so N clips use N different
- * voices before any repeats; rate and pitch are uniform in their ranges.
- * `stream` names the random stream (a word's clips use the word), so one
- * word's clips do not change when other words are added to the same run.
+ * Settings for one clip per entry of `texts`. When the pool holds several
+ * engines they take turns: each round of clips gives every engine one, in a
+ * shuffled order (so with --negatives-for no engine is tied to the
+ * confusable or the common words). Within an engine, voices are dealt from a
+ * shuffled deck of its pool, reshuffled when it runs out, so N clips use N
+ * different voices before any repeats; rate and pitch (and for svox and
+ * gnuspeech the tract) are uniform in their ranges. `stream` names the random
+ * stream (a word's clips use the word), so one word's clips do not change
+ * when other words are added to the same run. An espeak-only pool draws
+ * exactly what it drew before there were other engines.
  */
 export function planClips(texts: readonly string[], pool: readonly VoiceChoice[], stream: string, options: PlanOptions = {}): ClipSettings[] {
   const rateRange = options.rateRange ?? DEFAULT_RATE_RANGE
@@ -377,14 +431,27 @@ export function planClips(texts: readonly string[], pool: readonly VoiceChoice[]
   checkRange(pitchRange, 'pitch', PITCH_LIMITS)
   if (pool.length === 0) throw new UserError('No voice to speak with', 'usage')
   const rng = deriveRng('rnn-wake/tts', options.seed ?? 0, stream)
-  let deck: VoiceChoice[] = []
+  const draw = (range: Range): number => range[0] + rng.int(range[1] - range[0] + 1)
+  const engines = ENGINE_NAMES.filter((e) => pool.some((c) => engineOf(c) === e))
+  let turns: EngineName[] = []
+  const decks = new Map<EngineName, VoiceChoice[]>()
   return texts.map((text) => {
     checkText(text)
-    if (deck.length === 0) deck = shuffled(pool, rng)
+    if (turns.length === 0) turns = engines.length === 1 ? [...engines] : shuffled(engines, rng)
+    const engine = turns.pop()!
+    let deck = decks.get(engine) ?? []
+    if (deck.length === 0) decks.set(engine, (deck = shuffled(pool.filter((c) => engineOf(c) === engine), rng)))
     const {voice, variant} = deck.pop()!
-    const rate = rateRange[0] + rng.int(rateRange[1] - rateRange[0] + 1)
-    const pitch = pitchRange[0] + rng.int(pitchRange[1] - pitchRange[0] + 1)
-    return {text: text.trim(), voice, variant, rate, pitch}
+    if (engine === 'espeak') {
+      const rate = draw(rateRange)
+      const pitch = draw(pitchRange)
+      return {text: text.trim(), voice, variant, rate, pitch}
+    }
+    const ranges = ENGINE_RANGES[engine]
+    const rate = draw(ranges.rate)
+    const pitch = draw(ranges.pitch)
+    const tract = draw(ranges.tract)
+    return {text: text.trim(), engine, voice, variant, rate, pitch, tract}
   })
 }
 
