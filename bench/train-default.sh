@@ -18,6 +18,8 @@ cd "$(dirname "$0")/.."
 OUT=${1:-models/activate}
 WORK=${2:-${TMPDIR:-/tmp}/rnn-wake-train}
 COURSE=${COURSE:-../shared/data/course}
+REAL=${REAL:-../shared/data/real}
+REAL_WORK=${REAL_WORK:-${TMPDIR:-/tmp}/rnn-wake-real}
 HELD_OUT=${HELD_OUT:-$(cat bench/heldout-voices.txt)}
 CALIBRATION=${CALIBRATION:-$(cat bench/calibration-voices.txt)}
 EPOCHS=${EPOCHS:-110}
@@ -36,8 +38,18 @@ NOT_TRAINING="$HELD_OUT,$CALIBRATION"
 
 SOURCES=(--activates "$WORK/activates" --negatives "$WORK/negatives")
 for word in $COMMANDS; do SOURCES+=(--negatives "$WORK/commands/$word"); done
+# The course's 7 recordings of "activate" are the only real ones of the word; with COURSE_ACTIVATES=0
+# they stay out of training so bench/real/activate.sh can measure real voices on them.
 if [ -d "$COURSE/activates" ]; then
-  SOURCES+=(--activates "$COURSE/activates" --negatives "$COURSE/negatives" --backgrounds "$COURSE/backgrounds")
+  [ "${COURSE_ACTIVATES:-1}" = 1 ] && SOURCES+=(--activates "$COURSE/activates")
+  SOURCES+=(--negatives "$COURSE/negatives" --backgrounds "$COURSE/backgrounds")
+fi
+# Real people saying other words (Speech Commands, the wake-word recordings' train halves) as
+# negatives, and the train files of the long real speech as backgrounds, when ../shared/data/real is
+# present (bench/real/prepare.mjs splits them; its test halves are never used here).
+if [ "${REAL_NEGATIVES:-1}" = 1 ] && [ -d "$REAL/words" ]; then
+  node bench/real/prepare.mjs "$REAL_WORK" "$REAL"
+  SOURCES+=(--negatives "$REAL_WORK/negatives/train/happy" --negatives "$REAL_WORK/clips/happy/train" --backgrounds "$REAL_WORK/backgrounds/train")
 fi
 
 MEMBERS=${MEMBERS:-3}
@@ -50,6 +62,7 @@ for SEED in $(seq 1 "$MEMBERS"); do
   rw train "${SOURCES[@]}" --procedural-backgrounds "${PROCEDURAL_BACKGROUNDS:-30}" --snr 0,20 --max-negatives 4 \
     --phrases "$PHRASES" --phrase-prob 0.3 --ctc-weight 1 --ctc-vocabulary "activate,${COMMANDS// /,}" \
     --preset default --epochs "$EPOCHS" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.967}" ${SPEED:+--speed "$SPEED"} --crop-around 0.5 --class-weight "${CLASS_WEIGHT:-1}" --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" \
+    --augment "${AUGMENT:-none}" ${MAX_HZ:+--max-hz "$MAX_HZ"} ${INIT_FROM:+--init-from "$INIT_FROM" --init-member "$SEED"} \
     --val-count 96 --val-every 10 --seed "$SEED" --force --out "$NET"
 done
 if [ "$MEMBERS" != 1 ]; then rw ensemble "${NETWORKS[@]}" --out "$OUT" --force; fi

@@ -50,6 +50,7 @@ describe('rnn-wake evaluate agrees with a count by hand', () => {
     expect(report.negatives.files).toBe(1)
     expect(report.negatives.seconds).toBeCloseTo(25, 3)
     expect(report.atThreshold).toMatchObject({triggers, missed: triggers, falseAccepts: 0, faPerHour: 0})
+    expect(report.negatives).toMatchObject({falseAccepts: 0, faPerHour: 0})
     expect(report.atThreshold.frr).toBe(triggers ? 1 : 0)
   })
 
@@ -68,6 +69,9 @@ describe('rnn-wake evaluate agrees with a count by hand', () => {
     // the detector sees one continuous track, so only the first step fires).
     expect(report.atThreshold.missed).toBe(triggers)
     expect(report.atThreshold.falseAccepts).toBe(6 + 1)
+    // The long file's own share: its one false accept over its 25 s.
+    expect(report.negatives.falseAccepts).toBe(1)
+    expect(report.negatives.faPerHour).toBeCloseTo(3600 / 25, 6)
     expect(readFileSync(plot).subarray(1, 4).toString()).toBe('PNG')
     expect(readFileSync(join(root, 'det.csv'), 'utf8').split('\n')[0]).toBe('threshold,frr,fa_per_hour,missed,triggers,false_accepts,non_trigger_hours')
   })

@@ -8,9 +8,11 @@
 #   negatives and the train files of speech/ are backgrounds, when REAL_NEGATIVES=1 (default).
 # - real20: the same plus 20 recordings of the word from its train/ half (what a user has after
 #   "rnn-wake record --count 20"), each listed REAL_COPIES times (default 10) so they make about a
-#   quarter of the triggers drawn instead of 3%.
+#   quarter of the triggers drawn instead of 3%. When the word's tts model exists (INIT, default
+#   bench/models/real/WORD-tts), it starts from its weights and trains FINE_EPOCHS (default 15) more
+#   epochs at a lower rate: what a user does after recording, minutes instead of a new training.
 # The test/ half of every word is never used here. Knobs (environment): EPOCHS, LR_DECAY, AUGMENT
-# (train --augment), REAL_NEGATIVES, ENGINE (tts --engine, when the build has it), SEED, TRIGGER_COUNT,
+# (train --augment), MAX_HZ (train --max-hz), REAL_NEGATIVES, ENGINE (tts --engine), SEED, TRIGGER_COUNT,
 # NEGATIVE_COUNT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,7 +46,16 @@ if [ "$PROTOCOL" = real20 ]; then
   fi
   SOURCES+=(--activates "$WEIGHTED")
 fi
+SCHEDULE=(--epochs "${EPOCHS:-60}" --lr 0.003 --lr-decay "${LR_DECAY:-0.95}")
+INIT=${INIT:-bench/models/real/$WORD-tts}
+if [ "$PROTOCOL" = real20 ] && [ -f "$INIT/rnn-wake.json" ]; then
+  SCHEDULE=(--init-from "$INIT" --epochs "${FINE_EPOCHS:-15}" --lr 0.001 --lr-decay 0.9)
+  # The tts model's front end and network.
+  MAX_HZ=$(node -e 'const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).features.transform; if (t.bins) console.log(Math.round((t.bins - 1) * 220.5))' "$INIT/rnn-wake.json")
+fi
+FRONT=()
+if [ -n "${MAX_HZ:-}" ]; then FRONT=(--max-hz "$MAX_HZ"); fi
 rw train "${SOURCES[@]}" --trigger "$TEXT" --procedural-backgrounds 30 --snr 0,20 --max-negatives 4 \
-  --preset default --epochs "${EPOCHS:-60}" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.95}" \
+  --preset default "${FRONT[@]}" "${SCHEDULE[@]}" --epoch-size 640 --batch 16 \
   --crop-around 0.5 --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" --augment "${AUGMENT:-none}" \
   --val-count 96 --val-every 10 --seed "${SEED:-1}" --force --out "$OUT"

@@ -47,7 +47,8 @@ export interface EvaluationReport {
   trigger: TriggerParams
   window: MatchWindow
   data: {examples: number; triggers: number; seconds: number}
-  negatives: {files: number; seconds: number}
+  /** With `atThreshold`: the false accepts of the --negatives audio alone (long non-trigger speech, say). */
+  negatives: {files: number; seconds: number; falseAccepts?: number; faPerHour?: number}
   atThreshold: Omit<OperatingPoint, 'latenciesSec'> & {latency: LatencySummary}
   /** The course's metric on the synthesized sets, with the all-zeros baseline beside it. */
   perStepAccuracy: {model: number; allZeros: number} | null
@@ -176,6 +177,8 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
   }
 
   const at = evaluateAt(items, options.trigger, window)
+  const negativeItems = items.filter((item) => item.truthsSec.length === 0 && negativeFiles.includes(item.name))
+  const onNegatives = negativeItems.length > 0 ? evaluateAt(negativeItems, options.trigger, window) : undefined
   const det = detCurve(items, options.trigger, mergeThreshold(defaultThresholds(), options.trigger.threshold), window)
   const target = pointForTargetFA(det, options.targetFaPerHour)
   return {
@@ -183,7 +186,7 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
     trigger: options.trigger,
     window,
     data: {examples, triggers: at.triggers, seconds: dataSeconds},
-    negatives: {files: negativeFiles.length, seconds: negativeSeconds},
+    negatives: {files: negativeFiles.length, seconds: negativeSeconds, ...(onNegatives ? {falseAccepts: onNegatives.falseAccepts, faPerHour: onNegatives.faPerHour} : {})},
     atThreshold: {...withoutLatencies(at), latency: summarizeLatency(at.latenciesSec)},
     perStepAccuracy: accuracyCount ? {model: accuracySum / accuracyCount, allZeros: zerosSum / accuracyCount} : null,
     target: {faPerHour: options.targetFaPerHour, point: target ? withoutLatencies(target) : null},
