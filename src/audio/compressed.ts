@@ -41,13 +41,24 @@ interface Decoder {
   free(): void
 }
 
-/** Run one decoder over the whole file and free it (its WebAssembly memory) whatever happens. */
+/**
+ * Run one decoder over the whole file and free it (its WebAssembly memory)
+ * whatever happens. The decoders also print every error they meet with
+ * console.error (libopus, libFLAC, mpg123); the same errors come back in
+ * `errors`, which become the one-line message, so the printing is held back
+ * while they run.
+ */
 async function withDecoder<D extends Decoder>(make: () => Promise<D>, run: (d: D) => DecodeResult | Promise<DecodeResult>): Promise<DecodeResult> {
+  const {error, warn} = console
+  console.error = () => {}
+  console.warn = () => {}
   const decoder = await make()
   try {
     await decoder.ready
     return await run(decoder)
   } finally {
+    console.error = error
+    console.warn = warn
     try {
       decoder.free()
     } catch {
@@ -76,7 +87,8 @@ export function parseFlacHeader(bytes: Uint8Array): FlacStreamInfo {
   const bitsPerSample = (((bytes[s + 12] & 1) << 4) | (bytes[s + 13] >> 4)) + 1
   const totalSamples = (bytes[s + 13] & 0x0f) * 2 ** 32 + ((bytes[s + 14] << 24) >>> 0) + (bytes[s + 15] << 16) + (bytes[s + 16] << 8) + bytes[s + 17]
   checkRate(sampleRate)
-  if (bitsPerSample < 4) throw new AudioFormatError(`corrupt FLAC: STREAMINFO declares ${bitsPerSample}-bit samples`)
+  // libFLAC-in-WebAssembly's float conversion gives Infinity for 12- and 20-bit samples, and its frame parser loses sync on 4..7- or 32-bit ones.
+  if (![8, 16, 24].includes(bitsPerSample)) throw new AudioFormatError(`unsupported ${bitsPerSample}-bit FLAC (rnn-wake reads 8-, 16- and 24-bit FLAC); convert it, e.g. flac -d, then sox in.wav -b 16 out.wav`)
   // Walk the rest of the metadata so that a file cut inside it says so.
   let pos = 4
   for (;;) {
@@ -193,6 +205,11 @@ export async function decodeCompressed(bytes: Uint8Array, format: Exclude<AudioF
     if (samplesDecoded < expected - 2 * mpeg.frameSamples - 1105) {
       throw new AudioFormatError(`truncated: ${samplesDecoded} samples decoded, the Xing/Info frame declares ${mpeg.frames} frames (about ${expected} samples)`)
     }
+  }
+  if (flac) {
+    // The decoder divides by 2^(bits-1) - 1; undo that, so a FLAC reads exactly as the WAV it was made from.
+    const max = 2 ** (flac.bitsPerSample - 1)
+    for (const c of channelData) for (let i = 0; i < samplesDecoded; i++) c[i] = Math.round(c[i] * (max - 1)) / max
   }
   return {
     format,
