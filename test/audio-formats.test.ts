@@ -30,8 +30,8 @@ function demoExcerpt(): Int16Array {
   return Int16Array.from(all.subarray(SAMPLE_RATE, SAMPLE_RATE + 154_350))
 }
 
-function flacOf(samples: ArrayLike<number>[], rate: number, bits = 16): Uint8Array {
-  return buildFlac({channels: samples.map((c) => Array.from(c)), bits, rate, blockSize: 4096})
+function flacOf(samples: ArrayLike<number>[], rate: number, bits = 16, blockSize = 4096): Uint8Array {
+  return buildFlac({channels: samples.map((c) => Array.from(c)), bits, rate, blockSize})
 }
 
 describe('formats are told by content, not by name', () => {
@@ -157,7 +157,7 @@ describe('one clip as WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3', () => {
 describe('bad compressed input: one line naming the file and the problem, exit 3, nothing written', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rnn-wake-bad-formats-'))
   const bytes = (name: string) => new Uint8Array(readFileSync(fixture(name)))
-  const flac = flacOf([Array.from({length: 5000}, (_, i) => (i * 37) % 2000)], 16_000)
+  const flac = flacOf([Array.from({length: 5000}, (_, i) => (i * 37) % 2000)], 16_000, 16, 500)
   const corrupt = (b: Uint8Array, at: number) => {
     const out = Uint8Array.from(b)
     for (let i = 0; i < 8; i++) out[at + i] ^= 0x55
@@ -166,7 +166,7 @@ describe('bad compressed input: one line naming the file and the problem, exit 3
   const cases: Array<[string, Uint8Array, RegExp]> = [
     ['cut.flac', flac.subarray(0, Math.floor(flac.length * 0.6)), /truncated: \d+ of the 5000 samples STREAMINFO declares could be decoded/],
     ['cut-in-header.flac', flac.subarray(0, 20), /truncated FLAC header \(only 20 bytes\)/],
-    ['corrupt.flac', corrupt(flac, 2000), /corrupt FLAC|truncated: \d+ of the 5000 samples/],
+    ['corrupt.flac', corrupt(flac, 2000), /corrupt FLAC|truncated: \d+ of the 5000 samples|no audio samples could be decoded from the FLAC data \(corrupt or truncated\)/],
     ['cut.ogg', bytes('seed-mono.ogg').subarray(0, 3000), /truncated: Ogg page \d+ needs \d+ bytes, the file holds \d+ more/],
     ['corrupt.ogg', corrupt(bytes('seed-mono.ogg'), 4000), /corrupt: Ogg page \d+ \(byte \d+\) fails its checksum/],
     ['cut.opus', bytes('seed-mono.opus').subarray(0, 1000), /truncated: Ogg page \d+ needs/],
