@@ -14,6 +14,7 @@
 import {mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import os from 'node:os'
 import {parseArgs} from 'node:util'
 import {Worker, isMainThread, parentPort, workerData} from 'node:worker_threads'
 
@@ -134,21 +135,25 @@ async function runTarget(name, {runs, seed, from, backend}) {
 }
 
 function summary(all, command, codecs) {
+  const count = (s, pattern) => s.failures.filter((f) => pattern.test(f.message)).length
   const rows = all.map(
     (s) =>
-      `| ${s.name} | ${s.cases} | ${s.accepted} | ${s.rejected} (${s.kinds.size} kinds) | **${s.failures.length}** | ${s.seconds.toFixed(1)} | ${(s.cases / s.seconds).toFixed(0)} | ${s.peakRssMB.toFixed(0)} |`,
+      `| ${s.name} | ${s.cases} | ${s.accepted} | ${s.rejected} (${s.kinds.size} kinds) | **${s.failures.length}** | ${count(s, /^uncaught|^worker died/)} | ${count(s, /^hang/)} | ${s.seconds.toFixed(1)} | ${(s.cases / s.seconds).toFixed(0)} | ${s.peakRssMB.toFixed(0)} |`,
   )
+  const total = all.reduce((t, s) => ({cases: t.cases + s.cases, rejected: t.rejected + s.rejected, seconds: t.seconds + s.seconds}), {cases: 0, rejected: 0, seconds: 0})
   const lines = [
     codecs ? '## Hostile-input fuzzing: FLAC, Ogg Vorbis, Ogg Opus and MP3 readers (issue 17)' : '## Hostile-input fuzzing (WAV reader, model directory, dataset reader)',
     '',
     `Command: \`${command}\` (generators: bench/fuzz-*.mjs, the same as test/fuzz-*.test.ts).`,
-    `Machine: ${machineLine}.`,
+    `Machine: ${os.availableParallelism()}-core ${os.arch() === 'x64' ? 'x86-64' : os.arch()}, Node ${process.versions.node.split('.')[0]} (${machineLine}).`,
     '',
     `Property per case: accepted and usable, or rejected with a UserError of one line (<= 400 chars) naming the file; no uncaught exception; within the time budget (WAV 2 s, FLAC/Ogg/MP3 3 s, model 10 s, dataset 5 s; hang watchdog ${hangMs / 1000} s) and with peak RSS growing by <= 200 MB; a rejected model load leaves no tensors behind.${codecs ? ' A valid FLAC (written by bench/fuzz-codecs.mjs) reads back exactly; a valid Ogg/MP3 seed (test/fixtures/formats) is accepted as its format.' : ''}`,
     '',
-    '| target | cases | accepted | rejected | failures | time (s) | cases/s | peak RSS (MB) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| target | cases | accepted | rejected (errors caught) | failures | of which uncaught exceptions | of which hangs | time (s) | cases/s | peak RSS (MB) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    `In all: ${total.cases} cases, ${total.rejected} rejected with a one-line error, ${all.reduce((n, s) => n + s.failures.length, 0)} failures, ${total.seconds.toFixed(0)} s of wall time.`,
   ]
   for (const s of all) {
     const top = [...s.kinds].sort((a, b) => b[1] - a[1]).slice(0, 6)
