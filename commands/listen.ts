@@ -16,7 +16,7 @@ import {UserError, describeError} from '../src/util/errors.js'
 export default class Listen extends BaseCommand {
   static override summary = 'Listen to the microphone (or a file, or stdin) and report the trigger word as it is said'
 
-  static override description = `Streams 44.1 kHz mono 16-bit audio through the model and prints a line per detection: the wall-clock time, the stream time (seconds since listening started) and the score. With a model that has a CTC head, a second line follows with what was said after the trigger, once about a second of silence (or --transcript-seconds) ends it: "activate -> lights on".
+  static override description = `Streams 44.1 kHz mono 16-bit audio through the model and prints a line per detection: the wall-clock time, the stream time (seconds since listening started) and the score. A detection is reported the moment it fires, so its score is the highest probability up to then (detect, which sees the whole file, reports the word's peak: the same or higher). With a model that has a CTC head, a second line follows with what was said after the trigger, once about a second of silence (or --transcript-seconds) ends it: "activate -> lights on".
 
 The microphone is read through arecord (alsa-utils), sox or rec, whichever is installed (--recorder picks one); --device selects an ALSA device such as plughw:1,0. --input FILE streams a WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3 file, or raw s16le 44.1 kHz (.raw/.pcm), through exactly the same path (a 16-bit 44.1 kHz WAV from disk as it goes, the others decoded whole first), as fast as it can, or at the pace of the audio with --realtime; --input - reads a WAV, FLAC, Ogg or ID3-tagged MP3 or raw PCM from stdin.
 
