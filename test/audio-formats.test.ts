@@ -192,6 +192,15 @@ describe('bad compressed input: one line naming the file and the problem, exit 3
     })
   }
 
+  it('decoders that fail at the same time print nothing and leave the console as it was', async () => {
+    const {error, warn} = console
+    const bad = [bytes('seed-mono.opus').subarray(0, 1000), flac.subarray(0, 3000), bytes('seed-mono.mp3').subarray(0, 900), Uint8Array.from(bytes('seed-mono.ogg'))]
+    const results = await Promise.allSettled(bad.map((b, i) => decodeAudio(b, `f${i}`)))
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'fulfilled'])
+    expect(console.error).toBe(error)
+    expect(console.warn).toBe(warn)
+  })
+
   it('in process the same problems are InputErrors', async () => {
     await expect(decodeAudio(bytes('seed-mono.opus').subarray(0, 1000), 'x.opus')).rejects.toBeInstanceOf(InputError)
   })

@@ -49,22 +49,40 @@ interface Decoder {
  * while they run.
  */
 async function withDecoder<D extends Decoder>(make: () => Promise<D>, run: (d: D) => DecodeResult | Promise<DecodeResult>): Promise<DecodeResult> {
-  const {error, warn} = console
-  console.error = () => {}
-  console.warn = () => {}
-  const decoder = await make()
+  muteConsole()
+  const decoder = await make().catch((error: unknown) => {
+    unmuteConsole()
+    throw error
+  })
   try {
     await decoder.ready
     return await run(decoder)
   } finally {
-    console.error = error
-    console.warn = warn
+    unmuteConsole()
     try {
       decoder.free()
     } catch {
       // A decoder that failed half-way may have nothing left to free.
     }
   }
+}
+
+/** Decodes may overlap (clip folders load several files at once): the console is restored when the last one ends. */
+let muted = 0
+let saved: Pick<Console, 'error' | 'warn'> | undefined
+
+function muteConsole(): void {
+  if (muted++ > 0) return
+  saved = {error: console.error, warn: console.warn}
+  console.error = () => {}
+  console.warn = () => {}
+}
+
+function unmuteConsole(): void {
+  if (--muted > 0 || !saved) return
+  console.error = saved.error
+  console.warn = saved.warn
+  saved = undefined
 }
 
 interface FlacStreamInfo {
