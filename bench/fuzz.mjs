@@ -1,17 +1,20 @@
 // Hostile-input fuzzing at scale (issue 8): the WAV reader, the model-directory
-// loader and the dataset reader, each against 10,000+ random and mutated inputs
+// loader and the dataset reader, and (issue 17) the FLAC, Ogg Vorbis, Ogg Opus
+// and MP3 readers, each against 10,000+ random and mutated inputs
 // from the generators the test suite uses (bench/fuzz-*.mjs), run on the built
 // code in dist/. Each target runs in a worker thread watched from here: a case
 // that never returns (a synchronous endless loop cannot be interrupted from its
 // own thread) is reported as a hang, the worker replaced, and the run goes on.
 //
 // Usage: npm run build && node bench/fuzz.mjs [--runs 10000] [--targets wav,model,dataset]
+//        (or --targets flac,ogg-vorbis,ogg-opus,mp3: written as its own section)
 //        [--seed 1] [--from 0] [--backend wasm] [--hang-seconds 60] [--no-write]
 // Case i of a target is fc.sample(arbitrary, {seed: seed + i}), so a failure
 // printed as "case i" replays with --from i --runs 1.
 import {mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import os from 'node:os'
 import {parseArgs} from 'node:util'
 import {Worker, isMainThread, parentPort, workerData} from 'node:worker_threads'
 
@@ -20,6 +23,7 @@ import fc from 'fast-check'
 import {FuzzFailure, describeCase, messageKind} from './fuzz-common.mjs'
 
 const TARGETS = ['wav', 'model', 'dataset']
+const CODEC_TARGETS = ['flac', 'ogg-vorbis', 'ogg-opus', 'mp3']
 /** A case silent this long is stuck (--hang-seconds); the budgets inside a case are far shorter. */
 let hangMs = 60_000
 
@@ -27,6 +31,11 @@ async function makeTarget(name, backend) {
   const dist = (path) => import(new URL(`../dist/src/${path}`, import.meta.url).href)
   const {InputError, ModelError, UserError} = await dist('util/errors.js')
   const root = await mkdtemp(join(tmpdir(), `rnn-wake-fuzz-${name}-`))
+  if (CODEC_TARGETS.includes(name)) {
+    const {codecTarget} = await import('./fuzz-codecs.mjs')
+    const {decodeAudio, SAMPLE_RATE} = await dist('audio/read.js')
+    return codecTarget(name, {decodeAudio, SAMPLE_RATE, InputError, UserError})
+  }
   if (name === 'wav') {
     const {wavTarget} = await import('./fuzz-wav.mjs')
     const {decodeWav, SAMPLE_RATE} = await dist('audio/read.js')
@@ -125,22 +134,26 @@ async function runTarget(name, {runs, seed, from, backend}) {
   return stats
 }
 
-function summary(all, command) {
+function summary(all, command, codecs) {
+  const count = (s, pattern) => s.failures.filter((f) => pattern.test(f.message)).length
   const rows = all.map(
     (s) =>
-      `| ${s.name} | ${s.cases} | ${s.accepted} | ${s.rejected} (${s.kinds.size} kinds) | **${s.failures.length}** | ${s.seconds.toFixed(1)} | ${(s.cases / s.seconds).toFixed(0)} | ${s.peakRssMB.toFixed(0)} |`,
+      `| ${s.name} | ${s.cases} | ${s.accepted} | ${s.rejected} (${s.kinds.size} kinds) | **${s.failures.length}** | ${count(s, /^uncaught|^worker died/)} | ${count(s, /^hang/)} | ${s.seconds.toFixed(1)} | ${(s.cases / s.seconds).toFixed(0)} | ${s.peakRssMB.toFixed(0)} |`,
   )
+  const total = all.reduce((t, s) => ({cases: t.cases + s.cases, rejected: t.rejected + s.rejected, seconds: t.seconds + s.seconds}), {cases: 0, rejected: 0, seconds: 0})
   const lines = [
-    '## Hostile-input fuzzing (WAV reader, model directory, dataset reader)',
+    codecs ? '## Hostile-input fuzzing: FLAC, Ogg Vorbis, Ogg Opus and MP3 readers (issue 17)' : '## Hostile-input fuzzing (WAV reader, model directory, dataset reader)',
     '',
     `Command: \`${command}\` (generators: bench/fuzz-*.mjs, the same as test/fuzz-*.test.ts).`,
-    `Machine: ${machineLine}.`,
+    `Machine: ${os.availableParallelism()}-core ${os.arch() === 'x64' ? 'x86-64' : os.arch()}, Node ${process.versions.node.split('.')[0]} (${machineLine}).`,
     '',
-    `Property per case: accepted and usable, or rejected with a UserError of one line (<= 400 chars) naming the file; no uncaught exception; within the time budget (WAV 2 s, model 10 s, dataset 5 s; hang watchdog ${hangMs / 1000} s) and with peak RSS growing by <= 200 MB; a rejected model load leaves no tensors behind.`,
+    `Property per case: accepted and usable, or rejected with a UserError of one line (<= 400 chars) naming the file; no uncaught exception; within the time budget (WAV 2 s, FLAC/Ogg/MP3 3 s, model 10 s, dataset 5 s; hang watchdog ${hangMs / 1000} s) and with peak RSS growing by <= 200 MB; a rejected model load leaves no tensors behind.${codecs ? ' A valid FLAC (written by bench/fuzz-codecs.mjs) reads back exactly; a valid Ogg/MP3 seed (test/fixtures/formats) is accepted as its format.' : ''}`,
     '',
-    '| target | cases | accepted | rejected | failures | time (s) | cases/s | peak RSS (MB) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| target | cases | accepted | rejected (errors caught) | failures | of which uncaught exceptions | of which hangs | time (s) | cases/s | peak RSS (MB) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    `In all: ${total.cases} cases, ${total.rejected} rejected with a one-line error, ${all.reduce((n, s) => n + s.failures.length, 0)} failures, ${total.seconds.toFixed(0)} s of wall time.`,
   ]
   for (const s of all) {
     const top = [...s.kinds].sort((a, b) => b[1] - a[1]).slice(0, 6)
@@ -172,14 +185,15 @@ if (!isMainThread) {
   machineLine = machine()
   const all = []
   for (const name of values.targets.split(',')) {
-    if (!TARGETS.includes(name)) throw new Error(`unknown target ${name} (choose from ${TARGETS.join(', ')})`)
+    if (!TARGETS.includes(name) && !CODEC_TARGETS.includes(name)) throw new Error(`unknown target ${name} (choose from ${[...TARGETS, ...CODEC_TARGETS].join(', ')})`)
     console.error(`${name}: ${options.runs} cases from ${options.from}, seed ${options.seed}`)
     all.push(await runTarget(name, options))
   }
   const command = `npm run build && node bench/fuzz.mjs ${process.argv.slice(2).join(' ')}`.trim()
-  const markdown = summary(all, command)
+  const codecs = values.targets === CODEC_TARGETS.join(',')
+  const markdown = summary(all, command, codecs)
   console.log(markdown)
-  const full = options.runs >= 10_000 && values.targets === TARGETS.join(',') && options.from === 0
-  if (!values['no-write'] && full) writeSection('fuzz', markdown)
+  const full = options.runs >= 10_000 && (codecs || values.targets === TARGETS.join(',')) && options.from === 0
+  if (!values['no-write'] && full) writeSection(codecs ? 'fuzz-codecs' : 'fuzz', markdown)
   process.exitCode = all.some((s) => s.failures.length > 0) ? 1 : 0
 }

@@ -46,11 +46,11 @@ export interface DetectResult {
 }
 
 export default class Detect extends BaseCommand {
-  static override summary = 'Find the trigger word in WAV files'
+  static override summary = 'Find the trigger word in audio files'
 
-  static override description = `Runs the model over each file and prints every detection: the file, the time in seconds and the score (the highest probability of the run of steps that fired). With a model that has a CTC head, the transcript of what followed each detection comes after "->" ("activate -> lights on").
+  static override description = `Runs the model over each file and prints every detection: the file, the time in seconds (the step at which it fired) and the score (the peak probability of the whole excursion above the threshold: the word's peak, which may come after the firing step). With a model that has a CTC head, the transcript of what followed each detection comes after "->" ("activate -> lights on").
 
-Files may be any WAV the reader takes (any rate, resampled to 44.1 kHz; channel 0). A 16-bit 44.1 kHz file streams from disk, so an hour-long recording is never held in memory, unless --chime or --plot needs all of it. Detection runs the same streaming path as "rnn-wake listen", so both report the same events for the same audio. Trigger settings come from the model directory (rnn-wake.json) unless --threshold, --min-steps or --refractory override them.
+Files may be WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3 (told by content, not name; any rate, resampled to 44.1 kHz; channel 0). A 16-bit 44.1 kHz WAV streams from disk, so an hour-long recording is never held in memory, unless --chime or --plot needs all of it. Detection runs the same streaming path as "rnn-wake listen", so both report the same events for the same audio. Trigger settings come from the model directory (rnn-wake.json) unless --threshold, --min-steps or --refractory override them.
 
 --chime writes the input with a chime at each detection, as the course's chime_on_activate does; --plot draws the spectrogram with the probability curve and the threshold under it. With several input files, --chime and --plot name folders and each file gets <name>.wav / <name>.png.
 
@@ -66,7 +66,7 @@ Exit codes: 0 ok (with or without detections), 2 bad flags, 3 unreadable input, 
   static override enableJsonFlag = true
 
   static override args = {
-    wav: Args.string({description: 'WAV file(s) to search', required: true}),
+    wav: Args.string({description: 'Audio file(s) to search (WAV, FLAC, Ogg Vorbis/Opus, MP3)', required: true}),
   }
 
   static override flags = {

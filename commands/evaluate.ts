@@ -14,7 +14,7 @@ import {createProgress} from '../src/util/progress.js'
 export default class Evaluate extends BaseCommand {
   static override summary = 'Measure missed triggers against false accepts per hour'
   static override description = `Runs a model over synthesized test sets (--data: their manifests say where each trigger word
-ends) and over folders of non-trigger audio (--negatives: any WAVs, searched recursively), and
+ends) and over folders of non-trigger audio (--negatives: any WAV, FLAC, Ogg or MP3 files, searched recursively), and
 reports what users and the field judge a wake-word detector by: the false-reject rate (missed
 triggers / triggers) and false accepts per hour of non-trigger audio, at the model's threshold
 and over all thresholds (a DET curve), the threshold that meets a target FA/h, detection latency
@@ -39,7 +39,7 @@ end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 b
   static override flags = {
     model: Flags.string({char: 'm', description: 'model directory (default: the shipped models/activate)'}),
     data: Flags.string({char: 'd', description: 'synthesized test set (repeatable)', multiple: true, default: []}),
-    negatives: Flags.string({char: 'n', description: 'folder or WAV of non-trigger audio (repeatable)', multiple: true, default: []}),
+    negatives: Flags.string({char: 'n', description: 'folder or audio file of non-trigger audio (repeatable)', multiple: true, default: []}),
     plot: Flags.string({description: 'write the DET curve as PNG (and the points as CSV beside it)'}),
     csv: Flags.string({description: 'write the DET curve points as CSV'}),
     'target-fa': Flags.string({description: 'false accepts per hour to find a threshold for', default: '0.5'}),

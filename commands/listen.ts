@@ -16,9 +16,9 @@ import {UserError, describeError} from '../src/util/errors.js'
 export default class Listen extends BaseCommand {
   static override summary = 'Listen to the microphone (or a file, or stdin) and report the trigger word as it is said'
 
-  static override description = `Streams 44.1 kHz mono 16-bit audio through the model and prints a line per detection: the wall-clock time, the stream time (seconds since listening started) and the score. With a model that has a CTC head, a second line follows with what was said after the trigger, once about a second of silence (or --transcript-seconds) ends it: "activate -> lights on".
+  static override description = `Streams 44.1 kHz mono 16-bit audio through the model and prints a line per detection: the wall-clock time, the stream time (seconds since listening started) and the score. A detection is reported the moment it fires, so its score is the highest probability up to then (detect, which sees the whole file, reports the word's peak: the same or higher). With a model that has a CTC head, a second line follows with what was said after the trigger, once about a second of silence (or --transcript-seconds) ends it: "activate -> lights on".
 
-The microphone is read through arecord (alsa-utils), sox or rec, whichever is installed (--recorder picks one); --device selects an ALSA device such as plughw:1,0. --input FILE streams a WAV or raw s16le 44.1 kHz file (.raw/.pcm) through exactly the same path, as fast as it can, or at the pace of the audio with --realtime; --input - reads a WAV or raw PCM from stdin.
+The microphone is read through arecord (alsa-utils), sox or rec, whichever is installed (--recorder picks one); --device selects an ALSA device such as plughw:1,0. --input FILE streams a WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3 file, or raw s16le 44.1 kHz (.raw/.pcm), through exactly the same path (a 16-bit 44.1 kHz WAV from disk as it goes, the others decoded whole first), as fast as it can, or at the pace of the audio with --realtime; --input - reads a WAV, FLAC, Ogg or ID3-tagged MP3 or raw PCM from stdin.
 
 --json prints one JSON object per line per event (detection, transcript, saved, hook-failed, and a final summary). --exec runs a shell command per detection (after its transcript with a CTC model) with RNN_WAKE_WORD, RNN_WAKE_SCORE, RNN_WAKE_TIME (stream seconds), RNN_WAKE_WALL_TIME, RNN_WAKE_INDEX and RNN_WAKE_TRANSCRIPT in its environment. --save-dir keeps ~2 s of audio around each detection as a WAV, to collect false activations and train on them.
 
@@ -40,7 +40,7 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
     ...transcriptFlags,
     device: Flags.string({char: 'd', summary: 'Recording device (arecord: ALSA name such as plughw:1,0).', exclusive: ['input']}),
     recorder: Flags.string({summary: 'Recording program.', options: ['auto', ...RECORDERS], default: 'auto', exclusive: ['input']}),
-    input: Flags.string({char: 'i', summary: 'Stream this WAV or raw s16le file instead of the microphone ("-": stdin).'}),
+    input: Flags.string({char: 'i', summary: 'Stream this audio file (WAV, FLAC, Ogg, MP3) or raw s16le file instead of the microphone ("-": stdin).'}),
     realtime: Flags.boolean({summary: 'With --input: feed the audio at its real pace instead of as fast as possible.', dependsOn: ['input']}),
     json: Flags.boolean({summary: 'One JSON object per line for each event, and a final summary.'}),
     exec: Flags.string({summary: 'Shell command to run for each detection (see the environment variables above).'}),

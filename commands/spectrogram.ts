@@ -10,8 +10,9 @@ import {UserError} from '../src/util/errors.js'
 import {encodeNpy} from '../src/util/npy.js'
 
 export default class SpectrogramCommand extends BaseCommand {
-  static override summary = "Compute the course's spectrogram (101 bins, hop 80) of WAV files"
-  static override description = `Reads PCM or float WAV files of any sample rate and channel count, brings them to 44.1 kHz
+  static override summary = "Compute the course's spectrogram (101 bins, hop 80) of audio files"
+  static override description = `Reads PCM or float WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3 files (told by content, not name)
+of any sample rate and channel count, brings them to 44.1 kHz
 (band-limited resampling), takes channel 0 (or the channel mean with --mix) and computes the
 spectrogram of the Sequence Models course: matplotlib specgram(NFFT=200, Fs=8000, noverlap=120).
 A 10 s clip gives 5511 frames x 101 bins, the model's input.
@@ -29,7 +30,7 @@ Exit codes: 0 ok, 2 bad flags, 3 unreadable or unsupported input, 6 output not w
   static override enableJsonFlag = true
 
   static override args = {
-    wav: Args.string({description: 'WAV file(s) to analyse', required: true}),
+    wav: Args.string({description: 'Audio file(s) to analyse (WAV, FLAC, Ogg Vorbis/Opus, MP3)', required: true}),
   }
 
   static override flags = {

@@ -58,7 +58,7 @@ describe('rnn-wake spectrogram on bad input: one line naming the file, exit 3, n
   const good = buildWav({channels: 1, sampleRate: 44_100, bitsPerSample: 16, data: encodeSamples([Array.from({length: 1000}, (_, i) => i)], 16)})
   const cases: Array<[string, Uint8Array | null, RegExp]> = [
     ['empty.wav', new Uint8Array(0), /empty file/],
-    ['notes.wav', new TextEncoder().encode('hello, this is text\n'), /not a WAV file/],
+    ['notes.wav', new TextEncoder().encode('hello, this is text\n'), /not an audio file rnn-wake reads \(WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3; it starts with bytes 68 65 6c 6c\)/],
     ['truncated.wav', good.subarray(0, 1200), /truncated data chunk/],
     ['mulaw.wav', buildWav({formatTag: 7, channels: 1, sampleRate: 8000, bitsPerSample: 8, data: new Uint8Array(64)}), /unsupported codec mu-law/],
     ['nodata.wav', buildWav({channels: 1, sampleRate: 44_100, bitsPerSample: 16, data: new Uint8Array(0)}), /empty data chunk/],

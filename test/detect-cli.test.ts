@@ -31,10 +31,13 @@ afterAll(async () => {
 })
 
 describe('rnn-wake detect', () => {
-  it('prints file, time and score of each detection, and the backend on stderr', () => {
+  it('prints file, time and score of each detection; the backend on stderr only with --verbose', () => {
     const r = runCli(['detect', clipPath, '--model', join(dir, 'toy')])
-    expect(r.stderr).toMatch(/^backend: (wasm|tensorflow|cpu)$/m)
+    expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
+    const verbose = runCli(['detect', clipPath, '--model', join(dir, 'toy'), '--verbose'])
+    expect(verbose.stderr).toMatch(/^backend: (wasm|tensorflow|cpu)\n$/)
+    expect(verbose.stdout).toBe(r.stdout)
     const lines = r.stdout.trim().split('\n')
     expect(lines).toHaveLength(2)
     expect(lines[0]).toMatch(/clip\.wav {2}activate at 0\.49\d s {2}score 0\.99\d$/)
@@ -77,7 +80,7 @@ describe('rnn-wake detect', () => {
   it('a missing model directory is exit 4 with a one-line message', () => {
     const r = runCli(['detect', clipPath, '--model', join(dir, 'nope')])
     expect(r.status).toBe(4)
-    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('backend:'))).toEqual([`rnn-wake: Cannot load model ${join(dir, 'nope')}: no such directory`])
+    expect(r.stderr.trim().split('\n')).toEqual([`rnn-wake: Cannot load model ${join(dir, 'nope')}: no such directory`])
   })
 
   it('without --model, a missing default model says so in one line (exit 4)', async () => {

@@ -111,6 +111,27 @@ describe('rnn-wake ensemble', () => {
     expect(config.training.ensemble.map((m: {seed: number; network: string}) => [m.network, m.seed])).toEqual([['.', 1], ['member-2', 2], ['member-3', 3]])
   })
 
+  it('records where each network came from relative to the ensemble directory, and leaves out sources elsewhere (no absolute paths)', async () => {
+    await writeEnsemble(join(dir, 'beside'), [a, b])
+    const beside = JSON.parse(readFileSync(join(dir, 'beside', 'rnn-wake.json'), 'utf8'))
+    expect(beside.training.ensemble.map((m: {from?: string}) => m.from)).toEqual(['../a', '../b'])
+    // An ensemble of it and c, written into a subfolder: its own listing's "from" does not leak through.
+    await writeEnsemble(join(dir, 'nested', 'abc'), [join(dir, 'beside'), c])
+    const nested = JSON.parse(readFileSync(join(dir, 'nested', 'abc', 'rnn-wake.json'), 'utf8'))
+    expect(nested.training.ensemble.map((m: {from?: string}) => m.from)).toEqual([undefined, undefined, undefined])
+    const elsewhere = mkdtempSync(join(tmpdir(), 'rnn-wake-ensemble-out-'))
+    await writeEnsemble(join(elsewhere, 'ab'), [a, b])
+    const text = readFileSync(join(elsewhere, 'ab', 'rnn-wake.json'), 'utf8')
+    expect(text).not.toContain(dir)
+    expect(JSON.parse(text).training.ensemble.every((m: {from?: string}) => m.from === undefined)).toBe(true)
+    await rm(elsewhere, {recursive: true, force: true})
+  })
+
+  it('the shipped ensemble records no machine-specific path', () => {
+    const shipped = readFileSync(join(import.meta.dirname, '..', 'models', 'activate', 'rnn-wake.json'), 'utf8')
+    expect(shipped).not.toMatch(/"\/(tmp|home|root|Users)\//)
+  })
+
   it('an ensemble given as a model adds all of its networks, seeds kept', async () => {
     await writeEnsemble(join(dir, 'ab2'), [a, b])
     await writeEnsemble(join(dir, 'abc'), [join(dir, 'ab2'), c])

@@ -6,6 +6,8 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {buildFlac} from '../bench/fuzz-codecs.mjs'
+
 import {findOnPath} from '../src/audio/microphone.js'
 import {encodeWav16, toInt16} from '../src/audio/write.js'
 import {selectBackend} from '../src/model/backend.js'
@@ -45,6 +47,16 @@ function listenEvents(lines: Json[]): Event[] {
   return lines.filter((l) => l.type === 'detection').map((l) => ({index: l.index as number, time: l.time as number, score: l.score as number, text: texts.get(l.index)}))
 }
 
+/**
+ * listen reports the events detect reports, at once: its score is the
+ * probability when the detection fired, detect's the peak of the word, never lower.
+ */
+function expectSameEvents(listened: Event[], detected: Event[]): void {
+  const withoutScore = (events: Event[]) => events.map(({score: _, ...rest}) => rest)
+  expect(withoutScore(listened)).toEqual(withoutScore(detected))
+  listened.forEach((e, i) => expect(e.score).toBeLessThanOrEqual(detected[i].score))
+}
+
 beforeAll(async () => {
   await selectBackend()
   dir = mkdtempSync(join(tmpdir(), 'rnn-wake-listen-'))
@@ -64,7 +76,7 @@ describe('rnn-wake listen', () => {
     expect(r.status).toBe(0)
     const lines = jsonLines(r.stdout)
     expect(lines.map((l) => l.type)).toEqual(['detection', 'transcript', 'detection', 'transcript', 'summary'])
-    expect(listenEvents(lines)).toEqual(detectEvents())
+    expectSameEvents(listenEvents(lines), detectEvents())
     expect(lines[1]).toMatchObject({text: 'lights on', ended: 'silence', word: 'activate'})
     const summary = lines.at(-1)!
     expect(summary).toMatchObject({type: 'summary', detections: 2, interrupted: false})
@@ -79,8 +91,13 @@ describe('rnn-wake listen', () => {
     const asRaw = spawnSync(process.execPath, [BIN, 'listen', '--input', '-', '--model', toy, '--json'], {cwd: ROOT, input: new Uint8Array(raw.buffer), encoding: 'utf8'})
     expect(asRaw.status).toBe(0)
     const expected = detectEvents()
-    expect(listenEvents(jsonLines(asWav.stdout))).toEqual(expected)
-    expect(listenEvents(jsonLines(asRaw.stdout))).toEqual(expected)
+    expectSameEvents(listenEvents(jsonLines(asWav.stdout)), expected)
+    expectSameEvents(listenEvents(jsonLines(asRaw.stdout)), expected)
+    // A FLAC on stdin is told by its magic bytes and decoded whole: the same samples, the same events.
+    const flac = buildFlac({channels: [Array.from(raw)], bits: 16, rate: 44_100, blockSize: 4096})
+    const asFlac = spawnSync(process.execPath, [BIN, 'listen', '--input', '-', '--model', toy, '--json'], {cwd: ROOT, input: flac, encoding: 'utf8'})
+    expect(asFlac.status, asFlac.stderr).toBe(0)
+    expect(jsonLines(asFlac.stdout)).toEqual(jsonLines(asWav.stdout).map((l) => ({...l, ...(l.wallClock ? {wallClock: expect.any(String)} : {}), ...(l.type === 'summary' ? {realTimeFactor: expect.any(Number), processingSeconds: expect.any(Number), wallSeconds: expect.any(Number)} : {})})))
   })
 
   it('plain output: a line per detection (wall clock, stream time, score), a transcript line, the summary on stderr', () => {
@@ -159,7 +176,7 @@ describe('rnn-wake listen', () => {
       child.kill('SIGINT')
       expect(await exited).toBe(0)
       const lines = jsonLines(stdout)
-      expect(listenEvents(lines)).toEqual(detectEvents())
+      expectSameEvents(listenEvents(lines), detectEvents())
       expect(lines.at(-1)).toMatchObject({type: 'summary', interrupted: true, detections: 2})
     },
     90_000,

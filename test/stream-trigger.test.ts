@@ -62,6 +62,29 @@ describe('trigger post-processing', () => {
     expect(d.push(curve(20, [[5, 10, 0.9]]))).toEqual([{step: 5, score: expect.closeTo(0.9, 6)}])
   })
 
+  it('detectTriggers scores an event with the peak of its excursion above the threshold, not the probability at firing time', () => {
+    const p = Float32Array.from([0, 0.6, 0.7, 0.95, 0.8, 0.3, 0, 0.99, 0])
+    // The second bump is a new excursion inside the refractory period: suppressed, and not part of the first word's peak.
+    expect(detectTriggers(p)).toEqual([{step: 1, score: expect.closeTo(0.95, 6)}])
+  })
+
+  it('a stream reports the event when it fires (firing-time score) and its peak when the word is over, however it is chunked', () => {
+    const p = Float32Array.from([0, 0.6, 0.7, 0.95, 0.8, 0.3, 0, 0, 0.55, 0.9, 0.97])
+    for (const size of [1, 2, 4, p.length]) {
+      const d = new TriggerDetector({threshold: 0.5, minSteps: 1, refractorySteps: 2})
+      const events = []
+      const peaks = []
+      for (let i = 0; i < p.length; i += size) {
+        events.push(...d.push(p.subarray(i, i + size)))
+        peaks.push(...d.takePeaks())
+      }
+      expect(events).toEqual([{step: 1, score: expect.closeTo(0.6, 6)}, {step: 8, score: expect.closeTo(0.55, 6)}])
+      expect(peaks).toEqual([{step: 1, peak: expect.closeTo(0.95, 6)}])
+      // The second word is still above the threshold when the stream ends.
+      expect(d.finishPeaks()).toEqual([{step: 8, peak: expect.closeTo(0.97, 6)}])
+    }
+  })
+
   it('rejects nonsense parameters', () => {
     expect(() => new TriggerDetector({threshold: 1.5, minSteps: 1, refractorySteps: 0})).toThrow(/threshold/)
   })

@@ -252,14 +252,14 @@ describe('synthesize rejects bad input with one line and leaves no dataset', () 
   it('an empty folder', async () => {
     const empty = join(tmp, 'empty')
     await mkdir(empty, {recursive: true})
-    await expectRejected(sourceArgs({backgrounds: empty}), 3, new RegExp(`^rnn-wake: Cannot read ${empty}: no WAV clips`))
+    await expectRejected(sourceArgs({backgrounds: empty}), 3, new RegExp(`^rnn-wake: Cannot read ${empty}: no audio clips`))
   })
 
   it('a non-audio file among the clips', async () => {
     const dir = join(tmp, 'mixed')
     await writeWav16(join(dir, 'good.wav'), burst(0.3, 500, 9000))
     await writeFile(join(dir, 'song.mp3'), 'ID3 definitely not a wav')
-    await expectRejected(sourceArgs({activates: dir}), 3, new RegExp(`^rnn-wake: Cannot read ${join(dir, 'song.mp3')}: not a WAV file`))
+    await expectRejected(sourceArgs({activates: dir}), 3, new RegExp(`^rnn-wake: Cannot read ${join(dir, 'song.mp3')}: an ID3 tag with no audio after it`))
   })
 
   it('a clip longer than the background', async () => {

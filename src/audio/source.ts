@@ -4,7 +4,7 @@ import {extname} from 'node:path'
 import type {Readable} from 'node:stream'
 
 import {InputError} from '../util/errors.js'
-import {SAMPLE_RATE, readAudio, readBytes} from './read.js'
+import {SAMPLE_RATE, decodeAudio, readAudio, readBytes} from './read.js'
 import {WavFormatError, parseWavLayout} from './wav-header.js'
 
 /** Audio as it arrives: mono chunks at 44.1 kHz in int16 units, of any size. */
@@ -131,9 +131,12 @@ export interface InputOptions {
 const RAW_EXTENSIONS = new Set(['.raw', '.pcm', '.s16', '.s16le'])
 
 /**
- * `listen --input`: a WAV file (any format the reader takes), a headerless
- * s16le 44.1 kHz mono file (.raw/.pcm), or '-' for stdin (WAV or raw,
- * sniffed from the first bytes).
+ * `listen --input`: an audio file (WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3,
+ * told by content), a headerless s16le 44.1 kHz mono file (.raw/.pcm), or
+ * '-' for stdin (WAV, FLAC, Ogg or ID3-tagged MP3, else raw PCM, sniffed
+ * from the first bytes). A 16-bit 44.1 kHz WAV streams from disk; every
+ * other file is decoded whole first (the compressed formats' decoders and
+ * the resampler need all of it), then chunked.
  */
 export async function openInput(input: string, options: InputOptions = {}): Promise<AudioChunks> {
   const chunkSamples = options.chunkSamples ?? SAMPLE_RATE / 10
@@ -196,6 +199,15 @@ async function* sniffStream(stream: Readable, name: string): AudioChunks {
       yield next.value
     }
   }
-  const isWav = String.fromCharCode(...head.subarray(0, 4)) === 'RIFF'
-  yield* isWav ? wavStreamChunks(all(), name) : pcm16Chunks(all())
+  const magic = String.fromCharCode(...head.subarray(0, 4))
+  if (magic === 'fLaC' || magic === 'OggS' || magic.startsWith('ID3')) {
+    // A compressed stream is decoded whole (see openInput). A bare MPEG frame
+    // sync is not taken for MP3 here: raw PCM may start with those bytes.
+    const parts: Uint8Array[] = []
+    for await (const piece of all()) parts.push(piece)
+    const audio = await decodeAudio(new Uint8Array(Buffer.concat(parts)), name)
+    yield* samplesChunks(audio.samples, SAMPLE_RATE / 10)
+    return
+  }
+  yield* magic === 'RIFF' ? wavStreamChunks(all(), name) : pcm16Chunks(all())
 }

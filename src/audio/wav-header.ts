@@ -57,8 +57,9 @@ export function parseWavLayout(bytes: Uint8Array): WavLayout {
   if (bytes.length < 12) throw new WavFormatError(`not a WAV file (only ${bytes.length} bytes)`)
   const riff = fourCC(view, 0)
   if (riff === 'RIFX') throw new WavFormatError('big-endian RIFX WAV is not supported')
-  if (riff === 'RF64') throw new WavFormatError('RF64 WAV is not supported')
-  if (riff !== 'RIFF' || fourCC(view, 8) !== 'WAVE') throw new WavFormatError('not a WAV file (no RIFF/WAVE header)')
+  if ((riff !== 'RIFF' && riff !== 'RF64') || fourCC(view, 8) !== 'WAVE') throw new WavFormatError('not a WAV file (no RIFF/WAVE header)')
+  /** RF64 (EBU Tech 3306, WAV over 4 GB): the real data size is in a ds64 chunk, the data chunk says 0xFFFFFFFF. */
+  let ds64DataBytes: number | undefined
 
   let fmt: Omit<WavLayout, 'dataOffset' | 'dataBytes' | 'frames'> | undefined
   let pos = 12
@@ -67,13 +68,20 @@ export function parseWavLayout(bytes: Uint8Array): WavLayout {
     const size = view.getUint32(pos + 4, true)
     const body = pos + 8
     const available = bytes.length - body
-    if (id === 'fmt ') {
+    if (id === 'ds64' && riff === 'RF64') {
+      if (size < 24 || available < 24) throw new WavFormatError('truncated ds64 chunk')
+      ds64DataBytes = view.getUint32(body + 8, true) + view.getUint32(body + 12, true) * 2 ** 32
+    } else if (id === 'fmt ') {
       if (size < 16 || available < 16) throw new WavFormatError('truncated fmt chunk')
       fmt = parseFmt(view, body, Math.min(size, available))
     } else if (id === 'data') {
       if (!fmt) throw new WavFormatError('data chunk before fmt chunk')
       let dataBytes = size
-      if (size > available) {
+      if (riff === 'RF64' && size === 0xffffffff) {
+        if (ds64DataBytes === undefined) throw new WavFormatError('RF64 WAV without a ds64 chunk')
+        dataBytes = ds64DataBytes
+        if (dataBytes > available) throw new WavFormatError(`truncated data chunk (expected ${dataBytes} bytes, found ${available})`)
+      } else if (size > available) {
         if (!STREAMING_SIZES.has(size)) {
           throw new WavFormatError(`truncated data chunk (expected ${size} bytes, found ${available})`)
         }

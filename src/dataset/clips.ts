@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {readdir, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
-import {SAMPLE_RATE, decodeWav, readBytes} from '../audio/index.js'
+import {SAMPLE_RATE, decodeAudio, readBytes} from '../audio/index.js'
 import {InputError, UserError} from '../util/errors.js'
 import {type Phrase, phraseText} from './phrases.js'
 
@@ -94,11 +94,15 @@ async function listEntries(dir: string): Promise<Array<{name: string; isDir: boo
   }
 }
 
-/** The clip files of one folder (not recursive), after checking it exists and holds at least one. */
+/**
+ * The clip files of one folder (not recursive), after checking it exists and
+ * holds at least one. Every file but the sidecars counts: WAV, FLAC, Ogg
+ * Vorbis/Opus and MP3 are read (told by content), anything else is refused by name.
+ */
 export async function listClipFiles(dir: string, what: string): Promise<string[]> {
   await requireFolder(dir, what)
   const files = (await listEntries(dir)).filter((e) => !e.isDir && !SIDECAR.test(e.name)).map((e) => e.name)
-  if (files.length === 0) throw new InputError(dir, `no WAV clips in the ${what} folder`)
+  if (files.length === 0) throw new InputError(dir, `no audio clips in the ${what} folder`)
   return files
 }
 
@@ -109,8 +113,8 @@ interface Loaded {
 
 async function loadClip(path: string, source: string, word: string, role: SourceFile['role']): Promise<Loaded> {
   const bytes = await readBytes(path)
-  const {info, samples: decoded} = decodeWav(bytes, path)
-  if (decoded.length === 0) throw new InputError(path, 'the WAV holds no samples')
+  const {info, samples: decoded} = await decodeAudio(bytes, path)
+  if (decoded.length === 0) throw new InputError(path, 'the file holds no samples')
   // In shared memory: synthesize hands every clip to each of its worker threads, which copies a plain
   // buffer per thread (measured: 1 GB of 16-bit backgrounds peaked at 17 GB with 2 workers).
   const samples = new Float64Array(new SharedArrayBuffer(decoded.byteLength))

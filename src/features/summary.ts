@@ -1,8 +1,10 @@
+import {FORMAT_NAMES, type AudioFormat} from '../audio/formats.js'
 import {type AudioInfo, SAMPLE_RATE} from '../audio/read.js'
 import {COURSE_SPECTROGRAM, type Spectrogram, type SpectrogramParams} from './spectrogram.js'
 
 export interface SpectrogramSummary {
   file: string
+  format: AudioFormat
   durationSec: number
   sampleRate: number
   channels: number
@@ -15,6 +17,7 @@ export interface SpectrogramSummary {
 export function summarize(info: AudioInfo, spec: Spectrogram): SpectrogramSummary {
   return {
     file: info.file,
+    format: info.format,
     durationSec: info.durationSec,
     sampleRate: info.sampleRate,
     channels: info.channels,
@@ -26,7 +29,8 @@ export function summarize(info: AudioInfo, spec: Spectrogram): SpectrogramSummar
 }
 
 export function formatSummary(s: SpectrogramSummary): string {
-  const kind = s.encoding === 'float' ? `${s.bitsPerSample}-bit float` : `${s.bitsPerSample}-bit`
+  // The lossy codecs have no sample size of their own: their name says more.
+  const kind = s.format === 'wav' || s.format === 'flac' ? `${s.format === 'flac' ? 'FLAC ' : ''}${s.bitsPerSample}-bit${s.encoding === 'float' ? ' float' : ''}` : FORMAT_NAMES[s.format]
   return `${s.file}: ${s.durationSec.toFixed(3)} s, ${s.sampleRate} Hz, ${s.channels} ch, ${kind} -> spectrogram ${s.frames} x ${s.bins}`
 }
 

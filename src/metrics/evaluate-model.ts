@@ -1,6 +1,7 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import {AUDIO_FILE} from '../audio/formats.js'
 import {readAudio} from '../audio/read.js'
 import {DEFAULT_TOKEN_DECODER, type TokenDecoder, decodeWith, describeDecoder} from '../ctc/decode.js'
 import {readDataset} from '../dataset/manifest.js'
@@ -86,7 +87,10 @@ export interface TranscriptionReport {
 
 export const EVAL_BEAM_WIDTH = 8
 
-/** The WAV files at a path: the file itself, or every .wav below a folder (recursively, sorted by name). */
+/**
+ * The audio files at a path: the file itself, or every .wav, .flac, .ogg,
+ * .oga, .opus and .mp3 below a folder (recursively, sorted by name).
+ */
 export async function listWavs(path: string): Promise<string[]> {
   let st
   try {
@@ -99,7 +103,7 @@ export async function listWavs(path: string): Promise<string[]> {
   for (const entry of (await readdir(path, {withFileTypes: true})).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const full = join(path, entry.name)
     if (entry.isDirectory()) out.push(...(await listWavs(full)))
-    else if (/\.wav$/i.test(entry.name)) out.push(full)
+    else if (AUDIO_FILE.test(entry.name)) out.push(full)
   }
   return out
 }

@@ -1,5 +1,5 @@
 import {copyFile, mkdir} from 'node:fs/promises'
-import {join, resolve} from 'node:path'
+import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 
 import {existingFolder, writeDirAtomic} from '../util/atomic.js'
 import {UserError} from '../util/errors.js'
@@ -70,7 +70,7 @@ export async function writeEnsemble(out: string, sourceDirs: readonly string[], 
     ...first,
     trigger: {...first.trigger, threshold},
     members,
-    training: {ensemble: networks.map((n, i) => ({...n.facts, network: i === 0 ? '.' : members[i - 1], from: n.folder}))},
+    training: {ensemble: networks.map((n, i) => ({...n.facts, network: i === 0 ? '.' : members[i - 1], ...fromField(out, n.folder)}))},
   }
   await writeDirAtomic(out, async (tmp) => {
     for (const [i, network] of networks.entries()) {
@@ -81,6 +81,21 @@ export async function writeEnsemble(out: string, sourceDirs: readonly string[], 
     await writeModelConfig(tmp, config)
   })
   return {out, config, networks: networks.length}
+}
+
+/**
+ * Where a network came from, relative to the ensemble's directory, when the
+ * source lies beside it (in the same parent folder or below): "../seed-2",
+ * still true when the folder is copied or checked out elsewhere. A source
+ * elsewhere (a temporary training folder, another user's home) is left out:
+ * its absolute path would mean nothing on another machine.
+ */
+function fromField(out: string, folder: string): {from?: string} {
+  const base = resolve(out)
+  const source = resolve(folder)
+  const fromParent = relative(dirname(base), source)
+  if (fromParent.startsWith('..') || isAbsolute(fromParent)) return {}
+  return {from: relative(base, source).split(sep).join('/') || '.'}
 }
 
 /** Why two model descriptions cannot be averaged step by step, or undefined when they can. */
@@ -101,7 +116,11 @@ function mismatch(a: ModelConfig, b: ModelConfig): string | undefined {
  */
 function trainingFacts(config: ModelConfig, index: number): Record<string, unknown> {
   const listed = config.training?.ensemble
-  if (Array.isArray(listed)) return {...(listed[index] as Record<string, unknown>)}
+  if (Array.isArray(listed)) {
+    // Its `from` was relative to that source; writeEnsemble works out the new one.
+    const {from: _, ...facts} = listed[index] as Record<string, unknown>
+    return facts
+  }
   const t = config.training ?? {}
   const keep = ['seed', 'epochs', 'examplesSeen', 'trainSeconds', 'lr', 'lrDecay', 'dataSha256', 'rnnWakeVersion']
   return Object.fromEntries(keep.filter((k) => t[k] !== undefined).map((k) => [k, t[k]]))

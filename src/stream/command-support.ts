@@ -19,6 +19,7 @@ export const modelFlags = {
   'min-steps': Flags.integer({summary: "Consecutive steps above the threshold before firing (default: the model's).", min: 1}),
   refractory: Flags.integer({summary: "Steps after a detection during which none fires (default: the model's).", min: 0}),
   backend: Flags.string({summary: 'TensorFlow.js backend (default: node if installed, else wasm).', options: [...BACKEND_CHOICES]}),
+  verbose: Flags.boolean({char: 'v', summary: 'Also say on stderr which TensorFlow.js backend runs the model (--json output always has it).'}),
 }
 
 export interface ModelFlagValues {
@@ -27,6 +28,7 @@ export interface ModelFlagValues {
   'min-steps'?: number
   refractory?: number
   backend?: string
+  verbose?: boolean
 }
 
 export interface OpenedDetector {
@@ -36,14 +38,14 @@ export interface OpenedDetector {
 }
 
 /**
- * Start the backend, load the model and settle the trigger settings. The
- * backend's name goes to `report` (stderr), so a slow run on the cpu backend
- * is never a mystery.
+ * Start the backend, load the model and settle the trigger settings. With
+ * --verbose the backend's name goes to `report` (stderr), so a slow run on
+ * the cpu backend need not be a mystery; --json output carries it always.
  */
 export async function openDetector(flags: ModelFlagValues, report: (line: string) => void, defaultDir = DEFAULT_MODEL_DIR): Promise<OpenedDetector> {
   const trigger = parseTriggerFlags(flags)
   const backend = await selectBackend(flags.backend as BackendChoice | undefined)
-  report(`backend: ${backend}`)
+  if (flags.verbose) report(`backend: ${backend}`)
   const dir = flags.model ?? defaultDir
   let detector: Detector
   try {

@@ -69,7 +69,7 @@ export async function listen(options: ListenOptions): Promise<ListenSummary> {
         onEvent({type: 'detection', detection: event.detection, wallClock})
         saver?.mark(event.detection, wallClock)
         if (!session.transcribes) fire(event.detection, undefined, wallClock)
-      } else {
+      } else if (event.type === 'transcript') {
         onEvent({type: 'transcript', transcript: event.transcript, wallClock})
         fire(event.transcript.detection, event.transcript, wallClock)
       }

@@ -4,7 +4,17 @@ import {TriggerDetector, type TriggerParams} from './trigger.js'
 
 export type {Detection, Transcript, TranscriptOptions}
 
-export type SessionEvent = {type: 'detection'; detection: Detection} | {type: 'transcript'; transcript: Transcript}
+/**
+ * 'peak' follows a detection once its word is over (the probability fell back
+ * to the threshold): the highest probability of that excursion. A detection's
+ * own score is what was known when it fired; offline runs (detect) replace it
+ * with the peak, a live stream (listen) reports the detection at once and
+ * keeps its firing-time score.
+ */
+export type SessionEvent =
+  | {type: 'detection'; detection: Detection}
+  | {type: 'transcript'; transcript: Transcript}
+  | {type: 'peak'; index: number; score: number}
 
 export interface SessionOptions {
   /** Default: the model directory's `trigger`. */
@@ -29,6 +39,8 @@ export class DetectionSession {
   readonly trigger: TriggerDetector
   readonly follower: TranscriptFollower | undefined
   private count = 0
+  /** Detections whose excursion has not ended yet, by firing step. */
+  private readonly unsettled = new Map<number, number>()
 
   constructor(readonly inference: StreamingInference, options: SessionOptions = {}) {
     const {config} = inference
@@ -66,8 +78,10 @@ export class DetectionSession {
         follower.start(detection)
       }
       events.push({type: 'detection', detection})
+      this.unsettled.set(fired.step, detection.index)
       cursor = row + 1
     }
+    this.peakEvents(this.trigger.takePeaks(), events)
     if (follower && tokens) {
       const done = follower.feed(tokens, block.firstStep, cursor, block.steps)
       if (done) events.push({type: 'transcript', transcript: done})
@@ -75,15 +89,28 @@ export class DetectionSession {
     return {block, events}
   }
 
-  /** End of the stream: the transcript still being gathered, if any. */
+  private peakEvents(peaks: ReturnType<TriggerDetector['takePeaks']>, events: SessionEvent[]): void {
+    for (const {step, peak} of peaks) {
+      const index = this.unsettled.get(step)
+      if (index === undefined) continue
+      this.unsettled.delete(step)
+      events.push({type: 'peak', index, score: peak})
+    }
+  }
+
+  /** End of the stream: the transcript still being gathered, if any, and the peak of a word still above the threshold. */
   finish(): SessionEvent[] {
+    const events: SessionEvent[] = []
     const done = this.follower?.finish('end-of-stream')
-    return done ? [{type: 'transcript', transcript: done}] : []
+    if (done) events.push({type: 'transcript', transcript: done})
+    this.peakEvents(this.trigger.finishPeaks(), events)
+    return events
   }
 
   /** Start a new stream (the next file). */
   reset(): void {
     this.count = 0
+    this.unsettled.clear()
     this.inference.reset()
     this.trigger.reset()
     this.follower?.reset()
@@ -113,8 +140,10 @@ class RunCollector {
 
   events(events: SessionEvent[]): void {
     for (const e of events) {
-      if (e.type === 'detection') this.detections.push(e.detection)
-      else this.transcripts.push(e.transcript)
+      if (e.type === 'detection') this.detections.push({...e.detection})
+      else if (e.type === 'transcript') this.transcripts.push(e.transcript)
+      // A whole recording can wait for the word to end: its detections carry the peak.
+      else this.detections.find((d) => d.index === e.index)!.score = e.score
     }
   }
 

@@ -21,8 +21,20 @@ export const COURSE_TRIGGER: TriggerParams = {threshold: 0.5, minSteps: 1, refra
 export interface TriggerEvent {
   /** Output step at which the event fired (counted from the start of the stream). */
   step: number
-  /** Highest probability among the steps that made it fire. */
+  /**
+   * From push: the highest probability among the steps that made it fire (all
+   * a stream knows when it fires). From detectTriggers: the peak of the whole
+   * excursion above the threshold, which may come after the firing step.
+   */
   score: number
+}
+
+/** The end of the excursion above the threshold an event fired in: its peak. */
+export interface ExcursionPeak {
+  /** The event's (firing) step. */
+  step: number
+  /** Highest probability from the excursion's start to its end (the word's peak). */
+  peak: number
 }
 
 export class TriggerDetector {
@@ -31,6 +43,9 @@ export class TriggerDetector {
   private runPeak = 0
   private lastFire = -Infinity
   private armed = true
+  /** The event fired in the current excursion, until the probability drops below the threshold. */
+  private open: ExcursionPeak | undefined
+  private closed: ExcursionPeak[] = []
 
   constructor(readonly params: TriggerParams = COURSE_TRIGGER) {
     if (!(params.threshold > 0 && params.threshold < 1)) throw new RangeError(`threshold must be in (0, 1), got ${params.threshold}`)
@@ -47,8 +62,10 @@ export class TriggerDetector {
       if (p > threshold) {
         this.run++
         this.runPeak = Math.max(this.runPeak, p)
+        if (this.open) this.open.peak = Math.max(this.open.peak, p)
         if (this.armed && this.run >= minSteps && this.step - this.lastFire > refractorySteps) {
           events.push({step: this.step, score: this.runPeak})
+          this.open = {step: this.step, peak: this.runPeak}
           this.lastFire = this.step
           this.armed = false
         }
@@ -56,9 +73,30 @@ export class TriggerDetector {
         this.run = 0
         this.runPeak = 0
         this.armed = true
+        if (this.open) this.closed.push(this.open)
+        this.open = undefined
       }
     }
     return events
+  }
+
+  /**
+   * The excursions that ended (fell back to the threshold) in the steps pushed
+   * since the last call, each with the peak of the event that fired in it.
+   * Events are never held back for this: a stream reports an event when it
+   * fires, and its peak when the word is over.
+   */
+  takePeaks(): ExcursionPeak[] {
+    const out = this.closed
+    this.closed = []
+    return out
+  }
+
+  /** End of the stream: also the excursion still above the threshold, if an event fired in it. */
+  finishPeaks(): ExcursionPeak[] {
+    if (this.open) this.closed.push(this.open)
+    this.open = undefined
+    return this.takePeaks()
   }
 
   /** Steps consumed so far. */
@@ -72,10 +110,15 @@ export class TriggerDetector {
     this.runPeak = 0
     this.lastFire = -Infinity
     this.armed = true
+    this.open = undefined
+    this.closed = []
   }
 }
 
-/** All events of a whole probability sequence. */
+/** All events of a whole probability sequence, each scored with the peak of its excursion. */
 export function detectTriggers(probabilities: ArrayLike<number>, params: TriggerParams = COURSE_TRIGGER): TriggerEvent[] {
-  return new TriggerDetector(params).push(probabilities)
+  const detector = new TriggerDetector(params)
+  const events = detector.push(probabilities)
+  const peaks = new Map(detector.finishPeaks().map((e) => [e.step, e.peak]))
+  return events.map((e) => ({step: e.step, score: peaks.get(e.step) ?? e.score}))
 }

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 
-import {decodeWav, readAudio} from '../audio/index.js'
+import {readAudio} from '../audio/index.js'
 import {proceduralBackgrounds, soundsLike} from '../dataset/backgrounds.js'
 import {type Clip, OTHER_WORD, type SynthSources, listClipFiles} from '../dataset/clips.js'
 import {readDataset} from '../dataset/manifest.js'
@@ -215,8 +215,8 @@ async function loadClips(files: readonly string[], word: string, named = false):
       if (!manifests.has(dir)) manifests.set(dir, await spokenWords(dir))
       clipWord = manifests.get(dir)!.get(basename(file)) ?? word
     }
-    const {samples} = decodeWav(new Uint8Array(await readFile(file)), file)
-    if (samples.length === 0) throw new InputError(file, 'the WAV holds no samples')
+    const {samples} = await readAudio(file)
+    if (samples.length === 0) throw new InputError(file, 'the file holds no samples')
     let sum = 0
     for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i]
     out.push({word: clipWord, source: basename(file), samples, rms: Math.sqrt(sum / samples.length)})
