@@ -23,13 +23,14 @@ WORK=${2:-${TMPDIR:-/tmp}/rnn-wake-real}
 REAL=${REAL:-../shared/data/real}
 REALSPEECH=${REALSPEECH:-../shared/data/realspeech}
 WORDS=${WORDS:-computer smart-mirror snowboy view-glass happy}
+RESULTS=${RESULTS:-$WORK/results}
 HELD_OUT=${HELD_OUT:-$(cat bench/heldout-voices.txt)}
 rw() { node bin/run.js "$@"; }
 if [ ! -d "$REAL/words" ]; then echo "bench/real: $REAL is absent; the real-voice benchmark is skipped"; exit 0; fi
 node bench/real/prepare.mjs "$WORK" "$REAL"
 LONG=(--negatives "$WORK/speech/test")
 if [ -d "$REALSPEECH" ]; then LONG+=(--negatives "$REALSPEECH"); fi
-mkdir -p "$WORK/results"
+mkdir -p "$RESULTS"
 seed=7000
 for word in $WORDS; do
   SETS=()
@@ -49,8 +50,8 @@ for word in $WORDS; do
     [ -f "$model/rnn-wake.json" ] || continue
     name=$(basename "$model")
     echo "bench/real: $name"
-    rw evaluate --model "$model" "${SETS[@]}" "${LONG[@]}" --plot "$WORK/results/$name-det.png" --json > "$WORK/results/$name.json"
-    rw evaluate --model "$model" --data "$tts_set" --json > "$WORK/results/$name.tts.json"
+    rw evaluate --model "$model" "${SETS[@]}" "${LONG[@]}" --plot "$RESULTS/$name-det.png" --json > "$RESULTS/$name.json"
+    rw evaluate --model "$model" --data "$tts_set" --json > "$RESULTS/$name.tts.json"
   done
 done
-node bench/real/report.mjs "$WORK/results"
+node bench/real/report.mjs "$RESULTS"

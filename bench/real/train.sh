@@ -11,7 +11,9 @@
 #   quarter of the triggers drawn instead of 3%. When the word's tts model exists (INIT, default
 #   bench/models/real/WORD-tts), it starts from its weights and trains FINE_EPOCHS (default 15) more
 #   epochs at a lower rate: what a user does after recording, minutes instead of a new training.
-# The test/ half of every word is never used here. Knobs (environment): EPOCHS, LR_DECAY, AUGMENT
+# The test/ half of every word is never used here. The defaults are the recipe of the models in
+# bench/models/real and bench/RESULTS.md (section real-voices: real negatives on, no augmentation,
+# 30 epochs; ~15 min on 2 cores, the real20 fine-tune ~6 min). Knobs (environment): EPOCHS, LR_DECAY, AUGMENT
 # (train --augment), MAX_HZ (train --max-hz), REAL_NEGATIVES, ENGINE (tts --engine), SEED, TRIGGER_COUNT,
 # NEGATIVE_COUNT.
 set -euo pipefail
@@ -46,7 +48,7 @@ if [ "$PROTOCOL" = real20 ]; then
   fi
   SOURCES+=(--activates "$WEIGHTED")
 fi
-SCHEDULE=(--epochs "${EPOCHS:-60}" --lr 0.003 --lr-decay "${LR_DECAY:-0.95}")
+SCHEDULE=(--epochs "${EPOCHS:-30}" --lr 0.003 --lr-decay "${LR_DECAY:-0.93}")
 INIT=${INIT:-bench/models/real/$WORD-tts}
 if [ "$PROTOCOL" = real20 ] && [ -f "$INIT/rnn-wake.json" ]; then
   SCHEDULE=(--init-from "$INIT" --epochs "${FINE_EPOCHS:-15}" --lr 0.001 --lr-decay 0.9)
