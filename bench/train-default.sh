@@ -44,10 +44,12 @@ if [ -d "$COURSE/activates" ]; then
   [ "${COURSE_ACTIVATES:-1}" = 1 ] && SOURCES+=(--activates "$COURSE/activates")
   SOURCES+=(--negatives "$COURSE/negatives" --backgrounds "$COURSE/backgrounds")
 fi
-# Real people saying other words (Speech Commands, the wake-word recordings' train halves) as
-# negatives, and the train files of the long real speech as backgrounds, when ../shared/data/real is
-# present (bench/real/prepare.mjs splits them; its test halves are never used here).
-if [ "${REAL_NEGATIVES:-1}" = 1 ] && [ -d "$REAL/words" ]; then
+# REAL_NEGATIVES=1: real people saying other words (Speech Commands, the wake-word recordings' train
+# halves) as negatives, and the train files of the long real speech as backgrounds, from
+# ../shared/data/real (bench/real/prepare.mjs splits them; its test halves are never used here).
+# The lever that won the real-voice ablation (bench/RESULTS.md, real-voices); off by default so the
+# command still makes the shipped models/activate, which was trained without it.
+if [ "${REAL_NEGATIVES:-0}" = 1 ] && [ -d "$REAL/words" ]; then
   node bench/real/prepare.mjs "$REAL_WORK" "$REAL"
   SOURCES+=(--negatives "$REAL_WORK/negatives/train/happy" --negatives "$REAL_WORK/clips/happy/train" --backgrounds "$REAL_WORK/backgrounds/train")
 fi
