@@ -20,7 +20,7 @@ const CRC_TABLE = (() => {
 })()
 
 /** Ogg's CRC-32 (polynomial 0x04c11db7, not reflected, no final xor) of a page with its CRC field zeroed. */
-function pageCrc(bytes: Uint8Array, start: number, end: number): number {
+export function pageCrc(bytes: Uint8Array, start: number, end: number): number {
   let crc = 0
   for (let i = start; i < end; i++) {
     const b = i - start >= 22 && i - start < 26 ? 0 : bytes[i]
