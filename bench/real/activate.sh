@@ -16,20 +16,18 @@ REALSPEECH=${REALSPEECH:-../shared/data/realspeech}
 rw() { node bin/run.js "$@"; }
 if [ ! -d "$REAL/words" ] || [ ! -d "$COURSE/activates" ]; then echo "bench/real/activate.sh: $REAL or $COURSE is absent; skipped"; exit 0; fi
 node bench/real/prepare.mjs "$WORK" "$REAL"
+# merge DIR OURS COURSE_DIR: a folder of links to OURS' WAVs and COURSE_DIR's (prefixed "course-"), made once.
+merge() {
+  [ -d "$1" ] && return
+  mkdir -p "$1.tmp"
+  for f in "$2"/*.wav; do ln -s "$(readlink -f "$f")" "$1.tmp/$(basename "$f")"; done
+  for f in "$3"/*.wav; do ln -s "$(readlink -f "$f")" "$1.tmp/course-$(basename "$f")"; done
+  mv "$1.tmp" "$1"
+}
 BG="$WORK/backgrounds/test-course"
-if [ ! -d "$BG" ]; then
-  mkdir -p "$BG.tmp"
-  for f in "$WORK/backgrounds/test"/*.wav; do ln -s "$(readlink -f "$f")" "$BG.tmp/$(basename "$f")"; done
-  for f in "$COURSE/backgrounds"/*.wav; do ln -s "$(readlink -f "$f")" "$BG.tmp/course-$(basename "$f")"; done
-  mv "$BG.tmp" "$BG"
-fi
+merge "$BG" "$WORK/backgrounds/test" "$COURSE/backgrounds"
 NEG="$WORK/negatives/test/activate"
-if [ ! -d "$NEG" ]; then
-  mkdir -p "$NEG.tmp"
-  for f in "$WORK/negatives/test/happy"/*.wav; do ln -s "$(readlink -f "$f")" "$NEG.tmp/$(basename "$f")"; done
-  for f in "$COURSE/negatives"/*.wav; do ln -s "$(readlink -f "$f")" "$NEG.tmp/course-$(basename "$f")"; done
-  mv "$NEG.tmp" "$NEG"
-fi
+merge "$NEG" "$WORK/negatives/test/happy" "$COURSE/negatives"
 SET="$WORK/test/activate-course"
 [ -d "$SET" ] || rw synthesize --activates "$COURSE/activates" --negatives "$NEG" \
   --backgrounds "$BG" --max-negatives 4 --snr 5,20 --count 200 --seed 7100 --out "$SET" > /dev/null
