@@ -3,6 +3,7 @@ import {createHash} from 'node:crypto'
 
 import {SAMPLE_RATE, decodeWav} from '../audio/index.js'
 import {UserError} from '../util/errors.js'
+import {lazyShared} from '../util/lazy.js'
 import {deriveRng} from './rng.js'
 import {checkEngineSettings, trimSilence, type ClipSettings, type Speaker, type SpokenClip, type TrimOptions, type VoiceCatalog} from './tts.js'
 
@@ -118,13 +119,5 @@ function setting(file: string, key: string, value: string): string {
   return file.replace(line, `${key} = ${value}`)
 }
 
-let shared: Promise<GnuspeechEngine> | undefined
-
 /** The process-wide GnuSpeech engine (created on first use). */
-export function getGnuspeechEngine(): Promise<GnuspeechEngine> {
-  shared ??= GnuspeechEngine.create().catch((error: unknown) => {
-    shared = undefined
-    throw error
-  })
-  return shared
-}
+export const getGnuspeechEngine: () => Promise<GnuspeechEngine> = lazyShared(() => GnuspeechEngine.create())

@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 
 import {SAMPLE_RATE, resample} from '../audio/index.js'
 import {UserError} from '../util/errors.js'
+import {lazyShared} from '../util/lazy.js'
 import {shipped} from '../util/paths.js'
 import {checkEngineSettings, trimSilence, type ClipSettings, type Speaker, type SpokenClip, type TrimOptions, type VoiceCatalog} from './tts.js'
 
@@ -161,13 +162,5 @@ class SvoxVoice {
   }
 }
 
-let shared: Promise<SvoxEngine> | undefined
-
 /** The process-wide SVOX Pico engine (created on first use). */
-export function getSvoxEngine(): Promise<SvoxEngine> {
-  shared ??= SvoxEngine.create().catch((error: unknown) => {
-    shared = undefined
-    throw error
-  })
-  return shared
-}
+export const getSvoxEngine: () => Promise<SvoxEngine> = lazyShared(() => SvoxEngine.create())

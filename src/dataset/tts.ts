@@ -2,7 +2,8 @@ import init, {type ESpeakNGModule, type ESpeakNGWorker} from '@echogarden/espeak
 
 import {SAMPLE_RATE, resample} from '../audio/index.js'
 import {UserError} from '../util/errors.js'
-import {deriveRng, type Rng} from './rng.js'
+import {lazyShared} from '../util/lazy.js'
+import {deriveRng, type Rng, shuffled} from './rng.js'
 import {commonWordsExcept, confusableWords, normalizeWord} from './wordlists.js'
 
 /**
@@ -266,16 +267,8 @@ function withFixedClock<T>(fn: () => T): T {
   }
 }
 
-let shared: Promise<EspeakEngine> | undefined
-
 /** The process-wide engine (created on first use, ~0.2-0.4 s). */
-export function getEngine(): Promise<EspeakEngine> {
-  shared ??= EspeakEngine.create().catch((error: unknown) => {
-    shared = undefined
-    throw error
-  })
-  return shared
-}
+export const getEngine: () => Promise<EspeakEngine> = lazyShared(() => EspeakEngine.create())
 
 export async function listVoices(): Promise<VoiceCatalog> {
   const {catalog} = await getEngine()
@@ -401,15 +394,6 @@ export interface PlanOptions {
   rateRange?: Range
   /** Default DEFAULT_PITCH_RANGE (30:80). */
   pitchRange?: Range
-}
-
-function shuffled<T>(items: readonly T[], rng: Rng): T[] {
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1)
-    ;[out[i], out[j]] = [out[j], out[i]]
-  }
-  return out
 }
 
 /**
