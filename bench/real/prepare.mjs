@@ -16,7 +16,7 @@ import {mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises
 import {join, resolve} from 'node:path'
 import {readAudio, writeWav16} from '../../dist/src/audio/index.js'
 import {proceduralBackgrounds} from '../../dist/src/dataset/backgrounds.js'
-import {deriveRng} from '../../dist/src/dataset/rng.js'
+import {deriveRng, shuffled} from '../../dist/src/dataset/rng.js'
 import {trimSilence} from '../../dist/src/dataset/tts.js'
 
 export const WORDS = ['computer', 'smart-mirror', 'snowboy', 'view-glass', 'happy']
@@ -62,12 +62,7 @@ for (const word of WORDS) {
     counts[`${word}/${half}`] = n
   }
   const train = await wavs(join(work, 'clips', word, 'train'))
-  const rng = deriveRng('rnn-wake/bench-real-20', word)
-  const order = [...train]
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1)
-    ;[order[i], order[j]] = [order[j], order[i]]
-  }
+  const order = shuffled(train, deriveRng('rnn-wake/bench-real-20', word))
   for (const name of order.slice(0, REAL_CLIPS)) await link(join(work, 'clips', word, 'train', name), join(work, 'real-20', word), name)
 }
 

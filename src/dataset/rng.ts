@@ -66,3 +66,13 @@ export function deriveRng(...key: Array<string | number>): Rng {
 export function exampleRng(seed: number, index: number): Rng {
   return deriveRng('rnn-wake/synthesize', seed, index)
 }
+
+/** A copy of `items` in a random order drawn from `rng` (Fisher-Yates, from the end). */
+export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1)
+    ;[out[i], out[j]] = [out[j], out[i]]
+  }
+  return out
+}

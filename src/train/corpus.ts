@@ -7,7 +7,7 @@ import {proceduralBackgrounds, soundsLike} from '../dataset/backgrounds.js'
 import {type Clip, OTHER_WORD, type SynthSources, listClipFiles} from '../dataset/clips.js'
 import {readDataset} from '../dataset/manifest.js'
 import {vocabularyFromDataset} from '../dataset/phrases.js'
-import {deriveRng} from '../dataset/rng.js'
+import {deriveRng, shuffled} from '../dataset/rng.js'
 import {type SynthParams, synthesizeExample} from '../dataset/synth.js'
 import {InputError, UserError} from '../util/errors.js'
 import type {TimedWord} from './examples.js'
@@ -60,19 +60,13 @@ async function filesOf(dirs: readonly string[], what: string): Promise<string[]>
 }
 
 /** A seeded shuffle, so the split is the same on --resume. */
-function shuffled<T>(items: readonly T[], key: string, seed: number): T[] {
-  const rng = deriveRng('rnn-wake/train-split', key, seed)
-  const a = [...items]
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1)
-    ;[a[i], a[j]] = [a[j], a[i]]
-  }
-  return a
+function splitOrder<T>(items: readonly T[], key: string, seed: number): T[] {
+  return shuffled(items, deriveRng('rnn-wake/train-split', key, seed))
 }
 
 function split(files: string[], fraction: number, key: string, seed: number): [string[], string[]] {
   if (fraction <= 0 || files.length < 2) return [files, files]
-  const order = shuffled(files, key, seed)
+  const order = splitOrder(files, key, seed)
   const nVal = Math.min(files.length - 1, Math.max(1, Math.round(files.length * fraction)))
   return [order.slice(nVal).sort(), order.slice(0, nVal).sort()]
 }
@@ -159,7 +153,7 @@ export async function resolveDatasetCorpus(dir: string, options: {val?: string; 
     valHash = v.hash
     for (const w of v.words) allWords.add(w)
   } else {
-    const order = shuffled(
+    const order = splitOrder(
       spec.files.map((_, i) => i),
       'examples',
       options.seed,

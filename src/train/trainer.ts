@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 
 import {type TokenDecoder, describeDecoder} from '../ctc/decode.js'
 import {type TokenUnit, type Vocabulary, encodeTranscript, inVocabulary, vocabularyFromDataset} from '../dataset/phrases.js'
-import {deriveRng} from '../dataset/rng.js'
+import {deriveRng, shuffled} from '../dataset/rng.js'
 import type {AugmentName} from '../features/augment.js'
 import type {FeatureConfig} from '../features/featurize.js'
 import {buildModel} from '../model/build.js'
@@ -392,13 +392,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const cpuBefore = state.cpuSeconds
     for (let epoch = state.epoch + 1; epoch <= options.epochs && stopped === undefined; epoch++) {
       const rng = deriveRng('rnn-wake/train-order', options.seed, epoch)
-      const order = Array.from({length: perEpoch}, (_, i) => i)
-      if (trainCount !== null) {
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = rng.int(i + 1)
-          ;[order[i], order[j]] = [order[j], order[i]]
-        }
-      }
+      const indices = Array.from({length: perEpoch}, (_, i) => i)
+      const order = trainCount === null ? indices : shuffled(indices, rng)
       const seed = options.seed * 100_003 + epoch
       // Adam reads its learningRate field on every step; a per-epoch schedule only needs to set it.
       ;(optimizer as unknown as {learningRate: number}).learningRate = options.lr * options.lrDecay ** (epoch - 1)
