@@ -171,17 +171,18 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
   }
 
   let negativeSeconds = 0
+  const negativeItems: ScoredAudio[] = []
   for (const file of negativeFiles) {
     const audio = await readAudio(file)
     const p = predictLong(detector, audio.samples)
     const durationSec = audio.samples.length / detector.config.features.sampleRate
-    items.push({name: file, probabilities: p.trigger, stepSec, durationSec, truthsSec: []})
+    negativeItems.push({name: file, probabilities: p.trigger, stepSec, durationSec, truthsSec: []})
     negativeSeconds += durationSec
     options.onProgress?.(++done, total, file)
   }
 
+  items.push(...negativeItems)
   const at = evaluateAt(items, options.trigger, window)
-  const negativeItems = items.filter((item) => item.truthsSec.length === 0 && negativeFiles.includes(item.name))
   const onNegatives = negativeItems.length > 0 ? evaluateAt(negativeItems, options.trigger, window) : undefined
   const det = detCurve(items, options.trigger, mergeThreshold(defaultThresholds(), options.trigger.threshold), window)
   const target = pointForTargetFA(det, options.targetFaPerHour)
