@@ -6,7 +6,7 @@ import {Flags} from '@oclif/core'
 
 import {COURSE_PARAMS, COURSE_TRIGGER, type Range, type SynthParams} from '../src/dataset/index.js'
 import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../src/model/backend.js'
-import {courseFeatures} from '../src/model/config.js'
+import {courseFeatures, readModelConfig} from '../src/model/config.js'
 import {PRESETS, getPreset} from '../src/model/presets.js'
 import {type TokenUnit, parsePhrases} from '../src/dataset/phrases.js'
 import {parseAugments} from '../src/features/augment.js'
@@ -80,7 +80,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'val-every': Flags.integer({summary: 'Validate after every N epochs (and after the last); the model trained is the same for any N.', helpGroup: 'VALIDATION', default: 1, min: 1}),
     'target-fa': Flags.string({summary: 'False accepts per hour the threshold must stay within on validation.', helpGroup: 'VALIDATION', default: '0.5'}),
     'max-frr': Flags.string({summary: 'Highest validation miss rate the chosen threshold may have.', helpGroup: 'VALIDATION', default: '0.05'}),
-    preset: Flags.string({summary: 'Network preset.', options: Object.keys(PRESETS), default: 'default'}),
+    preset: Flags.string({summary: 'Network preset (default: default; with --from: the encoder\'s).', options: Object.keys(PRESETS)}),
     features: Flags.string({summary: 'Spectrogram transform: raw (the course) or log (log10(psd + 0.01)). Default: the preset\'s.', options: ['raw', 'log']}),
     'max-hz': Flags.string({summary: 'Log features: keep only the spectrogram bins up to this frequency (e.g. 8000: what a 16 kHz recording holds). Default: all bins, up to 22.05 kHz.'}),
     crop: Flags.string({summary: 'Train on crops of this many seconds around the labels (0: whole examples). Default: the preset\'s.'}),
@@ -93,6 +93,11 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'hard-negative-weight': Flags.string({summary: 'Weight of the steps just after each other word (where a detector that mistakes it for the trigger fires) in the cross-entropy.', default: '1'}),
     augment: Flags.string({summary: 'Voice and channel augmentation of training examples: all, none, or a comma list of warp (vocal tract length), eq (random equaliser and tilt), band (low-pass 3.4-8 kHz, high-pass), reverb, noise (device noise floor), level, mask (SpecAugment). Each applies to half the examples. Default none (on --resume: the run\'s own).'}),
     'init-from': Flags.string({summary: 'Start from the weights of this trained model directory (same preset and features) instead of random ones, e.g. to fine-tune with new data.'}),
+    from: Flags.string({
+      summary: 'Build the detector on a pretrained speech encoder (e.g. models/encoder): its Conv1D and GRUs start from the encoder, the heads afresh; the network and front end are the encoder\'s.',
+      exclusive: ['init-from', 'preset', 'features', 'max-hz'],
+    }),
+    freeze: Flags.boolean({summary: 'With --from: keep the encoder as pretrained and train only the heads (faster; see bench/RESULTS.md, encoder).', dependsOn: ['from']}),
     'init-member': Flags.integer({summary: 'With --init-from an ensemble: which of its networks (default 1, the top-level one).', min: 1, dependsOn: ['init-from']}),
     seed: Flags.integer({summary: 'Random seed: splits, examples, initial weights and dropout masks (same seed, data and --threads: same model).', default: 0, min: 0}),
     out: Flags.string({summary: 'Model directory to write.', required: true}),
@@ -113,9 +118,10 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       return v
     }
     const valSplit = num('val-split', flags['val-split'], 0, 0.9)
-    let preset = getPreset(flags.preset)
+    const encoder = flags.from === undefined ? undefined : await readModelConfig(flags.from)
+    let preset = encoder?.preset ?? getPreset(flags.preset ?? 'default')
     const recipe = recipeFor(preset.name)
-    let transform = flags.features === undefined ? recipe.transform : flags.features === 'log' ? LOG_FEATURES : RAW_FEATURES
+    let transform = encoder?.features.transform ?? (flags.features === undefined ? recipe.transform : flags.features === 'log' ? LOG_FEATURES : RAW_FEATURES)
     if (flags['max-hz'] !== undefined) {
       if (transform.kind !== 'log10') throw new UserError('--max-hz needs log features (--features log, or a preset that uses them)', 'usage')
       const spectrogramBins = binCount(COURSE_SPECTROGRAM)
@@ -124,7 +130,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       transform = {...transform, bins}
       preset = {...preset, features: bins}
     }
-    const features = courseFeatures(transform)
+    const features = encoder?.features ?? courseFeatures(transform)
     const cropSec = flags.crop === undefined ? recipe.cropSec : num('crop', flags.crop, 0, 10) || null
     const cropFrames = cropSec === null ? null : frameCount(Math.round(cropSec * features.sampleRate), features.spectrogram)
 
@@ -176,6 +182,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         hardNegativeWeight: num('hard-negative-weight', flags['hard-negative-weight'], 0.01, 1000),
         ...(flags.augment === undefined ? {} : {augment: parseAugments(flags.augment)}),
         ...(flags['init-from'] === undefined ? {} : {initFrom: flags['init-from'], initMember: flags['init-member']}),
+        ...(flags.from === undefined ? {} : {from: flags.from, freeze: flags.freeze}),
         seed: flags.seed,
         epochSize: flags['epoch-size'],
         cropFrames,
@@ -241,7 +248,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         if (!others.includes(w)) throw new InputError(flags.words, `no folder named "${w}" for the phrase "${phrase.join(' ')}" (found: ${names.join(', ')})`)
       }
     }
-    return {trigger, triggers: [join(flags.words, trigger)], negatives: others.map((n) => join(flags.words!, n)), backgrounds, ...(phrases ? {phrases} : {})}
+    return {trigger, triggers: [join(flags.words, trigger)], negatives: others.map((n) => join(flags.words!, n)), backgrounds, wordFolders: true, ...(phrases ? {phrases} : {})}
   }
 }
 

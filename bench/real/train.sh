@@ -15,7 +15,8 @@
 # bench/models/real and bench/RESULTS.md (section real-voices: real negatives on, no augmentation,
 # 30 epochs; ~15 min on 2 cores, the real20 fine-tune ~6 min). Knobs (environment): EPOCHS, LR_DECAY, AUGMENT
 # (train --augment), MAX_HZ (train --max-hz), REAL_NEGATIVES, ENGINE (tts --engine), SEED, TRIGGER_COUNT,
-# NEGATIVE_COUNT.
+# NEGATIVE_COUNT, FROM (train --from: a pretrained encoder such as models/encoder; the tts protocol then
+# trains FROM_EPOCHS, default 10, at lr 0.001) and FREEZE=1 (train --freeze).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 WORD=$1
@@ -55,9 +56,14 @@ if [ "$PROTOCOL" = real20 ] && [ -f "$INIT/rnn-wake.json" ]; then
   # The tts model's front end and network.
   MAX_HZ=$(node -e 'const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).features.transform; if (t.bins) console.log(Math.round((t.bins - 1) * 220.5))' "$INIT/rnn-wake.json")
 fi
-FRONT=()
-if [ -n "${MAX_HZ:-}" ]; then FRONT=(--max-hz "$MAX_HZ"); fi
+FRONT=(--preset default)
+if [ -n "${MAX_HZ:-}" ]; then FRONT+=(--max-hz "$MAX_HZ"); fi
+if [ -n "${FROM:-}" ] && [ "$PROTOCOL" = tts ]; then
+  FRONT=(--from "$FROM")
+  if [ "${FREEZE:-0}" = 1 ]; then FRONT+=(--freeze); fi
+  SCHEDULE=(--epochs "${FROM_EPOCHS:-10}" --lr "${FROM_LR:-0.001}" --lr-decay 0.9)
+fi
 rw train "${SOURCES[@]}" --trigger "$TEXT" --procedural-backgrounds 30 --snr 0,20 --max-negatives 4 \
-  --preset default "${FRONT[@]}" "${SCHEDULE[@]}" --epoch-size 640 --batch 16 \
+  "${FRONT[@]}" "${SCHEDULE[@]}" --epoch-size 640 --batch 16 \
   --crop-around 0.5 --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" --augment "${AUGMENT:-none}" \
   --val-count 96 --val-every 10 --seed "${SEED:-1}" --force --out "$OUT"

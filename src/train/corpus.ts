@@ -31,6 +31,8 @@ export type CorpusSpec =
       params: SynthParams
       /** Command phrases that may follow a trigger (params.phraseProb), as word lists; absent: none. */
       phrases?: string[][]
+      /** The negatives' folders are --words folders: a clip says its folder's name (unless a tts manifest names it). */
+      wordFolders?: boolean
     }
   | {kind: 'dataset'; dir: string; files: string[]; endsMs: number[][]; words: TimedWord[][]}
 
@@ -40,6 +42,8 @@ export interface ClipFolders {
   negatives: string[]
   backgrounds: string[]
   phrases?: string[][]
+  /** The negatives are --words folders, one per word, named after it (see CorpusSpec). */
+  wordFolders?: boolean
 }
 
 export interface ResolvedCorpus {
@@ -88,13 +92,21 @@ export async function resolveClipCorpus(folders: ClipFolders, params: SynthParam
   const backgrounds = await filesOf(folders.backgrounds, '--backgrounds')
   const [tTrain, tVal] = split(triggers, options.valSplit, 'triggers', options.seed)
   const [nTrain, nVal] = split(negatives, options.valSplit, 'negatives', options.seed)
-  const base = {kind: 'clips' as const, trigger: folders.trigger, backgrounds, procedural: options.procedural, params, ...(folders.phrases ? {phrases: folders.phrases} : {})}
+  const base = {
+    kind: 'clips' as const,
+    trigger: folders.trigger,
+    backgrounds,
+    procedural: options.procedural,
+    params,
+    ...(folders.phrases ? {phrases: folders.phrases} : {}),
+    ...(folders.wordFolders ? {wordFolders: true} : {}),
+  }
   const spoken = new Set<string>([folders.trigger])
   const manifests = new Map<string, Map<string, string>>()
   for (const file of negatives) {
     const dir = dirname(file)
     if (!manifests.has(dir)) manifests.set(dir, await spokenWords(dir))
-    spoken.add(manifests.get(dir)!.get(basename(file)) ?? OTHER_WORD)
+    spoken.add(manifests.get(dir)!.get(basename(file)) ?? (folders.wordFolders ? basename(dir) : OTHER_WORD))
   }
   // A phrase word is spoken by the negatives' clips that carry its name (a --words folder, or a tts manifest's text).
   for (const word of (folders.phrases ?? []).flat()) {
@@ -199,7 +211,8 @@ async function spokenWords(dir: string): Promise<Map<string, string>> {
   }
 }
 
-async function loadClips(files: readonly string[], word: string, named = false): Promise<Clip[]> {
+/** named: a clip's word is its tts manifest's text, else its folder's name when `wordFolders`, else `word`. */
+async function loadClips(files: readonly string[], word: string, named = false, wordFolders = false): Promise<Clip[]> {
   const out: Clip[] = []
   const manifests = new Map<string, Map<string, string>>()
   for (const file of files) {
@@ -207,7 +220,7 @@ async function loadClips(files: readonly string[], word: string, named = false):
     if (named) {
       const dir = dirname(file)
       if (!manifests.has(dir)) manifests.set(dir, await spokenWords(dir))
-      clipWord = manifests.get(dir)!.get(basename(file)) ?? word
+      clipWord = manifests.get(dir)!.get(basename(file)) ?? (wordFolders ? basename(dir) : word)
     }
     const {samples} = await readAudio(file)
     if (samples.length === 0) throw new InputError(file, 'the file holds no samples')
@@ -227,7 +240,7 @@ export async function openCorpus(spec: CorpusSpec): Promise<OpenCorpus> {
       },
     }
   }
-  const negatives = await loadClips(spec.negatives, OTHER_WORD, true)
+  const negatives = await loadClips(spec.negatives, OTHER_WORD, true, spec.wordFolders === true)
   const babble = negatives.filter((c) => !soundsLike(c.word, spec.trigger))
   const sources: SynthSources = {
     trigger: spec.trigger,

@@ -2,6 +2,7 @@ import {parentPort, workerData} from 'node:worker_threads'
 
 import {selectBackend} from '../model/backend.js'
 import {buildModel} from '../model/build.js'
+import {freezeLayers} from '../model/encoder.js'
 import {UserError} from '../util/errors.js'
 import {type GradInit, type GradReply, type GradRequest, readFlat, replicaWeights, shardGradients, writeFlat} from './parallel.js'
 
@@ -29,6 +30,7 @@ function sameShapes(a: readonly number[][], b: readonly number[][]): boolean {
 async function start(init: GradInit): Promise<void> {
   await selectBackend(init.backend)
   const model = buildModel(init.preset, {fused: true, ctcTokens: init.ctcTokens})
+  freezeLayers(model, init.frozen)
   const {trainable, fixed} = replicaWeights(model)
   const shapes = {trainable: trainable.map((w) => [...w.read().shape]), fixed: fixed.map((w) => [...w.read().shape])}
   if (!sameShapes(shapes.trainable, init.shapes.trainable) || !sameShapes(shapes.fixed, init.shapes.fixed)) {

@@ -327,6 +327,8 @@ export interface GradInit {
   loss: LossOptions
   /** The main model's weight shapes, which the replica must match. */
   shapes: {trainable: number[][]; fixed: number[][]}
+  /** Layers the main model does not train (train --freeze), frozen in the replica too so the weight order agrees. */
+  frozen: string[]
 }
 
 export interface GradRequest {
@@ -398,7 +400,8 @@ class ParallelStepper implements Stepper {
     const shapes = {trainable: trainable.map((w) => [...w.read().shape]), fixed: fixed.map((w) => [...w.read().shape])}
     this.trainableSize = sum(sizes(shapes.trainable))
     this.fixedSize = sum(sizes(shapes.fixed))
-    const init: GradInit = {preset: options.preset, ctcTokens: options.ctcTokens, backend: backendChoice(options.backend), loss: options.loss, shapes}
+    const frozen = options.model.layers.filter((l) => !l.trainable && l.weights.length > 0).map((l) => l.name)
+    const init: GradInit = {preset: options.preset, ctcTokens: options.ctcTokens, backend: backendChoice(options.backend), loss: options.loss, shapes, frozen}
     const script = options.workerScript ?? gradWorkerScript()
     const readies: Promise<void>[] = []
     this.workers = Array.from({length: options.threads - 1}, (_, k) => {

@@ -11,6 +11,7 @@ import type {AugmentName} from '../features/augment.js'
 import type {FeatureConfig} from '../features/featurize.js'
 import {buildModel} from '../model/build.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, outputStepSeconds, readModelConfig} from '../model/config.js'
+import {copyEncoder, freezeEncoder} from '../model/encoder.js'
 import {loadDetector, saveDetector} from '../model/model-dir.js'
 import {type ModelPreset} from '../model/presets.js'
 import {type TriggerParams} from '../stream/trigger.js'
@@ -117,6 +118,14 @@ export interface TrainOptions {
   initFrom?: string
   initMember?: number
   /**
+   * Start the encoder (Conv1D, GRUs and their BatchNorms) from this model
+   * directory, a pretrained speech encoder such as models/encoder (same preset
+   * and front end); the heads start afresh.
+   */
+  from?: string
+  /** With `from`: train only the heads, the encoder stays as pretrained. On --resume: the run's own. */
+  freeze?: boolean
+  /**
    * Stop (validate and save as finished) once training steps used this many
    * CPU seconds (all threads, examples included; validation excluded): a
    * budget that means the same on a busy machine as on an idle one.
@@ -173,6 +182,27 @@ function tokenTargets(example: TrainExample, vocabulary: Vocabulary, alignSpan: 
   const silent = example.wordEndSteps?.filter((_, i) => !keep[i]) ?? []
   const align = alignmentTargets(transcript, ends, vocabulary, example.labels.length, alignSpan, silent)
   return {ids: encodeTranscript(transcript, vocabulary), ...(align ? {align} : {})}
+}
+
+/** Start `model`'s encoder layers from the encoder model in `dir` (see TrainOptions.from). */
+async function encoderWeights(model: tf.LayersModel, dir: string, preset: ModelPreset, features: FeatureConfig, log: (line: string) => void): Promise<void> {
+  const detector = await loadDetector(dir)
+  try {
+    const {preset: p, features: f} = detector.config
+    const samePreset = JSON.stringify({...p, name: ''}) === JSON.stringify({...preset, name: ''})
+    if (!samePreset || JSON.stringify(f) !== JSON.stringify(features)) {
+      throw new UserError(`--from ${dir}: its network or front end differs from this run's (the run must take the encoder's preset and features)`, 'usage')
+    }
+    let copied: string[]
+    try {
+      copied = copyEncoder(model, detector.networks[0])
+    } catch (error) {
+      throw new UserError(`--from ${dir}: ${(error as Error).message}`, 'usage')
+    }
+    log(`Encoder from ${dir} (${copied.join(', ')}); heads start afresh`)
+  } finally {
+    for (const network of detector.networks) network.dispose()
+  }
 }
 
 /** Copy a trained model's weights into `model` (see TrainOptions.initFrom); refuses another network shape or front end. */
@@ -284,8 +314,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       model = buildModel(preset, {fused: true, ctcTokens: vocabulary?.tokens.length ?? 0, seed: options.seed})
       if (options.initFrom !== undefined) await initWeights(model, options.initFrom, options.initMember ?? 1, preset, features, options.log)
+      if (options.from !== undefined) await encoderWeights(model, options.from, preset, features, options.log)
       state = {format: 'rnn-wake-training', epoch: 0, finished: false, history: [], examplesSeen: 0, trainSeconds: 0, cpuSeconds: 0, settings: {}}
     }
+    const from = options.resume ? (state.settings.from as string | undefined) : options.from
+    const freeze = options.resume ? options.freeze ?? state.settings.freeze === true : options.freeze === true
+    if (freeze && from === undefined) throw new UserError('--freeze keeps a pretrained encoder as it is: give --from DIR (e.g. models/encoder)', 'usage')
+    if (freeze) options.log(`Encoder frozen: training only the heads (${freezeEncoder(model).length} layers kept)`)
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
     if (options.resume) {
       const restored = await readOptimizerState(out, optimizer, variables)
@@ -314,6 +349,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       hardNegativeWeight,
       augment,
       ...(options.initFrom !== undefined ? {initFrom: options.initFrom, initMember: options.initMember ?? 1} : {}),
+      ...(from !== undefined ? {from, freeze} : {}),
       ...(vocabulary ? {ctcWeight, ctcUnit: vocabulary.unit, ctcAlignWeight} : {}),
     }
     const geometry = presetGeometry(preset, features)

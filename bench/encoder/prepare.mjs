@@ -1,0 +1,82 @@
+// The speech encoder's pretraining words (bench/encoder/pretrain.sh), in WORK/words/<word>/:
+//   node bench/encoder/prepare.mjs [WORK] [REAL_WORK]
+// Real recordings (from the real-voice benchmark's prepared folder REAL_WORK, bench/real/prepare.mjs):
+// - the train half (even positions) of the Speech Commands words, trimmed to the word like the
+//   benchmark's clips: yes ... go, and the "unknown" ones sorted by the word they say;
+// - the train halves of happy, smart-mirror and snowboy.
+// Text-to-speech clips ("rnn-wake tts", all engines, the benchmark's held-out and calibration voices
+// left out) of every one of those words and of EXTRA_COUNT common words beside them, so the
+// encoder hears each word from real people and from synthesizers and learns what is said.
+// Held out of pretraining entirely (no recording, no synthesized clip): HELD_OUT, the benchmark
+// words the encoder is judged on, and the words they are made of.
+import {execFileSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+import {readAudio, writeWav16} from '../../dist/src/audio/index.js'
+import {deriveRng, shuffled} from '../../dist/src/dataset/rng.js'
+import {trimSilence} from '../../dist/src/dataset/tts.js'
+import {COMMON_WORDS} from '../../dist/src/dataset/wordlists.js'
+
+export const HELD_OUT = ['computer', 'view-glass']
+const HELD_OUT_PARTS = ['computer', 'view', 'glass']
+const REAL_WORDS = ['happy', 'smart-mirror', 'snowboy']
+const TTS_COUNT = Number(process.env.TTS_COUNT ?? 40)
+const EXTRA_COUNT = Number(process.env.EXTRA_COUNT ?? 60)
+
+const root = new URL('../..', import.meta.url).pathname
+const [work = `${process.env.TMPDIR ?? '/tmp'}/rnn-wake-encoder`, realWork = `${process.env.TMPDIR ?? '/tmp'}/rnn-wake-real`] = process.argv.slice(2)
+const real = resolve(process.env.REAL ?? join(root, '../shared/data/real'))
+if (!existsSync(join(real, 'commands'))) {
+  console.log(`bench/encoder: ${real} is absent; the encoder's recipe needs ../shared/data/real`)
+  process.exit(0)
+}
+const done = join(work, '.prepared')
+if (existsSync(done)) {
+  console.log(`bench/encoder: ${work} is prepared already`)
+  process.exit(0)
+}
+await rm(work, {recursive: true, force: true})
+const wavs = async (dir) => (await readdir(dir)).filter((n) => n.endsWith('.wav')).sort()
+const words = join(work, 'words')
+const counts = {}
+
+// Real Speech Commands clips: 1 s each with the word somewhere inside, so trimmed (the labels end where the word ends).
+for (const command of (await readdir(join(real, 'commands'))).sort()) {
+  for (const [i, name] of (await wavs(join(real, 'commands', command))).entries()) {
+    if (i % 2 !== 0) continue // the odd positions are the benchmark's test negatives
+    const word = command === 'unknown' ? name.split('_')[0] : command
+    if (HELD_OUT_PARTS.includes(word) || word === 'happy') continue // happy: its own words/ train half, speakers kept apart
+    const {samples} = await readAudio(join(real, 'commands', command, name))
+    const trimmed = trimSilence(Float64Array.from(samples), 44_100, {thresholdDb: -25, marginMs: 50})
+    if (trimmed.length < 0.15 * 44_100) continue
+    await mkdir(join(words, word), {recursive: true})
+    await writeWav16(join(words, word, `real-${name}`), trimmed)
+    counts[word] = (counts[word] ?? 0) + 1
+  }
+}
+for (const word of REAL_WORDS) {
+  const dir = join(realWork, 'clips', word, 'train')
+  if (!existsSync(dir)) throw new Error(`bench/encoder: ${dir} is missing; run node bench/real/prepare.mjs ${realWork} first`)
+  await mkdir(join(words, word), {recursive: true})
+  for (const name of await wavs(dir)) await symlink(resolve(dir, name), join(words, word, `real-${name}`))
+  counts[word] = (await wavs(dir)).length
+}
+
+const realWords = Object.keys(counts).sort()
+const taken = new Set([...realWords, ...HELD_OUT_PARTS, 'smart', 'mirror', 'snow', 'boy'])
+const extra = shuffled(COMMON_WORDS.filter((w) => !taken.has(w) && /^[a-z]+$/.test(w)), deriveRng('rnn-wake/encoder-words', 1)).slice(0, EXTRA_COUNT)
+const notTraining = `${(await readFile(join(root, 'bench/heldout-voices.txt'), 'utf8')).trim()},${(await readFile(join(root, 'bench/calibration-voices.txt'), 'utf8')).trim()}`
+const tts = (texts, out, seed) =>
+  execFileSync('node', [join(root, 'bin/run.js'), 'tts', ...texts, '--count', String(TTS_COUNT), '--engine', 'all', '--seed', String(seed), '--exclude-voices', notTraining, '--out', out], {stdio: 'inherit'})
+const single = [...realWords, ...extra].filter((w) => !w.includes('-'))
+tts(single, join(work, 'tts'), 5)
+for (const w of [...realWords, ...extra].filter((w) => w.includes('-'))) tts([w.replace('-', ' ')], join(work, 'tts-phrases', w), 6)
+for (const w of [...realWords, ...extra]) {
+  const dir = w.includes('-') ? join(work, 'tts-phrases', w) : join(work, 'tts', w)
+  await mkdir(join(words, w), {recursive: true})
+  for (const name of await wavs(dir)) await symlink(resolve(dir, name), join(words, w, `tts-${name}`))
+}
+await writeFile(join(work, 'words.json'), JSON.stringify({heldOut: HELD_OUT, real: counts, ttsPerWord: TTS_COUNT, ttsOnly: extra}, null, 1) + '\n')
+await writeFile(done, new Date().toISOString() + '\n')
+console.log(`bench/encoder: prepared ${work}: ${realWords.length} words with real recordings (${Object.values(counts).reduce((a, b) => a + b, 0)} clips), ${extra.length} synthesized only, ${TTS_COUNT} synthesized clips each`)
