@@ -4,6 +4,8 @@
 //
 // Usage: npm run build && taskset -c 0 node bench/listen-rtf.mjs [--seconds 60] [--repeats 5]
 //          [--hours 1] [--rss-preset course] [--write]
+//        taskset -c 0 node bench/listen-rtf.mjs --models DIR,DIR,... (trained model directories side by
+//          side, e.g. a detector from models/encoder against a default-preset one; no memory run, no --write)
 // taskset pins it to one core (the wasm backend is single-threaded under Node anyway).
 // Random weights: speed does not depend on what the weights are.
 import {execSync} from 'node:child_process'
@@ -17,6 +19,7 @@ import {LOG_FEATURES} from '../dist/src/features/transform.js'
 import {selectBackend} from '../dist/src/model/backend.js'
 import {buildModel} from '../dist/src/model/build.js'
 import {courseFeatures} from '../dist/src/model/config.js'
+import {loadDetector} from '../dist/src/model/model-dir.js'
 import {PRESETS} from '../dist/src/model/presets.js'
 import {StreamingInference} from '../dist/src/stream/inference.js'
 import {listen} from '../dist/src/stream/listener.js'
@@ -33,6 +36,7 @@ const repeats = Number(option('repeats', 5))
 const hours = Number(option('hours', 1))
 const rssPreset = option('rss-preset', 'course')
 const presets = option('presets', ['course', 'default', 'tiny'].filter((p) => PRESETS[p]).join(',')).split(',')
+const modelDirs = option('models', undefined)?.split(',')
 const RATE = 44_100
 
 const backend = await selectBackend(option('backend', undefined))
@@ -89,8 +93,8 @@ const median = (v) => {
 // --- Real-time factor -------------------------------------------------------
 const audio = makeAudio(0, seconds * RATE)
 const rows = []
-for (const name of presets) {
-  const detector = detectorFor(name)
+for (const name of modelDirs ?? presets) {
+  const detector = modelDirs ? await loadDetector(name) : detectorFor(name)
   const session = new DetectionSession(new StreamingInference(detector))
   for (const chunk of [4410, 1024]) {
     const rtfs = []
@@ -100,7 +104,7 @@ for (const name of presets) {
       if (r > 0) rtfs.push(summary.realTimeFactor) // the first run warms up the JIT
     }
     const steps = Math.floor((seconds * RATE) / (80 * detector.config.preset.conv.strides))
-    rows.push({name, chunk, best: Math.min(...rtfs), median: median(rtfs), msPerStep: (Math.min(...rtfs) * seconds * 1000) / steps})
+    rows.push({name, chunk, bins: detector.config.preset.features, best: Math.min(...rtfs), median: median(rtfs), msPerStep: (Math.min(...rtfs) * seconds * 1000) / steps})
     process.stderr.write(`${name} chunk ${chunk}: RTF best ${Math.min(...rtfs).toFixed(4)} median ${median(rtfs).toFixed(4)}\n`)
   }
   // The offline path for comparison: model.predict on one 10 s clip.
@@ -114,6 +118,15 @@ for (const name of presets) {
   rows.find((x) => x.name === name && x.chunk === 4410).predict10s = Math.min(...predictTimes) / 1000
   session.inference.dispose()
   detector.model.dispose()
+}
+
+if (modelDirs) {
+  const base = rows.filter((r) => r.name === modelDirs[0])
+  console.log(`| model | features | chunk (samples) | RTF best | RTF median | best / ${modelDirs[0]}'s |\n| --- | --- | --- | --- | --- | --- |`)
+  for (const r of rows) {
+    console.log(`| ${r.name} | ${r.bins} bins | ${r.chunk} | ${r.best.toFixed(4)} | ${r.median.toFixed(4)} | ${(r.best / base.find((b) => b.chunk === r.chunk).best).toFixed(2)} |`)
+  }
+  process.exit(0)
 }
 
 // --- Memory over a long stream ---------------------------------------------

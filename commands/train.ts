@@ -67,7 +67,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'ctc-weight': Flags.string({summary: 'Weight of the CTC loss of a token head trained beside the trigger head (default 0: no token head; on --resume: the run\'s own).', helpGroup: 'TRANSCRIPTION'}),
     'ctc-unit': Flags.string({summary: 'Tokens of the CTC head: whole words or characters.', helpGroup: 'TRANSCRIPTION', options: ['word', 'char'], default: 'word'}),
     'ctc-vocabulary': Flags.string({summary: 'Words the token head transcribes, comma-separated (default: every word in the data); it stays silent on others.', helpGroup: 'TRANSCRIPTION'}),
-    'ctc-align-weight': Flags.string({summary: 'Weight of the per-step cross-entropy against where each word ends, beside CTC (default 1; 0: CTC alone; word units only).', helpGroup: 'TRANSCRIPTION'}),
+    'ctc-align-weight': Flags.string({summary: 'Weight of the per-step cross-entropy against where each word ends (word units) or against its letters spread evenly over the word (char units), beside CTC (default 1; 0: CTC alone).', helpGroup: 'TRANSCRIPTION'}),
     'procedural-backgrounds': Flags.integer({summary: 'Add this many generated 10 s backgrounds (noise colours, hum, babble of negative words).', helpGroup: 'DATA', default: 0, min: 0}),
     snr: Flags.string({summary: 'Clip-to-background ratio in dB, LOW,HIGH (default: the course\'s levels).', helpGroup: 'DATA'}),
     'max-triggers': Flags.integer({summary: 'Triggers per synthesized example are uniform in 0..N.', helpGroup: 'DATA', default: COURSE_PARAMS.maxTriggers, min: 0}),

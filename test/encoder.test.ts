@@ -1,6 +1,8 @@
+import {execFile} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
+import {promisify} from 'node:util'
 
 import * as tf from '@tensorflow/tfjs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -75,6 +77,28 @@ describe('train --from a pretrained encoder (and --freeze)', () => {
   it('refuses --freeze without an encoder and an encoder of another network', async () => {
     await expect(train(toyTrainOptions(join(dir, 'x'), await toyCorpus(dir), {epochs: 1, freeze: true}))).rejects.toThrow(/--freeze .*--from/)
     await expect(train(toyTrainOptions(join(dir, 'y'), await toyCorpus(dir), {epochs: 1, from: encoder, preset: {...DEFAULT}}))).rejects.toThrow(/--from .*differs/)
+  })
+
+  it('the command takes the network and front end from the encoder and refuses flags that would change them', async () => {
+    const run = async (args: string[]): Promise<{code: number; stderr: string}> => {
+      try {
+        await promisify(execFile)(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'run.js'), 'train', ...args])
+        return {code: 0, stderr: ''}
+      } catch (error) {
+        return error as {code: number; stderr: string}
+      }
+    }
+    const data = ['--activates', join(dir, 'beeps'), '--negatives', join(dir, 'boops'), '--backgrounds', join(dir, 'bg'), '--epochs', '1']
+    const withPreset = await run([...data, '--from', encoder, '--preset', 'tiny', '--out', join(dir, 'p')])
+    expect(withPreset.code).toBe(2)
+    expect(withPreset.stderr).toMatch(/--preset=tiny cannot also be provided when using --from/)
+    const freezeAlone = await run([...data, '--freeze', '--out', join(dir, 'f')])
+    expect(freezeAlone.code).toBe(2)
+    expect(freezeAlone.stderr).toMatch(/--from/)
+    const missing = await run([...data, '--from', join(dir, 'nowhere'), '--out', join(dir, 'm')])
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1)
+    expect(missing.stderr).toMatch(/nowhere.*rnn-wake\.json/)
   })
 
   it('names the encoder layers: everything below the heads', () => {

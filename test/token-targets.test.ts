@@ -23,6 +23,7 @@ describe('alignmentTargets', () => {
   })
 
   it('gives nothing for character vocabularies or examples without word times', () => {
+    // Character units need the words' starts.
     expect(alignmentTargets(['on'], [1], {unit: 'char', tokens: ['n', 'o']}, 5, 2)).toBeUndefined()
     expect(alignmentTargets(['on'], undefined, vocab, 5, 2)).toBeUndefined()
     expect(alignmentTargets(undefined, undefined, vocab, 5, 2)).toBeUndefined()
@@ -69,3 +70,18 @@ describe('words outside the vocabulary', () => {
     expect(loss).toBeCloseTo(0.5 * -(Math.log(0.5) + Math.log(0.8)) / 2 + 0.5 * -Math.log(0.4), 5)
   })
 })
+
+describe('alignmentTargets in character units', () => {
+  const vocab = {unit: 'char' as const, tokens: [' ', 'a', 'l', 'o', 't']}
+  const B = 5
+  it('spreads each word\'s letters evenly over its steps, parts a doubled letter with a blank, and puts the space after the word', () => {
+    // "tall" over steps 1..8 (2 steps a letter), "to" over 11..12.
+    const t = alignmentTargets(['tall', 'to'], [8, 12], vocab, 15, 3, [], [1, 11])!
+    expect([...t]).toEqual([B, 4, 4, 1, 1, 2, 2, B, 2, 0, B, 4, 3, B, B])
+  })
+  it('gives a word shorter than its spelling one step a letter, and clips at the edges of a crop', () => {
+    const t = alignmentTargets(['lot'], [0, ], vocab, 4, 3, [], [-1])!
+    expect([...t]).toEqual([3, 4, B, B])
+  })
+})
+

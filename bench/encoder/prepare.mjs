@@ -17,6 +17,7 @@ import {readAudio, writeWav16} from '../../dist/src/audio/index.js'
 import {deriveRng, shuffled} from '../../dist/src/dataset/rng.js'
 import {trimSilence} from '../../dist/src/dataset/tts.js'
 import {COMMON_WORDS} from '../../dist/src/dataset/wordlists.js'
+import initEspeak from '@echogarden/espeak-ng-emscripten'
 
 export const HELD_OUT = ['computer', 'view-glass']
 const HELD_OUT_PARTS = ['computer', 'view', 'glass']
@@ -31,14 +32,15 @@ if (!existsSync(join(real, 'commands'))) {
   console.log(`bench/encoder: ${real} is absent; the encoder's recipe needs ../shared/data/real`)
   process.exit(0)
 }
+const wavs = async (dir) => (await readdir(dir)).filter((n) => n.endsWith('.wav')).sort()
+const words = join(work, 'words')
 const done = join(work, '.prepared')
 if (existsSync(done)) {
+  if (!existsSync(join(work, 'phones'))) await phoneFolders()
   console.log(`bench/encoder: ${work} is prepared already`)
   process.exit(0)
 }
 await rm(work, {recursive: true, force: true})
-const wavs = async (dir) => (await readdir(dir)).filter((n) => n.endsWith('.wav')).sort()
-const words = join(work, 'words')
 const counts = {}
 
 // Real Speech Commands clips: 1 s each with the word somewhere inside, so trimmed (the labels end where the word ends).
@@ -77,6 +79,35 @@ for (const w of [...realWords, ...extra]) {
   await mkdir(join(words, w), {recursive: true})
   for (const name of await wavs(dir)) await symlink(resolve(dir, name), join(words, w, `tts-${name}`))
 }
+await phoneFolders()
 await writeFile(join(work, 'words.json'), JSON.stringify({heldOut: HELD_OUT, real: counts, ttsPerWord: TTS_COUNT, ttsOnly: extra}, null, 1) + '\n')
 await writeFile(done, new Date().toISOString() + '\n')
 console.log(`bench/encoder: prepared ${work}: ${realWords.length} words with real recordings (${Object.values(counts).reduce((a, b) => a + b, 0)} clips), ${extra.length} synthesized only, ${TTS_COUNT} synthesized clips each`)
+
+/**
+ * WORK/phones/<phonemes>/: the same clips, each word's folder named by how espeak-ng (en-us) says it
+ * in IPA, stress marks left out (e.g. "happy" -> "hæpi"); "train --ctc-unit char" on these folders
+ * learns phonetic symbols, spread evenly over each word (alignmentTargets), so the encoder learns
+ * sounds it can reuse for words it never heard rather than whole words. Words that sound the same
+ * share one folder.
+ */
+async function phoneFolders() {
+  const espeak = new (await initEspeak()).eSpeakNGWorker()
+  if (espeak.set_voice('en-us') !== 0) throw new Error('espeak-ng has no en-us voice')
+  const say = (text) => {
+    const phones = []
+    espeak.synthesize(text, (_, events) => {
+      for (const e of events) if (e.type === 'phoneme' && e.id) phones.push(String(e.id).replace(/[ˈˌ]/g, ''))
+      return false
+    })
+    return phones.join('')
+  }
+  const lexicon = {}
+  for (const word of (await readdir(words)).sort()) {
+    const ipa = word.split('-').map(say).join(' ')
+    lexicon[word] = ipa
+    await mkdir(join(work, 'phones', ipa), {recursive: true})
+    for (const name of await wavs(join(words, word))) await symlink(resolve(words, word, name), join(work, 'phones', ipa, `${word}-${name}`))
+  }
+  await writeFile(join(work, 'lexicon.json'), JSON.stringify(lexicon, null, 1) + '\n')
+}

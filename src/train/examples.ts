@@ -70,6 +70,8 @@ export interface TrainExample {
   transcript?: string[]
   /** For each transcript word, the output step (from the start of these frames) in which it ends. */
   wordEndSteps?: number[]
+  /** For each transcript word, the output step in which it starts (character-unit alignment spreads its letters over start..end). */
+  wordStartSteps?: number[]
   /**
    * 1 on the negative steps where the trigger's labels would be had another
    * word been the trigger (the labelSteps after each non-trigger word's end,
@@ -137,6 +139,7 @@ export function makeExample(
       truthsSec: endsMs.map((ms) => ms / 1000),
       transcript: inside?.map((w) => w.word),
       wordEndSteps: inside?.map((w) => endStepOf(w.endMs, g)),
+      wordStartSteps: inside?.map((w) => endStepOf(w.startMs, g)),
     }
   }
 
@@ -165,6 +168,7 @@ export function makeExample(
     ...(hardNegatives ? {hardNegatives} : {}),
     transcript: inside?.map((w) => w.word),
     wordEndSteps: inside?.map((w) => endStepOf(w.endMs, g) - s0),
+    wordStartSteps: inside?.map((w) => endStepOf(w.startMs, g) - s0),
     features: f.data,
     frames: f.frames,
     labels,

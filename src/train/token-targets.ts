@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 
-import {type Vocabulary, encodeTranscript} from '../dataset/phrases.js'
+import {SPACE_TOKEN, type Vocabulary, encodeTranscript} from '../dataset/phrases.js'
 
 /**
  * Per-step targets for the token head, from the word end times that
@@ -13,7 +13,13 @@ import {type Vocabulary, encodeTranscript} from '../dataset/phrases.js'
  * CTC path (each token once, in order, blanks between), so the two losses
  * agree; CTC still decides the exact emission step.
  *
- * Word units only: a character's place inside a word is not known.
+ * Character units need each word's start too (`wordStartSteps`): where a
+ * character falls inside its word is not known, so the word's steps are
+ * shared out evenly among its characters in order (a flat start, as speech
+ * recognizers bootstrap phone models), a blank step parts a doubled letter,
+ * and the space token takes the step after a word when the next one starts
+ * later. Pretraining an encoder on words spelled in phonetic symbols
+ * (bench/encoder) makes these sub-word targets.
  * Returns one class id per step (blank = tokens.length), or undefined when
  * the example carries no word times.
  */
@@ -24,8 +30,11 @@ export function alignmentTargets(
   steps: number,
   span: number,
   silentEndSteps: readonly number[] = [],
+  wordStartSteps?: readonly number[],
 ): Int32Array | undefined {
-  if (vocab.unit !== 'word' || transcript === undefined || wordEndSteps === undefined || transcript.length !== wordEndSteps.length) return undefined
+  if (transcript === undefined || wordEndSteps === undefined || transcript.length !== wordEndSteps.length) return undefined
+  if (vocab.unit === 'char') return wordStartSteps?.length === transcript.length ? characterTargets(transcript, wordStartSteps, wordEndSteps, vocab, steps) : undefined
+  if (vocab.unit !== 'word') return undefined
   const blank = vocab.tokens.length
   const targets = new Int32Array(steps).fill(blank)
   const ids = encodeTranscript(transcript, vocab)
@@ -41,6 +50,28 @@ export function alignmentTargets(
   for (const end of silentEndSteps) {
     for (let t = Math.max(0, end); t < Math.min(steps, end + span); t++) if (targets[t] === blank) targets[t] = SILENT
   }
+  return targets
+}
+
+/** See alignmentTargets: each word's characters spread evenly over the steps from its start to its end. */
+function characterTargets(transcript: readonly string[], starts: readonly number[], ends: readonly number[], vocab: Vocabulary, steps: number): Int32Array {
+  const blank = vocab.tokens.length
+  const targets = new Int32Array(steps).fill(blank)
+  const ids = new Map(vocab.tokens.map((t, i) => [t, i]))
+  const space = ids.get(SPACE_TOKEN)
+  transcript.forEach((word, w) => {
+    const letters = encodeTranscript([word], vocab)
+    const start = starts[w]
+    const length = Math.max(ends[w] - start + 1, letters.length)
+    letters.forEach((id, k) => {
+      const from = start + Math.floor((k * length) / letters.length)
+      const to = start + Math.floor(((k + 1) * length) / letters.length)
+      const doubled = k > 0 && letters[k - 1] === id
+      for (let t = Math.max(0, from + (doubled ? 1 : 0)); t < Math.min(steps, to); t++) targets[t] = id
+    })
+    const after = start + length
+    if (space !== undefined && w + 1 < transcript.length && after < starts[w + 1] && after >= 0 && after < steps) targets[after] = space
+  })
   return targets
 }
 

@@ -180,7 +180,8 @@ function tokenTargets(example: TrainExample, vocabulary: Vocabulary, alignSpan: 
   const transcript = words.filter((_, i) => keep[i])
   const ends = example.wordEndSteps?.filter((_, i) => keep[i])
   const silent = example.wordEndSteps?.filter((_, i) => !keep[i]) ?? []
-  const align = alignmentTargets(transcript, ends, vocabulary, example.labels.length, alignSpan, silent)
+  const starts = example.wordStartSteps?.filter((_, i) => keep[i])
+  const align = alignmentTargets(transcript, ends, vocabulary, example.labels.length, alignSpan, silent, starts)
   return {ids: encodeTranscript(transcript, vocabulary), ...(align ? {align} : {})}
 }
 
