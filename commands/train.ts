@@ -92,7 +92,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'class-weight': Flags.string({summary: 'Weight of the positive (trigger) steps in the cross-entropy.', default: '1'}),
     'hard-negative-weight': Flags.string({summary: 'Weight of the steps just after each other word (where a detector that mistakes it for the trigger fires) in the cross-entropy.', default: '1'}),
     augment: Flags.string({summary: 'Voice and channel augmentation of training examples: all, none, or a comma list of warp (vocal tract length), eq (random equaliser and tilt), band (low-pass 3.4-8 kHz, high-pass), reverb, noise (device noise floor), level, mask (SpecAugment). Each applies to half the examples. Default none (on --resume: the run\'s own).'}),
-    'init-from': Flags.string({summary: 'Start from the weights of this trained model directory (same preset and features) instead of random ones, e.g. to fine-tune with new data.'}),
+    'init-from': Flags.string({summary: 'Start from the weights of this trained model directory instead of random ones, e.g. to fine-tune with new data (its preset and front end, unless --preset, --features or --max-hz are given).'}),
     from: Flags.string({
       summary: 'Build the detector on a pretrained speech encoder (e.g. models/encoder): its Conv1D and GRUs start from the encoder, the heads afresh; the network and front end are the encoder\'s.',
       exclusive: ['init-from', 'preset', 'features', 'max-hz'],
@@ -118,7 +118,9 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       return v
     }
     const valSplit = num('val-split', flags['val-split'], 0, 0.9)
-    const encoder = flags.from === undefined ? undefined : await readModelConfig(flags.from)
+    // The network and front end come from --from's encoder, or from --init-from's model unless the flags name them.
+    const startFrom = flags.from ?? (flags.preset === undefined && flags.features === undefined && flags['max-hz'] === undefined ? flags['init-from'] : undefined)
+    const encoder = startFrom === undefined ? undefined : await readModelConfig(startFrom)
     let preset = encoder?.preset ?? getPreset(flags.preset ?? 'default')
     const recipe = recipeFor(preset.name)
     let transform = encoder?.features.transform ?? (flags.features === undefined ? recipe.transform : flags.features === 'log' ? LOG_FEATURES : RAW_FEATURES)

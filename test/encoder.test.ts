@@ -95,6 +95,11 @@ describe('train --from a pretrained encoder (and --freeze)', () => {
     const freezeAlone = await run([...data, '--freeze', '--out', join(dir, 'f')])
     expect(freezeAlone.code).toBe(2)
     expect(freezeAlone.stderr).toMatch(/--from/)
+    // --init-from alone takes the model's network and front end too (here the tiny preset, not the default).
+    const fine = join(dir, 'fine')
+    const small = ['--epoch-size', '8', '--batch', '4', '--val-count', '2', '--procedural-backgrounds', '0']
+    expect((await run([...data, ...small, '--init-from', encoder, '--ctc-weight', '1', '--out', fine])).code).toBe(0)
+    expect((await loadDetector(fine)).config.preset.name).toBe('tiny')
     const missing = await run([...data, '--from', join(dir, 'nowhere'), '--out', join(dir, 'm')])
     expect(missing.code).not.toBe(0)
     expect(missing.stderr.trim().split('\n')).toHaveLength(1)
