@@ -20,6 +20,11 @@
 #               hard negatives weighted 12 and the trigger's steps 1 it still missed 74% of its
 #               validation triggers at 0.5 after 28 epochs; weighting the trigger's steps 4 lets it learn.
 # Same commands, same models: every step is seeded (training wall time varies, the result does not).
+# FROM=models/encoder builds both on the pretrained speech encoder instead (train --from; 10 epochs at
+# lr 0.001), with real people saying other words as negatives and real speech as backgrounds
+# (../shared/data/real's train halves, bench/real/prepare.mjs), the recipe of bench/RESULTS.md
+# (encoder); the committed comparison models in bench/models/openwakeword were made so:
+#   FROM=models/encoder MODELS=bench/models/openwakeword bash bench/openwakeword/train.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -31,18 +36,29 @@ COURSE_BG=../shared/data/course/backgrounds
 BG=()
 [ -d "$COURSE_BG" ] && BG=(--backgrounds "$COURSE_BG")
 RUN=(nice -n 10 node bin/run.js)
+NETWORK=(--preset default)
+if [ -n "${FROM:-}" ]; then
+  NETWORK=(--from "$FROM")
+  REAL_WORK=${REAL_WORK:-${TMPDIR:-/tmp}/rnn-wake-real}
+  if [ -d ../shared/data/real/words ]; then
+    node bench/real/prepare.mjs "$REAL_WORK" ../shared/data/real
+    BG+=(--negatives "$REAL_WORK/negatives/train/happy" --negatives "$REAL_WORK/clips/happy/train" --backgrounds "$REAL_WORK/backgrounds/train")
+  fi
+fi
 
 # train_phrase PHRASE SLUG SEED EPOCHS LR_DECAY HARD_NEGATIVE_WEIGHT CLASS_WEIGHT SPEED (environment overrides)
 train_phrase() {
   local phrase="$1" slug="$2" seed="$3"
   local epochs="${EPOCHS:-$4}" decay="${LR_DECAY:-$5}" hard="${HARD_NEGATIVE_WEIGHT:-$6}" positive="${CLASS_WEIGHT:-$7}" speed="${SPEED-$8}"
+  local lr=0.003
+  if [ -n "${FROM:-}" ]; then epochs="${EPOCHS:-10}" decay="${LR_DECAY:-0.9}" lr=0.001; fi
   local clips="$OUT/train/$slug"
   "${RUN[@]}" tts "$phrase" --count 1500 --exclude-voices "$HELDOUT" --seed "$seed" --out "$clips/triggers" --force
   "${RUN[@]}" tts --negatives-for "$phrase" --count 2000 --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives" --force
   "${RUN[@]}" train --trigger "$phrase" \
     --activates "$clips/triggers" --negatives "$clips/negatives" "${BG[@]}" --procedural-backgrounds 20 \
     --snr=0,20 ${speed:+--speed "$speed"} --max-negatives 4 --class-weight "$positive" --hard-negative-weight "$hard" \
-    --preset default --epochs "$epochs" --epoch-size "$EPOCH_SIZE" --batch 16 --lr 0.003 --lr-decay "$decay" \
+    "${NETWORK[@]}" --epochs "$epochs" --epoch-size "$EPOCH_SIZE" --batch 16 --lr "$lr" --lr-decay "$decay" \
     --val-count 64 --target-fa 0.5 --seed "$seed" --workers 1 \
     --out "$MODELS/$slug" --force
 }

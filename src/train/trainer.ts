@@ -185,13 +185,16 @@ function tokenTargets(example: TrainExample, vocabulary: Vocabulary, alignSpan: 
   return {ids: encodeTranscript(transcript, vocabulary), ...(align ? {align} : {})}
 }
 
+/** Whether a saved model has this run's network shape (whatever its preset is called) and front end, so its weights fit. */
+function sameNetwork(config: Pick<ModelConfig, 'preset' | 'features'>, preset: ModelPreset, features: FeatureConfig): boolean {
+  return JSON.stringify({...config.preset, name: ''}) === JSON.stringify({...preset, name: ''}) && JSON.stringify(config.features) === JSON.stringify(features)
+}
+
 /** Start `model`'s encoder layers from the encoder model in `dir` (see TrainOptions.from). */
 async function encoderWeights(model: tf.LayersModel, dir: string, preset: ModelPreset, features: FeatureConfig, log: (line: string) => void): Promise<void> {
   const detector = await loadDetector(dir)
   try {
-    const {preset: p, features: f} = detector.config
-    const samePreset = JSON.stringify({...p, name: ''}) === JSON.stringify({...preset, name: ''})
-    if (!samePreset || JSON.stringify(f) !== JSON.stringify(features)) {
+    if (!sameNetwork(detector.config, preset, features)) {
       throw new UserError(`--from ${dir}: its network or front end differs from this run's (the run must take the encoder's preset and features)`, 'usage')
     }
     let copied: string[]
@@ -212,9 +215,8 @@ async function initWeights(model: tf.LayersModel, dir: string, member: number, p
   try {
     const source = detector.networks[member - 1]
     if (source === undefined) throw new UserError(`--init-member ${member}: ${dir} has ${detector.networks.length} network(s)`, 'usage')
-    const {preset: p, features: f} = detector.config
-    const samePreset = JSON.stringify({...p, name: ''}) === JSON.stringify({...preset, name: ''})
-    if (!samePreset || JSON.stringify(f) !== JSON.stringify(features)) {
+    if (!sameNetwork(detector.config, preset, features)) {
+      const {preset: p, features: f} = detector.config
       throw new UserError(`--init-from ${dir}: its network or front end differs from this run's (${p.name}, ${f.transform.kind} features); give the same --preset and --features`, 'usage')
     }
     const weights = source.getWeights()
