@@ -1,9 +1,9 @@
-import {readdir} from 'node:fs/promises'
 import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
+import {listEntries} from '../src/dataset/clips.js'
 import {COURSE_PARAMS, COURSE_TRIGGER, type Range, type SynthParams} from '../src/dataset/index.js'
 import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../src/model/backend.js'
 import {courseFeatures, readModelConfig} from '../src/model/config.js'
@@ -235,7 +235,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     }
     let names: string[]
     try {
-      names = (await readdir(flags.words, {withFileTypes: true})).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)
+      names = (await listEntries(flags.words)).filter((e) => e.isDir).map((e) => e.name)
     } catch {
       throw new InputError(flags.words, 'no such folder (given as --words)')
     }

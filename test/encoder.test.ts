@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {promisify} from 'node:util'
@@ -12,6 +12,7 @@ import {isEncoderLayer} from '../src/model/encoder.js'
 import {loadDetector} from '../src/model/model-dir.js'
 import {DEFAULT} from '../src/model/presets.js'
 import {resolveClipCorpus} from '../src/train/corpus.js'
+import {listEntries} from '../src/dataset/clips.js'
 import {COURSE_PARAMS} from '../src/dataset/index.js'
 import {train} from '../src/train/trainer.js'
 import {writeToyClips} from './helpers/toy-clips.js'
@@ -122,6 +123,26 @@ describe('--words folders name their words', () => {
       expect(named.words.sort()).toEqual(['beep', 'boops'])
       const plain = await resolveClipCorpus({trigger: 'beep', triggers: [join(dir, 'beeps')], negatives: [join(dir, 'boops')], backgrounds: [join(dir, 'bg')]}, params, {valSplit: 0.25, seed: 1, procedural: 0})
       expect(plain.words.sort()).toEqual(['<other>', 'beep'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('a link to a folder counts as a word folder (a --words folder made of links to others)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rnn-wake-links-'))
+    try {
+      await mkdir(join(dir, 'real', 'stop'), {recursive: true})
+      await mkdir(join(dir, 'words'))
+      await symlink(join(dir, 'real', 'stop'), join(dir, 'words', 'stop'))
+      await mkdir(join(dir, 'words', 'go'))
+      await writeFile(join(dir, 'words', 'notes.txt'), 'x')
+      await symlink(join(dir, 'nowhere'), join(dir, 'words', 'broken'))
+      expect(await listEntries(join(dir, 'words'))).toEqual([
+        {name: 'broken', isDir: false},
+        {name: 'go', isDir: true},
+        {name: 'notes.txt', isDir: false},
+        {name: 'stop', isDir: true},
+      ])
     } finally {
       await rm(dir, {recursive: true, force: true})
     }

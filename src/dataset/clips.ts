@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import type {Dirent} from 'node:fs'
 import {readdir, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
@@ -85,10 +86,13 @@ async function requireFolder(dir: string, what: string): Promise<void> {
   if (!isDir) throw new InputError(dir, `not a folder (given as ${what})`)
 }
 
-async function listEntries(dir: string): Promise<Array<{name: string; isDir: boolean}>> {
+/** A folder's entries (dot files left out), in name order; a link to a folder counts as a folder. */
+export async function listEntries(dir: string): Promise<Array<{name: string; isDir: boolean}>> {
   try {
-    const entries = await readdir(dir, {withFileTypes: true})
-    return entries.filter((e) => !e.name.startsWith('.')).map((e) => ({name: e.name, isDir: e.isDirectory()})).sort((a, b) => byName(a.name, b.name))
+    const entries = (await readdir(dir, {withFileTypes: true})).filter((e) => !e.name.startsWith('.'))
+    const isDir = async (e: Dirent): Promise<boolean> => e.isDirectory() || (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => undefined))?.isDirectory() === true)
+    const listed = await Promise.all(entries.map(async (e) => ({name: e.name, isDir: await isDir(e)})))
+    return listed.sort((a, b) => byName(a.name, b.name))
   } catch (error) {
     throw new InputError(dir, `cannot list the folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`)
   }
