@@ -8,6 +8,11 @@ import type * as tf from '@tensorflow/tfjs'
  */
 const ENCODER_LAYER = /^(conv1d|batch_normalization|gru)_\d+$/
 
+/** The shapes of a list of weights as one comparable string, e.g. "15x37x128,128". */
+export function weightShapes(weights: readonly tf.Tensor[]): string {
+  return weights.map((w) => w.shape.join('x')).join(',')
+}
+
 export function isEncoderLayer(layer: tf.layers.Layer): boolean {
   return ENCODER_LAYER.test(layer.name)
 }
@@ -28,8 +33,7 @@ export function copyEncoder(target: tf.LayersModel, source: tf.LayersModel): str
     }
     const weights = from.getWeights()
     const mine = layer.getWeights()
-    const shape = (ws: tf.Tensor[]): string => ws.map((w) => w.shape.join('x')).join(',')
-    if (shape(weights) !== shape(mine)) throw new Error(`the encoder's ${layer.name} has weights ${shape(weights)}, this network's ${shape(mine)}`)
+    if (weightShapes(weights) !== weightShapes(mine)) throw new Error(`the encoder's ${layer.name} has weights ${weightShapes(weights)}, this network's ${weightShapes(mine)}`)
     pairs.push([layer, weights])
   }
   for (const [layer, weights] of pairs) layer.setWeights(weights)

@@ -57,8 +57,7 @@ export function alignmentTargets(
 function characterTargets(transcript: readonly string[], starts: readonly number[], ends: readonly number[], vocab: Vocabulary, steps: number): Int32Array {
   const blank = vocab.tokens.length
   const targets = new Int32Array(steps).fill(blank)
-  const ids = new Map(vocab.tokens.map((t, i) => [t, i]))
-  const space = ids.get(SPACE_TOKEN)
+  const space = vocab.tokens.indexOf(SPACE_TOKEN)
   transcript.forEach((word, w) => {
     const letters = encodeTranscript([word], vocab)
     const start = starts[w]
@@ -70,7 +69,7 @@ function characterTargets(transcript: readonly string[], starts: readonly number
       for (let t = Math.max(0, from + (doubled ? 1 : 0)); t < Math.min(steps, to); t++) targets[t] = id
     })
     const after = start + length
-    if (space !== undefined && w + 1 < transcript.length && after < starts[w + 1] && after >= 0 && after < steps) targets[after] = space
+    if (space >= 0 && w + 1 < transcript.length && after < starts[w + 1] && after >= 0 && after < steps) targets[after] = space
   })
   return targets
 }

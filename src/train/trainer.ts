@@ -11,7 +11,7 @@ import type {AugmentName} from '../features/augment.js'
 import type {FeatureConfig} from '../features/featurize.js'
 import {buildModel} from '../model/build.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, outputStepSeconds, readModelConfig} from '../model/config.js'
-import {copyEncoder, freezeEncoder} from '../model/encoder.js'
+import {copyEncoder, freezeEncoder, weightShapes} from '../model/encoder.js'
 import {loadDetector, saveDetector} from '../model/model-dir.js'
 import {type ModelPreset} from '../model/presets.js'
 import {type TriggerParams} from '../stream/trigger.js'
@@ -220,9 +220,7 @@ async function initWeights(model: tf.LayersModel, dir: string, member: number, p
       throw new UserError(`--init-from ${dir}: its network or front end differs from this run's (${p.name}, ${f.transform.kind} features); give the same --preset and --features`, 'usage')
     }
     const weights = source.getWeights()
-    const mine = model.getWeights()
-    const shape = (ws: tf.Tensor[]): string => ws.map((w) => w.shape.join('x')).join(',')
-    if (shape(weights) !== shape(mine)) throw new UserError(`--init-from ${dir}: its heads differ from this run's (a CTC head with another vocabulary, or none)`, 'usage')
+    if (weightShapes(weights) !== weightShapes(model.getWeights())) throw new UserError(`--init-from ${dir}: its heads differ from this run's (a CTC head with another vocabulary, or none)`, 'usage')
     model.setWeights(weights)
     log(`Starting from the weights of ${dir}${detector.networks.length > 1 ? ` (network ${member} of ${detector.networks.length})` : ''}`)
   } finally {
