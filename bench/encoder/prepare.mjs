@@ -13,11 +13,11 @@ import {execFileSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {readAudio, writeWav16} from '../../dist/src/audio/index.js'
+import {writeWav16} from '../../dist/src/audio/index.js'
 import {deriveRng, shuffled} from '../../dist/src/dataset/rng.js'
-import {trimSilence} from '../../dist/src/dataset/tts.js'
 import {COMMON_WORDS} from '../../dist/src/dataset/wordlists.js'
 import initEspeak from '@echogarden/espeak-ng-emscripten'
+import {wavs, wordClip} from '../lib/real-clips.mjs'
 
 export const HELD_OUT = ['computer', 'view-glass']
 const HELD_OUT_PARTS = ['computer', 'view', 'glass']
@@ -32,7 +32,6 @@ if (!existsSync(join(real, 'commands'))) {
   console.log(`bench/encoder: ${real} is absent; the encoder's recipe needs ../shared/data/real`)
   process.exit(0)
 }
-const wavs = async (dir) => (await readdir(dir)).filter((n) => n.endsWith('.wav')).sort()
 const words = join(work, 'words')
 const done = join(work, '.prepared')
 if (existsSync(done)) {
@@ -49,9 +48,8 @@ for (const command of (await readdir(join(real, 'commands'))).sort()) {
     if (i % 2 !== 0) continue // the odd positions are the benchmark's test negatives
     const word = command === 'unknown' ? name.split('_')[0] : command
     if (HELD_OUT_PARTS.includes(word) || word === 'happy') continue // happy: its own words/ train half, speakers kept apart
-    const {samples} = await readAudio(join(real, 'commands', command, name))
-    const trimmed = trimSilence(Float64Array.from(samples), 44_100, {thresholdDb: -25, marginMs: 50})
-    if (trimmed.length < 0.15 * 44_100) continue
+    const trimmed = await wordClip(join(real, 'commands', command, name))
+    if (trimmed === null) continue
     await mkdir(join(words, word), {recursive: true})
     await writeWav16(join(words, word, `real-${name}`), trimmed)
     counts[word] = (counts[word] ?? 0) + 1
@@ -61,8 +59,9 @@ for (const word of REAL_WORDS) {
   const dir = join(realWork, 'clips', word, 'train')
   if (!existsSync(dir)) throw new Error(`bench/encoder: ${dir} is missing; run node bench/real/prepare.mjs ${realWork} first`)
   await mkdir(join(words, word), {recursive: true})
-  for (const name of await wavs(dir)) await symlink(resolve(dir, name), join(words, word, `real-${name}`))
-  counts[word] = (await wavs(dir)).length
+  const names = await wavs(dir)
+  for (const name of names) await symlink(resolve(dir, name), join(words, word, `real-${name}`))
+  counts[word] = names.length
 }
 
 const realWords = Object.keys(counts).sort()

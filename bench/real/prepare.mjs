@@ -12,12 +12,12 @@
 //   beside the speech files of the same half: backgrounds of real speech and noise.
 // Exits 0 with a message when REAL is absent.
 import {existsSync} from 'node:fs'
-import {mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, rm, symlink, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {readAudio, writeWav16} from '../../dist/src/audio/index.js'
+import {writeWav16} from '../../dist/src/audio/index.js'
 import {proceduralBackgrounds} from '../../dist/src/dataset/backgrounds.js'
 import {deriveRng, shuffled} from '../../dist/src/dataset/rng.js'
-import {trimSilence} from '../../dist/src/dataset/tts.js'
+import {wavs, wordClip} from '../lib/real-clips.mjs'
 
 export const WORDS = ['computer', 'smart-mirror', 'snowboy', 'view-glass', 'happy']
 /** The spoken text of each benchmark word (for "rnn-wake tts"). */
@@ -38,7 +38,6 @@ if (existsSync(done)) {
   process.exit(0)
 }
 await rm(work, {recursive: true, force: true})
-const wavs = async (dir) => (await readdir(dir)).filter((n) => n.endsWith('.wav')).sort()
 const link = async (from, dir, name) => {
   await mkdir(dir, {recursive: true})
   await symlink(resolve(from), join(dir, name))
@@ -52,10 +51,8 @@ for (const word of WORDS) {
     await mkdir(dir, {recursive: true})
     let n = 0
     for (const name of await wavs(src)) {
-      const {samples} = await readAudio(join(src, name))
-      const trimmed = trimSilence(Float64Array.from(samples), 44_100, {thresholdDb: -25, marginMs: 50})
-      // A recording with under 0.15 s of sound is no word (a few are clipped or silent).
-      if (trimmed.length < 0.15 * 44_100) continue
+      const trimmed = await wordClip(join(src, name))
+      if (trimmed === null) continue
       await writeWav16(join(dir, name), trimmed)
       n++
     }

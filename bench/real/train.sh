@@ -50,14 +50,14 @@ if [ "$PROTOCOL" = real20 ]; then
   SOURCES+=(--activates "$WEIGHTED")
 fi
 SCHEDULE=(--epochs "${EPOCHS:-30}" --lr 0.003 --lr-decay "${LR_DECAY:-0.93}")
-INIT=${INIT:-bench/models/real/$WORD-tts}
-if [ "$PROTOCOL" = real20 ] && [ -f "$INIT/rnn-wake.json" ]; then
-  SCHEDULE=(--init-from "$INIT" --epochs "${FINE_EPOCHS:-15}" --lr 0.001 --lr-decay 0.9)
-  # The tts model's front end and network.
-  MAX_HZ=$(node -e 'const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).features.transform; if (t.bins) console.log(Math.round((t.bins - 1) * 220.5))' "$INIT/rnn-wake.json")
-fi
 FRONT=(--preset default)
 if [ -n "${MAX_HZ:-}" ]; then FRONT+=(--max-hz "$MAX_HZ"); fi
+INIT=${INIT:-bench/models/real/$WORD-tts}
+if [ "$PROTOCOL" = real20 ] && [ -f "$INIT/rnn-wake.json" ]; then
+  # --init-from alone takes the tts model's network and front end.
+  SCHEDULE=(--init-from "$INIT" --epochs "${FINE_EPOCHS:-15}" --lr 0.001 --lr-decay 0.9)
+  FRONT=()
+fi
 if [ -n "${FROM:-}" ] && [ "$PROTOCOL" = tts ]; then
   FRONT=(--from "$FROM")
   if [ "${FREEZE:-0}" = 1 ]; then FRONT+=(--freeze); fi
