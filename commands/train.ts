@@ -15,6 +15,8 @@ import {COURSE_SPECTROGRAM, binCount, frameCount} from '../src/features/spectrog
 import {SAMPLE_RATE} from '../src/audio/read.js'
 import {type ClipFolders, type ResolvedCorpus, resolveClipCorpus, resolveDatasetCorpus} from '../src/train/corpus.js'
 import {recipeFor} from '../src/train/recipes.js'
+import {type SpeechCalibration, calibrateOnSpeech} from '../src/metrics/calibrate.js'
+import {listWavs} from '../src/metrics/evaluate-model.js'
 import {type TrainResult, train} from '../src/train/trainer.js'
 import {BaseCommand} from '../src/util/base-command.js'
 import {InputError, UserError} from '../src/util/errors.js'
@@ -78,7 +80,14 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'val-split': Flags.string({summary: 'Fraction held out for validation: of the examples (--data) or of the clip files (clips).', helpGroup: 'VALIDATION', default: '0.1'}),
     'val-count': Flags.integer({summary: 'Validation examples synthesized from the held-out clips.', helpGroup: 'VALIDATION', default: 64, min: 1}),
     'val-every': Flags.integer({summary: 'Validate after every N epochs (and after the last); the model trained is the same for any N.', helpGroup: 'VALIDATION', default: 1, min: 1}),
-    'target-fa': Flags.string({summary: 'False accepts per hour the threshold must stay within on validation.', helpGroup: 'VALIDATION', default: '0.5'}),
+    'target-fa': Flags.string({summary: 'False accepts per hour the threshold must stay within on validation (and on --calibrate-on audio).', helpGroup: 'VALIDATION', default: '0.5'}),
+    'calibrate-on': Flags.string({
+      summary: 'Folder or file of real non-trigger audio (people talking) to calibrate on after training (repeatable).',
+      description:
+        'Once training has finished, the saved threshold is raised, if need be, to the lowest one that fires at most --target-fa times an hour on this audio. A threshold chosen on synthetic validation alone can fire hundreds of times an hour on real speech. Never a recording that says the word; "evaluate --negatives DIR --target-fa N --write-threshold" does the same later.',
+      helpGroup: 'VALIDATION',
+      multiple: true,
+    }),
     'max-frr': Flags.string({summary: 'Highest validation miss rate the chosen threshold may have.', helpGroup: 'VALIDATION', default: '0.05'}),
     preset: Flags.string({summary: 'Network preset (default: default; with --from: the encoder\'s).', options: Object.keys(PRESETS)}),
     features: Flags.string({summary: 'Spectrogram transform: raw (the course) or log (log10(psd + 0.01)). Default: the preset\'s.', options: ['raw', 'log']}),
@@ -118,6 +127,9 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       return v
     }
     const valSplit = num('val-split', flags['val-split'], 0, 0.9)
+    const targetFaPerHour = num('target-fa', flags['target-fa'], 0)
+    // Checked before training, not after it: a wrong folder should not cost a training run.
+    for (const path of flags['calibrate-on'] ?? []) if ((await listWavs(path)).length === 0) throw new InputError(path, 'no audio files to calibrate on (--calibrate-on)')
     // The network and front end come from --from's encoder, or from --init-from's model unless the flags name them.
     const startFrom = flags.from ?? (flags.preset === undefined && flags.features === undefined && flags['max-hz'] === undefined ? flags['init-from'] : undefined)
     const encoder = startFrom === undefined ? undefined : await readModelConfig(startFrom)
@@ -194,7 +206,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         threads: flags.threads ?? (cropSec === null && backend === 'wasm' ? Math.min(2, availableParallelism()) : 1),
         resume: flags.resume,
         force: flags.force,
-        targetFaPerHour: num('target-fa', flags['target-fa'], 0),
+        targetFaPerHour,
         maxFrr: num('max-frr', flags['max-frr'], 0, 1),
         keepOptimizer: flags['keep-optimizer'],
         ctcWeight: flags['ctc-weight'] === undefined ? undefined : num('ctc-weight', flags['ctc-weight'], 0, 1000),
@@ -217,6 +229,21 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
           (v ? `, validation: missed ${v.missed}/${v.triggers}, ${v.falseAccepts} false accepts` : '') +
           `; peak RSS ${Math.round(result.peakRssMiB)} MiB)`,
       )
+      if (flags['calibrate-on']?.length && result.state.finished) {
+        const calibrating = createProgress(1, 'calibrating on --calibrate-on audio')
+        let c: SpeechCalibration
+        try {
+          c = await calibrateOnSpeech(result.out, flags['calibrate-on'], targetFaPerHour, (done, total) => calibrating.update(done, {total}))
+        } finally {
+          calibrating.stop()
+        }
+        this.log(
+          `Calibrated on ${c.files} files (${c.minutes.toFixed(1)} min): ${targetFaPerHour} FA/h needs threshold ${c.speechThreshold}; ` +
+            (c.threshold > c.previousThreshold ? `raised from ${c.previousThreshold} to ${c.threshold}` : `kept ${c.threshold}`) +
+            ` (${c.faPerHour.toFixed(2)} FA/h on it)`,
+        )
+        return {...result, config: await readModelConfig(result.out)}
+      }
       return result
     } finally {
       progress?.stop()

@@ -168,6 +168,29 @@ describe('train command', () => {
     expect(existsSync(out)).toBe(false)
   })
 
+  it('--calibrate-on raises the saved threshold until the model stays within --target-fa on that audio', async () => {
+    const out = join(dir, 'calibrated')
+    // The background noise is the "real speech" here: at --target-fa 0 no false accept on it is allowed.
+    const r = await cli(['--activates', join(dir, 'beeps'), '--negatives', join(dir, 'boops'), '--backgrounds', join(dir, 'bg'), '--preset', 'tiny', '--epochs', '1', '--epoch-size', '16', '--val-count', '8', '--target-fa', '0', '--calibrate-on', join(dir, 'bg'), '--out', out])
+    expect(r.code, r.stderr).toBe(0)
+    const config = await readModelConfig(out)
+    const c = config.training?.speechCalibration as {files: number; speechThreshold: number; previousThreshold: number; threshold: number; faPerHour: number}
+    expect(c.files).toBeGreaterThan(0)
+    expect(c.threshold).toBe(Math.max(c.previousThreshold, c.speechThreshold))
+    expect(c.faPerHour).toBe(0)
+    expect(config.trigger.threshold).toBe(c.threshold)
+    expect(r.stdout).toMatch(/Calibrated on \d+ files \([\d.]+ min\): 0 FA\/h needs threshold [\d.]+; (raised|kept)/)
+  })
+
+  it('checks --calibrate-on before training: a missing folder is one line, exit 3, nothing written', async () => {
+    const out = join(dir, 'never-calibrated')
+    const r = await cli(['--activates', join(dir, 'beeps'), '--negatives', join(dir, 'boops'), '--backgrounds', join(dir, 'bg'), '--preset', 'tiny', '--epochs', '1', '--calibrate-on', join(dir, 'no-such-speech'), '--out', out])
+    expect(r.code).toBe(3)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/^rnn-wake: Cannot read .*no-such-speech: no such file or folder/)
+    expect(existsSync(out)).toBe(false)
+  })
+
   it('says in one line that a --data folder is not a dataset (exit 3)', async () => {
     const r = await cli(['--data', join(dir, 'bg'), '--preset', 'tiny', '--out', join(dir, 'never')])
     expect(r.code).toBe(3)
