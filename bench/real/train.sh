@@ -15,8 +15,10 @@
 # bench/models/real and bench/RESULTS.md (section real-voices: real negatives on, no augmentation,
 # 30 epochs; ~15 min on 2 cores, the real20 fine-tune ~6 min). Knobs (environment): EPOCHS, LR_DECAY, AUGMENT
 # (train --augment), MAX_HZ (train --max-hz), REAL_NEGATIVES, ENGINE (tts --engine), SEED, TRIGGER_COUNT,
-# NEGATIVE_COUNT, FROM (train --from: a pretrained encoder such as models/encoder; the tts protocol then
-# trains FROM_EPOCHS, default 10, at lr 0.001) and FREEZE=1 (train --freeze).
+# NEGATIVE_COUNT, FROM (train --from: a pretrained encoder such as models/encoder; the tts protocol, or
+# real20 with INIT=none, then trains FROM_EPOCHS, default 10, at lr 0.001), FREEZE=1 (train --freeze) and MINED (a folder of
+# hard negatives from bench/real/mine.mjs, listed MINED_COPIES times, default 10); TRAIN_FLAGS are
+# added to the train command as they are (e.g. "--speed 0.9,1.1").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 WORD=$1
@@ -38,16 +40,26 @@ node bench/real/prepare.mjs "$WORK" "$REAL"
 [ -d "$TTS_DIR/negatives" ] || rw tts --negatives-for "$TEXT" --count "${NEGATIVE_COUNT:-1200}" --seed 2 --exclude-voices "$NOT_TRAINING" "${ENGINE_FLAG[@]}" --out "$TTS_DIR/negatives"
 SOURCES=(--activates "$TTS_DIR/trigger" --negatives "$TTS_DIR/negatives")
 if [ "${REAL_NEGATIVES:-1}" = 1 ]; then SOURCES+=(--negatives "$WORK/negatives/train/$WORD" --backgrounds "$WORK/backgrounds/train"); fi
-if [ "$PROTOCOL" = real20 ]; then
-  COPIES=${REAL_COPIES:-10}
-  WEIGHTED="$WORK/real-20-x$COPIES/$WORD"
-  if [ ! -d "$WEIGHTED" ]; then
-    mkdir -p "$WEIGHTED"
-    for f in "$WORK/real-20/$WORD"/*.wav; do
-      for i in $(seq 1 "$COPIES"); do ln -s "$(readlink -f "$f")" "$WEIGHTED/$i-$(basename "$f")"; done
+# weighted SRC COPIES DEST: DEST lists each WAV of SRC COPIES times (links), so a few clips are drawn
+# as often as a folder COPIES times their number.
+weighted() {
+  if [ ! -d "$3" ]; then
+    mkdir -p "$3"
+    for f in "$1"/*.wav; do
+      for i in $(seq 1 "$2"); do ln -s "$(readlink -f "$f")" "$3/$i-$(basename "$f")"; done
     done
   fi
-  SOURCES+=(--activates "$WEIGHTED")
+}
+if [ "$PROTOCOL" = real20 ]; then
+  COPIES=${REAL_COPIES:-10}
+  weighted "$WORK/real-20/$WORD" "$COPIES" "$WORK/real-20-x$COPIES/$WORD"
+  SOURCES+=(--activates "$WORK/real-20-x$COPIES/$WORD")
+fi
+if [ -n "${MINED:-}" ]; then
+  # Hard negatives cut by bench/real/mine.mjs from the train files of speech/, weighted like the
+  # real clips.
+  weighted "$MINED" "${MINED_COPIES:-10}" "$MINED-x${MINED_COPIES:-10}"
+  SOURCES+=(--negatives "$MINED-x${MINED_COPIES:-10}")
 fi
 SCHEDULE=(--epochs "${EPOCHS:-30}" --lr 0.003 --lr-decay "${LR_DECAY:-0.93}")
 FRONT=(--preset default)
@@ -58,7 +70,7 @@ if [ "$PROTOCOL" = real20 ] && [ -f "$INIT/rnn-wake.json" ]; then
   SCHEDULE=(--init-from "$INIT" --epochs "${FINE_EPOCHS:-15}" --lr 0.001 --lr-decay 0.9)
   FRONT=()
 fi
-if [ -n "${FROM:-}" ] && [ "$PROTOCOL" = tts ]; then
+if [ -n "${FROM:-}" ] && { [ "$PROTOCOL" = tts ] || [ ! -f "$INIT/rnn-wake.json" ]; }; then
   FRONT=(--from "$FROM")
   if [ "${FREEZE:-0}" = 1 ]; then FRONT+=(--freeze); fi
   SCHEDULE=(--epochs "${FROM_EPOCHS:-10}" --lr "${FROM_LR:-0.001}" --lr-decay 0.9)
@@ -66,4 +78,4 @@ fi
 rw train "${SOURCES[@]}" --trigger "$TEXT" --procedural-backgrounds 30 --snr 0,20 --max-negatives 4 \
   "${FRONT[@]}" "${SCHEDULE[@]}" --epoch-size 640 --batch 16 \
   --crop-around 0.5 --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" --augment "${AUGMENT:-none}" \
-  --val-count 96 --val-every 10 --seed "${SEED:-1}" --force --out "$OUT"
+  --val-count 96 --val-every 10 --seed "${SEED:-1}" ${TRAIN_FLAGS:-} --force --out "$OUT"
