@@ -112,12 +112,15 @@ for (const name of modelDirs ?? presets) {
   const predictTimes = []
   for (let r = 0; r < 3; r++) {
     const t = performance.now()
-    tf.tidy(() => detector.model.predict(tf.tensor3d(f.data, [1, f.frames, f.bins])).dataSync())
+    tf.tidy(() => {
+      const y = detector.model.predict(tf.tensor3d(f.data, [1, f.frames, f.bins]))
+      return (Array.isArray(y) ? y[0] : y).dataSync() // a model with a CTC head gives two outputs
+    })
     predictTimes.push(performance.now() - t)
   }
   rows.find((x) => x.name === name && x.chunk === 4410).predict10s = Math.min(...predictTimes) / 1000
   session.inference.dispose()
-  detector.model.dispose()
+  for (const network of detector.networks) network.dispose()
 }
 
 if (modelDirs) {

@@ -8,10 +8,11 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {encodeWav16} from '../src/audio/write.js'
 import {selectBackend} from '../src/model/backend.js'
 import {buildModel} from '../src/model/build.js'
-import {type ModelConfig} from '../src/model/config.js'
+import {type ModelConfig, courseFeatures} from '../src/model/config.js'
 import {writeEnsemble} from '../src/model/ensemble.js'
 import {type Detector, loadDetector, saveDetector} from '../src/model/model-dir.js'
 import {predictClip} from '../src/model/predict.js'
+import {LOG_FEATURES} from '../src/features/transform.js'
 import {TINY} from '../src/model/presets.js'
 import {StreamingInference} from '../src/stream/inference.js'
 import {ModelError, UserError} from '../src/util/errors.js'
@@ -179,6 +180,45 @@ describe('rnn-wake ensemble', () => {
     const error = await loadDetector(join(dir, 'escape')).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ModelError)
     expect((error as Error).message).toMatch(/members: "..\/b" is not a plain subfolder name/)
+  })
+
+  it('combines a full-band and a band-limited log front end: the narrow network reads the lowest bins, offline and streamed', async () => {
+    // Given narrow first: the full-band model still goes to the top level and sets the front end.
+    const save = async (name: string, seed: number, bins?: number): Promise<string> => {
+      const path = join(dir, name)
+      const features = bins ?? 101
+      const model = buildModel({...TINY, features}, {fused: true, ctcTokens: TOKENS.length, seed})
+      const transform = bins === undefined ? LOG_FEATURES : {...LOG_FEATURES, bins}
+      await saveDetector(path, model, tinyConfig({preset: {...TINY, features}, features: courseFeatures(transform), vocabulary: {unit: 'word', tokens: TOKENS, blank: TOKENS.length}, training: {seed}}))
+      model.dispose()
+      return path
+    }
+    const wide = await save('wide', 11)
+    const narrow = await save('narrow', 12, 37)
+    await writeEnsemble(join(dir, 'band-mix'), [narrow, wide])
+    const config = JSON.parse(readFileSync(join(dir, 'band-mix', 'rnn-wake.json'), 'utf8'))
+    expect([config.preset.features, config.features.transform.bins]).toEqual([101, undefined])
+    expect(readFileSync(join(dir, 'band-mix', 'member-2', 'weights.bin'))).toEqual(readFileSync(join(narrow, 'weights.bin')))
+    const mix = await load(join(dir, 'band-mix'))
+    const one = predictClip(await load(wide), samples)
+    const two = predictClip(await load(narrow), samples)
+    const both = predictClip(mix, samples)
+    expect(maxDiff(both.trigger, mean([one.trigger, two.trigger]))).toBeLessThan(1e-6)
+    expect(maxDiff(both.tokens as Float32Array, mean([one.tokens as Float32Array, two.tokens as Float32Array]))).toBeLessThan(1e-6)
+    const stream = new StreamingInference(mix)
+    const probabilities: number[] = []
+    for (let at = 0, size = 2500; at < samples.length; at += size, size = 700 + ((size * 5) % 7000)) probabilities.push(...stream.push(samples.subarray(at, at + size)).probabilities)
+    stream.dispose()
+    expect(maxDiff(both.trigger, probabilities)).toBeLessThan(1e-4)
+
+    // The raw (course) front end has no band to slice, and a member wider than the top level is no band of it.
+    const error = await writeEnsemble(join(dir, 'band-raw'), [narrow, a]).catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(/Cannot combine .*narrow with .*a: their front ends \(features in rnn-wake.json\) differ/)
+    const swapped = join(dir, 'band-swapped')
+    await cp(join(dir, 'band-mix'), swapped, {recursive: true})
+    for (const file of ['model.json', 'weights.bin']) await cp(join(wide, file), join(swapped, 'member-2', file))
+    for (const file of ['model.json', 'weights.bin']) await cp(join(narrow, file), join(swapped, file))
+    await expect(loadDetector(swapped)).rejects.toThrow(/the network takes 37 features per frame but rnn-wake.json says 101/)
   })
 
   it('member networks of another shape are refused at load', async () => {

@@ -36,3 +36,17 @@ export function transformFeatures(data: Float64Array, transform: FeatureTransfor
   }
   return out
 }
+
+/**
+ * The lowest `keep` of `bins` values of each frame (frame-major), or `data`
+ * itself when it keeps them all. With a log10 transform this is exactly what a
+ * band-limited front end (`bins: keep`) computes, so one spectrogram serves an
+ * ensemble whose networks read different bands.
+ */
+export function lowestBins(data: Float32Array, frames: number, bins: number, keep: number): Float32Array {
+  if (keep === bins) return data
+  if (keep > bins) throw new RangeError(`cannot keep ${keep} of ${bins} bins`)
+  const out = new Float32Array(frames * keep)
+  for (let f = 0; f < frames; f++) out.set(data.subarray(f * bins, f * bins + keep), f * keep)
+  return out
+}

@@ -34,7 +34,10 @@ export interface EnsembleResult {
  * the first source's network at the top level (so the directory also reads as
  * that one model), every other network in a member-N subfolder, and an
  * rnn-wake.json listing them. All sources must agree on the trigger word, the
- * front end, the network shape and the vocabulary. The threshold starts as the
+ * front end, the network shape and the vocabulary, except that a log front end
+ * may be band-limited (fewer bins): the source with the most bins goes to the
+ * top level and sets the front end and trigger settings, and the others read
+ * its lowest bins. The threshold starts as the
  * mean of the sources' thresholds; calibrate it on the ensemble with
  * "rnn-wake evaluate --target-fa N --write-threshold". The directory appears
  * complete or not at all; `out` may be one of the sources (with `force`).
@@ -46,24 +49,28 @@ export async function writeEnsemble(out: string, sourceDirs: readonly string[], 
     if (seen.has(resolve(dir))) throw new UserError(`${dir} is given twice: an ensemble of a model with itself only costs time`, 'usage')
     seen.add(resolve(dir))
   }
-  const configs: ModelConfig[] = []
+  const loaded: {dir: string; config: ModelConfig}[] = []
   for (const dir of sourceDirs) {
     // Full load: every network of every source gets the checks detect would make.
     const detector = await loadDetector(dir)
     for (const network of detector.networks) network.dispose()
-    configs.push(detector.config)
+    loaded.push({dir, config: detector.config})
   }
+  // The widest front end goes first: its network is the top-level one, and the narrower ones read its lowest bins.
+  const ordered = [...loaded].sort((a, b) => b.config.preset.features - a.config.preset.features)
+  const dirs = ordered.map((s) => s.dir)
+  const configs = ordered.map((s) => s.config)
   const first = configs[0]
   for (const [i, config] of configs.entries()) {
     const problem = mismatch(first, config)
-    if (problem !== undefined) throw new UserError(`Cannot combine ${sourceDirs[i]} with ${sourceDirs[0]}: ${problem}`, 'badModel')
+    if (problem !== undefined) throw new UserError(`Cannot combine ${dirs[i]} with ${dirs[0]}: ${problem}`, 'badModel')
   }
   const existing = await existingFolder(out)
   if (existing !== undefined && existing.length > 0 && !options.force) {
     throw new UserError(`Cannot write ${out}: the folder exists and is not empty (pass --force to replace it)`, 'output')
   }
 
-  const networks: NetworkSource[] = sourceDirs.flatMap((dir, i) => ['.', ...(configs[i].members ?? [])].map((m, j) => ({folder: m === '.' ? dir : join(dir, m), facts: trainingFacts(configs[i], j)})))
+  const networks: NetworkSource[] = dirs.flatMap((dir, i) => ['.', ...(configs[i].members ?? [])].map((m, j) => ({folder: m === '.' ? dir : join(dir, m), facts: trainingFacts(configs[i], j)})))
   const members = networks.slice(1).map((_, i) => `member-${i + 2}`)
   const threshold = Math.round((100 * configs.reduce((sum, c) => sum + c.trigger.threshold, 0)) / configs.length) / 100
   const config: ModelConfig = {
@@ -101,8 +108,10 @@ function fromField(out: string, folder: string): {from?: string} {
 /** Why two model descriptions cannot be averaged step by step, or undefined when they can. */
 function mismatch(a: ModelConfig, b: ModelConfig): string | undefined {
   if (a.word !== b.word) return `it detects "${b.word}", not "${a.word}"`
-  if (JSON.stringify(a.features) !== JSON.stringify(b.features)) return 'their front ends (features in rnn-wake.json) differ'
-  const shape = (c: ModelConfig) => JSON.stringify({...c.preset, name: undefined, dropout: undefined})
+  // A band-limited log front end (transform.bins) is the lowest bins of the full one: b may read fewer than a.
+  const frontEnd = (c: ModelConfig) => JSON.stringify({...c.features, transform: c.features.transform.kind === 'log10' ? {...c.features.transform, bins: undefined} : c.features.transform})
+  if (frontEnd(a) !== frontEnd(b) || b.preset.features > a.preset.features) return 'their front ends (features in rnn-wake.json) differ'
+  const shape = (c: ModelConfig) => JSON.stringify({...c.preset, name: undefined, dropout: undefined, features: undefined})
   if (shape(a) !== shape(b)) return `their networks differ (preset ${b.preset.name} vs ${a.preset.name})`
   const tokens = (c: ModelConfig) => JSON.stringify(c.vocabulary ? [c.vocabulary.unit, c.vocabulary.tokens] : null)
   if (tokens(a) !== tokens(b)) return 'their CTC vocabularies differ'

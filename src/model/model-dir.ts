@@ -38,10 +38,10 @@ export async function loadDetector(dir: string): Promise<Detector> {
   const config = await readModelConfig(dir)
   const networks: tf.LayersModel[] = []
   try {
-    const first = await loadNetwork(dir, undefined, config.preset)
+    const first = await loadNetwork(dir, undefined, config)
     networks.push(first.model)
     for (const member of config.members ?? []) {
-      const next = await loadNetwork(dir, member, config.preset)
+      const next = await loadNetwork(dir, member, config)
       networks.push(next.model)
       if (JSON.stringify(next.shapes) !== JSON.stringify(first.shapes)) {
         throw new ModelError(dir, `member ${member} gives outputs of shape ${JSON.stringify(next.shapes)} per step, the top-level network ${JSON.stringify(first.shapes)}`)
@@ -54,8 +54,15 @@ export async function loadDetector(dir: string): Promise<Detector> {
   return {dir, model: networks[0], networks, config}
 }
 
-/** One network of a model directory (the top-level one, or a member's subfolder), checked against the preset. */
-async function loadNetwork(dir: string, member: string | undefined, preset: ModelPreset): Promise<{model: tf.LayersModel; shapes: number[][]}> {
+/**
+ * One network of a model directory (the top-level one, or a member's
+ * subfolder), checked against the preset. A member may read fewer features
+ * per frame than the preset when the front end is a log spectrogram: it then
+ * reads the lowest bins (a band-limited network in a full-band ensemble; see
+ * networkBins).
+ */
+async function loadNetwork(dir: string, member: string | undefined, config: ModelConfig): Promise<{model: tf.LayersModel; shapes: number[][]}> {
+  const {preset} = config
   const where = member === undefined ? dir : join(dir, member)
   const named = (problem: string): string => (member === undefined ? problem : `member ${member}: ${problem}`)
   try {
@@ -65,17 +72,24 @@ async function loadNetwork(dir: string, member: string | undefined, preset: Mode
   }
   // Its ModelErrors name the member's own folder.
   const model = await loadModel(where, {fused: true})
-  const inputShape = model.inputs[0].shape
-  if (inputShape[inputShape.length - 1] !== preset.features) {
+  const width = networkBins(model)
+  const fits = width === preset.features || (member !== undefined && config.features.transform.kind === 'log10' && width !== undefined && width < preset.features)
+  if (!fits) {
     model.dispose()
-    throw new ModelError(dir, named(`the network takes ${inputShape[inputShape.length - 1]} features per frame but rnn-wake.json says ${preset.features}`))
+    throw new ModelError(dir, named(`the network takes ${width} features per frame but rnn-wake.json says ${preset.features}`))
   }
-  const checked = checkNetwork(model, preset)
+  const checked = checkNetwork(model, {...preset, features: width})
   if (typeof checked === 'string') {
     model.dispose()
     throw new ModelError(dir, named(checked))
   }
   return {model, shapes: checked}
+}
+
+/** Features per frame a network reads (the last dimension of its input). */
+export function networkBins(model: tf.LayersModel): number | undefined {
+  const shape = model.inputs[0].shape
+  return shape[shape.length - 1] ?? undefined
 }
 
 /** Save network and description together (each file atomically; see saveModel for the order). */

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs'
 
 import {PowerSpectrum} from '../features/spectrogram.js'
 import {featurize} from '../features/featurize.js'
-import type {Detector} from './model-dir.js'
+import {lowestBins} from '../features/transform.js'
+import {type Detector, networkBins} from './model-dir.js'
 import {outputSteps} from './presets.js'
 
 export interface ClipPrediction {
@@ -21,9 +22,20 @@ export function predictClip(detector: Detector, samples: ArrayLike<number>, powe
   const features = featurize(samples, detector.config.features, power)
   const steps = outputSteps(detector.config.preset, features.frames)
   if (steps === 0) return {trigger: new Float32Array(0), steps: 0}
-  const input = tf.tensor3d(features.data, [1, features.frames, features.bins])
+  // One input tensor per band width: an ensemble may mix full-band and band-limited networks.
+  const inputs = new Map<number, tf.Tensor3D>()
+  const inputFor = (network: tf.LayersModel): tf.Tensor3D => {
+    const keep = networkBins(network) ?? features.bins
+    let input = inputs.get(keep)
+    if (input === undefined) {
+      input = tf.tensor3d(lowestBins(features.data, features.frames, features.bins, keep), [1, features.frames, keep])
+      inputs.set(keep, input)
+    }
+    return input
+  }
   try {
     const runs = detector.networks.map((network) => {
+      const input = inputFor(network)
       let trigger = new Float32Array(0)
       let tokens: Float32Array | undefined
       // Results leave the tidy through closure variables: tidy walks whatever is returned looking for
@@ -39,7 +51,7 @@ export function predictClip(detector: Detector, samples: ArrayLike<number>, powe
     const tokens = runs[0].tokens && meanOf(runs.map((r) => r.tokens as Float32Array))
     return {trigger: meanOf(runs.map((r) => r.trigger)), tokens, steps}
   } finally {
-    input.dispose()
+    for (const input of inputs.values()) input.dispose()
   }
 }
 

@@ -1,6 +1,7 @@
 import {type ModelConfig, outputStepSeconds} from '../model/config.js'
 import type {Detector} from '../model/model-dir.js'
 import {meanOf} from '../model/predict.js'
+import {lowestBins} from '../features/transform.js'
 import {ModelError} from '../util/errors.js'
 import {FeatureStream} from './features.js'
 import {type StepBlock, StreamingNetwork, UnsupportedModelError} from './network.js'
@@ -28,7 +29,7 @@ export class StreamingInference {
     const {config, dir} = detector
     const networks: StreamingNetwork[] = []
     try {
-      for (const model of detector.networks) networks.push(streamingNetwork(model, config, dir))
+      for (const [i, model] of detector.networks.entries()) networks.push(streamingNetwork(model, config, dir, i > 0))
     } catch (error) {
       for (const network of networks) network.dispose()
       throw error
@@ -58,7 +59,10 @@ export class StreamingInference {
     this.samples += samples.length
     const frames = this.features.push(samples)
     if (this.networks.length === 1) return this.networks[0].push(frames)
-    const blocks = this.networks.map((network) => network.push(frames))
+    const bins = this.features.bins
+    // A band-limited member reads the lowest bins of the same frames.
+    const framesFor = (features: number) => (features === bins ? frames : {data: lowestBins(frames.data, frames.frames, bins, features), frames: frames.frames})
+    const blocks = this.networks.map((network) => network.push(framesFor(network.features)))
     const tokens = blocks[0].tokens && meanOf(blocks.map((b) => b.tokens as Float32Array))
     return {firstStep: blocks[0].firstStep, steps: blocks[0].steps, probabilities: meanOf(blocks.map((b) => b.probabilities)), tokens}
   }
@@ -76,7 +80,7 @@ export class StreamingInference {
 }
 
 /** A network of the detector as a stream, checked against the directory's description. */
-function streamingNetwork(model: Detector['model'], config: ModelConfig, dir: string): StreamingNetwork {
+function streamingNetwork(model: Detector['model'], config: ModelConfig, dir: string, member: boolean): StreamingNetwork {
   let network: StreamingNetwork
   try {
     network = StreamingNetwork.fromModel(model)
@@ -84,8 +88,10 @@ function streamingNetwork(model: Detector['model'], config: ModelConfig, dir: st
     if (error instanceof UnsupportedModelError) throw new ModelError(dir, `cannot run it as a stream: ${error.message}`)
     throw error
   }
+  // Members may read the lowest bins only (see loadDetector).
+  const bandLimited = member && config.features.transform.kind === 'log10' && network.features < config.preset.features
   const problem =
-    network.features !== config.preset.features
+    network.features !== config.preset.features && !bandLimited
       ? `the network takes ${network.features} values per frame but rnn-wake.json says ${config.preset.features}`
       : network.strides !== config.preset.conv.strides || network.kernelSize !== config.preset.conv.kernelSize
         ? `the network's conv (kernel ${network.kernelSize}, stride ${network.strides}) differs from rnn-wake.json's (kernel ${config.preset.conv.kernelSize}, stride ${config.preset.conv.strides})`
