@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Train the shipped model models/activate with one command:
 #   npm run build && bash bench/train-default.sh [OUT] [WORK]
-# The model is an ensemble ("rnn-wake ensemble") of MEMBERS networks (default 3) trained alike
-# with seeds 1..MEMBERS, one after the other (~30 min each on 2 cores; two at once are no faster):
-# their averaged probabilities miss about a third as many held-out triggers at the calibrated
-# 0.5 FA/h threshold as one network (4.8% against 13-17%, bench/RESULTS.md). MEMBERS=1 trains a single network into OUT in ~30 min. A member
-# whose training finished is kept when the command is run again (delete WORK/networks to retrain).
+# The model is an ensemble ("rnn-wake ensemble") of MEMBERS full-band networks (default 2) trained
+# alike with seeds 1..MEMBERS, one after the other (~30 min each on 2 cores; two at once are no faster),
+# and ENCODER_MEMBERS band-limited networks from the speech encoder (default 2, ~13 min each; below):
+# averaged networks miss about a third as many held-out triggers at the calibrated 0.5 FA/h threshold
+# as one network (4.8% against 13-17%, bench/RESULTS.md), and the encoder's networks hear real people
+# (30% missed against 59% for full-band networks alone). MEMBERS=1 ENCODER_MEMBERS=0 trains a single
+# network into OUT in ~30 min. A network whose training finished is kept when the command is run
+# again (delete WORK/networks and WORK/course-s* to retrain).
 # Clips come from "rnn-wake tts" (espeak-ng, offline): the trigger, negatives made for it (look-alike
 # words such as deactivate and captivate, and common words), and the command words of the CTC head.
 # Two groups of voice variants are never used for training: bench/heldout-voices.txt (the held-out
@@ -54,20 +57,32 @@ if [ "${REAL_NEGATIVES:-0}" = 1 ] && [ -d "$REAL/words" ]; then
   SOURCES+=(--negatives "$REAL_WORK/negatives/train/happy" --negatives "$REAL_WORK/clips/happy/train" --backgrounds "$REAL_WORK/backgrounds/train")
 fi
 
-MEMBERS=${MEMBERS:-3}
+MEMBERS=${MEMBERS:-2}
+# ENCODER_MEMBERS band-limited networks from the speech encoder join the ensemble (bench/encoder/activate.sh,
+# seeds 1..ENCODER_MEMBERS, on the same clips): they hear real people, the full-band ones hear the synthesizer
+# (bench/RESULTS.md, "activate" from the encoder). They need ../shared/data/real; without it, or with
+# ENCODER_MEMBERS=0, the model is the full-band networks alone.
+ENCODER_MEMBERS=${ENCODER_MEMBERS:-2}
+[ -d "$REAL/words" ] && [ -d "$COURSE/activates" ] || ENCODER_MEMBERS=0
 NETWORKS=()
 for SEED in $(seq 1 "$MEMBERS"); do
   NET="$WORK/networks/seed-$SEED"
-  [ "$MEMBERS" = 1 ] && NET="$OUT"
+  [ "$MEMBERS" = 1 ] && [ "$ENCODER_MEMBERS" = 0 ] && NET="$OUT"
   NETWORKS+=("$NET")
-  if [ "$MEMBERS" != 1 ] && grep -q '"finished": true' "$NET/rnn-wake.json" 2>/dev/null; then echo "$NET: trained already"; continue; fi
+  if [ "$NET" != "$OUT" ] && grep -q '"finished": true' "$NET/rnn-wake.json" 2>/dev/null; then echo "$NET: trained already"; continue; fi
   rw train "${SOURCES[@]}" --procedural-backgrounds "${PROCEDURAL_BACKGROUNDS:-30}" --snr 0,20 --max-negatives 4 \
     --phrases "$PHRASES" --phrase-prob 0.3 --ctc-weight 1 --ctc-vocabulary "activate,${COMMANDS// /,}" \
     --preset default --epochs "$EPOCHS" --epoch-size 640 --batch 16 --lr 0.003 --lr-decay "${LR_DECAY:-0.967}" ${SPEED:+--speed "$SPEED"} --crop-around 0.5 --class-weight "${CLASS_WEIGHT:-1}" --hard-negative-weight "${HARD_NEGATIVE_WEIGHT:-12}" \
     --augment "${AUGMENT:-none}" ${MAX_HZ:+--max-hz "$MAX_HZ"} ${INIT_FROM:+--init-from "$INIT_FROM" --init-member "$SEED"} \
     --val-count 96 --val-every 10 --seed "$SEED" --force --out "$NET"
 done
-if [ "$MEMBERS" != 1 ]; then rw ensemble "${NETWORKS[@]}" --out "$OUT" --force; fi
+if [ "$ENCODER_MEMBERS" != 0 ]; then
+  SEEDS=$(seq -s ' ' 1 "$ENCODER_MEMBERS") REAL_WORK="$REAL_WORK" bash bench/encoder/activate.sh "$WORK/encoder-networks" "$WORK"
+  NETWORKS+=("$WORK/encoder-networks")
+fi
+if [ "${#NETWORKS[@]}" -gt 1 ] || [ "${NETWORKS[0]}" != "$OUT" ]; then
+  if [ "${#NETWORKS[@]}" = 1 ]; then rm -rf "$OUT"; cp -r "${NETWORKS[0]}" "$OUT"; else rw ensemble "${NETWORKS[@]}" --out "$OUT" --force; fi
+fi
 
 # The shipped threshold, from voices neither the training nor the held-out test uses.
 [ -d "$WORK/calibration-activates" ] || rw tts activate --count 100 --seed 201 --voices "$CALIBRATION" --out "$WORK/calibration-activates"

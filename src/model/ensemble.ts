@@ -70,7 +70,7 @@ export async function writeEnsemble(out: string, sourceDirs: readonly string[], 
     throw new UserError(`Cannot write ${out}: the folder exists and is not empty (pass --force to replace it)`, 'output')
   }
 
-  const networks: NetworkSource[] = dirs.flatMap((dir, i) => ['.', ...(configs[i].members ?? [])].map((m, j) => ({folder: m === '.' ? dir : join(dir, m), facts: trainingFacts(configs[i], j)})))
+  const networks: NetworkSource[] = dirs.flatMap((dir, i) => ['.', ...(configs[i].members ?? [])].map((m, j) => ({folder: m === '.' ? dir : join(dir, m), facts: {...trainingFacts(configs[i], j), features: configs[i].preset.features}})))
   const members = networks.slice(1).map((_, i) => `member-${i + 2}`)
   const threshold = Math.round((100 * configs.reduce((sum, c) => sum + c.trigger.threshold, 0)) / configs.length) / 100
   const config: ModelConfig = {
