@@ -83,6 +83,17 @@ describe('rnn-wake detect', () => {
     expect(r.stderr.trim().split('\n')).toEqual([`rnn-wake: Cannot load model ${join(dir, 'nope')}: no such directory`])
   })
 
+  it('the shipped speech encoder as --model: a note on stderr that its head only served pretraining, and how to use it', async () => {
+    const notes: string[] = []
+    const opened = await openDetector({model: 'models/encoder'}, (line) => notes.push(line))
+    for (const network of opened.detector.networks) network.dispose()
+    expect(notes).toEqual([expect.stringMatching(/^note: models\/encoder is the speech encoder; its "happy" head only served pretraining\. .*rnn-wake train --from models\/encoder/)])
+    const other: string[] = []
+    const toy = await openDetector({model: join(dir, 'toy')}, (line) => other.push(line))
+    for (const network of toy.detector.networks) network.dispose()
+    expect(other).toEqual([])
+  })
+
   it('without --model, a missing default model says so in one line (exit 4)', async () => {
     const missing = join(dir, 'models', 'activate')
     const error = await openDetector({}, () => {}, missing).catch((e: unknown) => e)

@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core'
+import {resolve} from 'node:path'
 
 import {SAMPLE_RATE} from '../audio/read.js'
 import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../model/backend.js'
 import {DEFAULT_MODEL_DIR, type Detector, loadDetector} from '../model/model-dir.js'
 import {ModelError, UserError} from '../util/errors.js'
+import {shipped} from '../util/paths.js'
 import type {TranscriptOptions} from './transcript.js'
 import type {TriggerParams} from './trigger.js'
 
@@ -58,6 +60,10 @@ export async function openDetector(flags: ModelFlagValues, report: (line: string
   }
   if (detector.config.features.sampleRate !== SAMPLE_RATE) {
     throw new ModelError(dir, `it expects ${detector.config.features.sampleRate} Hz audio; rnn-wake streams ${SAMPLE_RATE} Hz`)
+  }
+  // The encoder is a model directory like any other (so --from can check it), but its trigger head was a pretraining aid.
+  if (resolve(dir) === resolve(shipped('models', 'encoder'))) {
+    report(`note: ${dir} is the speech encoder; its "${detector.config.word}" head only served pretraining. Make a detector for your word from it: rnn-wake train --from ${dir} ...`)
   }
   return {detector, backend, trigger: {...detector.config.trigger, ...trigger}}
 }
