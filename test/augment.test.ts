@@ -11,6 +11,7 @@ import {featurize, powerSpectrogram} from '../src/features/featurize.js'
 import {LOG_FEATURES, transformFeatures} from '../src/features/transform.js'
 import {selectBackend} from '../src/model/backend.js'
 import {courseFeatures} from '../src/model/config.js'
+import {writeEnsemble} from '../src/model/ensemble.js'
 import {loadDetector} from '../src/model/model-dir.js'
 import {TINY} from '../src/model/presets.js'
 import {FeatureStream} from '../src/stream/features.js'
@@ -188,5 +189,14 @@ describe('train with augmentation, a band-limited front end and --init-from', ()
     expect(trainable / a.length).toBeGreaterThan(0.9)
 
     await expect(train(toyTrainOptions(join(dir, 'third'), corpus, {epochs: 1, initFrom: first}))).rejects.toThrow(/front end differs/)
+
+    // A band-limited member of a mixed ensemble cannot seed a full-band run: said plainly, not as a shape mismatch.
+    const full = join(dir, 'full')
+    const fullFeatures = courseFeatures(LOG_FEATURES)
+    await train(toyTrainOptions(full, corpus, {epochs: 1, preset: TINY, features: fullFeatures}))
+    await writeEnsemble(join(dir, 'mix'), [first, full])
+    await expect(train(toyTrainOptions(join(dir, 'fourth'), corpus, {epochs: 1, preset: TINY, features: fullFeatures, initFrom: join(dir, 'mix'), initMember: 2}))).rejects.toThrow(
+      /--init-member 2: that network of .*mix reads the lowest 37 bins \(a band-limited member of a mixed ensemble\), this run 101/,
+    )
   })
 })

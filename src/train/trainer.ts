@@ -12,7 +12,7 @@ import type {FeatureConfig} from '../features/featurize.js'
 import {buildModel} from '../model/build.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, outputStepSeconds, readModelConfig} from '../model/config.js'
 import {copyEncoder, freezeEncoder, weightShapes} from '../model/encoder.js'
-import {loadDetector, saveDetector} from '../model/model-dir.js'
+import {loadDetector, networkBins, saveDetector} from '../model/model-dir.js'
 import {type ModelPreset} from '../model/presets.js'
 import {type TriggerParams} from '../stream/trigger.js'
 import {writeDirAtomic} from '../util/atomic.js'
@@ -218,6 +218,10 @@ async function initWeights(model: tf.LayersModel, dir: string, member: number, p
     if (!sameNetwork(detector.config, preset, features)) {
       const {preset: p, features: f} = detector.config
       throw new UserError(`--init-from ${dir}: its network or front end differs from this run's (${p.name}, ${f.transform.kind} features); give the same --preset and --features`, 'usage')
+    }
+    const bins = networkBins(source)
+    if (bins !== preset.features) {
+      throw new UserError(`--init-member ${member}: that network of ${dir} reads the lowest ${bins} bins (a band-limited member of a mixed ensemble), this run ${preset.features}; start from a network with the model's own front end`, 'usage')
     }
     const weights = source.getWeights()
     if (weightShapes(weights) !== weightShapes(model.getWeights())) throw new UserError(`--init-from ${dir}: its heads differ from this run's (a CTC head with another vocabulary, or none)`, 'usage')
