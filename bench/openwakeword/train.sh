@@ -25,6 +25,8 @@
 # (../shared/data/real's train halves, bench/real/prepare.mjs), the recipe of bench/RESULTS.md
 # (encoder); the committed comparison models in bench/models/openwakeword were made so:
 #   FROM=models/encoder MODELS=bench/models/openwakeword bash bench/openwakeword/train.sh
+# REAL_NEGATIVES=1 adds those real negatives and backgrounds to the full-band recipe too (the A2 lever of
+# bench/RESULTS.md, real voices); bench/openwakeword/mix.sh joins such a full-band model with the encoder's.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -37,8 +39,8 @@ BG=()
 [ -d "$COURSE_BG" ] && BG=(--backgrounds "$COURSE_BG")
 RUN=(nice -n 10 node bin/run.js)
 NETWORK=(--preset default)
-if [ -n "${FROM:-}" ]; then
-  NETWORK=(--from "$FROM")
+if [ -n "${FROM:-}" ]; then NETWORK=(--from "$FROM"); fi
+if [ -n "${FROM:-}" ] || [ "${REAL_NEGATIVES:-0}" = 1 ]; then
   REAL_WORK=${REAL_WORK:-${TMPDIR:-/tmp}/rnn-wake-real}
   if [ -d ../shared/data/real/words ]; then
     node bench/real/prepare.mjs "$REAL_WORK" ../shared/data/real
