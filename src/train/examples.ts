@@ -78,8 +78,6 @@ export interface TrainExample {
    * where the labels are 0): where a detector that confuses the two fires.
    */
   hardNegatives?: Uint8Array
-  /** Trigger targets in [0, 1] that replace `labels` in the loss (a teacher's, see distill.ts). */
-  targets?: Float32Array
 }
 
 /** See TrainExample.hardNegatives; `offset` is the crop's first step in the whole example. */

@@ -183,7 +183,7 @@ export function packBatch(examples: readonly TrainExample[], hardNegativeWeight 
   examples.forEach((e, k) => {
     if (e.frames !== frames || e.labels.length !== ty) throw new Error(`batch mixes example lengths (${e.frames} and ${frames} frames)`)
     x.set(e.features, k * frames * bins)
-    y.set(e.targets ?? e.labels, k * ty)
+    y.set(e.labels, k * ty)
   })
   const weighted = hardNegativeWeight !== 1 && examples.some((e) => e.hardNegatives !== undefined)
   const w = weighted ? new Float32Array(examples.length * ty).fill(1) : undefined

@@ -25,7 +25,6 @@ import {type ExampleMaker, type ExampleRequest, createExampleMaker} from './exam
 import {type TrainExample, presetGeometry} from './examples.js'
 import {type Stepper, type TokenTargets, createStepper} from './parallel.js'
 import {alignmentTargets} from './token-targets.js'
-import {type Teacher, disposeTeacher, loadTeacher, teacherTargets} from './distill.js'
 import {chooseTrigger, validate} from './validate.js'
 
 /**
@@ -126,14 +125,6 @@ export interface TrainOptions {
   from?: string
   /** With `from`: train only the heads, the encoder stays as pretrained. On --resume: the run's own. */
   freeze?: boolean
-  /**
-   * Distil from this trained model directory (usually an ensemble): the
-   * trigger targets become teacherWeight x its probability + (1 - teacherWeight)
-   * x the labels (distill.ts). On --resume: the run's own.
-   */
-  teacher?: string
-  /** Default 0.5. */
-  teacherWeight?: number
   /**
    * Stop (validate and save as finished) once training steps used this many
    * CPU seconds (all threads, examples included; validation excluded): a
@@ -273,7 +264,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const lock = await acquireLock(out)
   let maker: ExampleMaker | undefined
   let stepper: Stepper | undefined
-  let teacher: Teacher | undefined
   try {
     let preset = options.preset
     let features = options.features
@@ -346,13 +336,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       )
     }
 
-    const teacherDir = options.resume ? options.teacher ?? (state.settings.teacher as string | undefined) : options.teacher
-    const teacherWeight = options.teacherWeight ?? (options.resume ? Number(state.settings.teacherWeight ?? 0.5) : 0.5)
-    if (teacherDir !== undefined) {
-      teacher = await loadTeacher(teacherDir, teacherWeight, preset, features)
-      options.log(`Teacher ${teacherDir} (${teacher.detector.networks.length} network(s)): targets ${teacherWeight} x its probability + ${1 - teacherWeight} x the labels`)
-    }
-
     state.finished = false
     state.settings = {
       batch: options.batch,
@@ -372,7 +355,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       augment,
       ...(options.initFrom !== undefined ? {initFrom: options.initFrom, initMember: options.initMember ?? 1} : {}),
       ...(from !== undefined ? {from, freeze} : {}),
-      ...(teacherDir !== undefined ? {teacher: teacherDir, teacherWeight} : {}),
       ...(vocabulary ? {ctcWeight, ctcUnit: vocabulary.unit, ctcAlignWeight} : {}),
     }
     const geometry = presetGeometry(preset, features)
@@ -475,8 +457,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const targets = ctcOn ? examples.map((e) => tokenTargets(e, vocabulary!, alignSpan)) : undefined
         // Dropout masks keyed like the examples (seed, epoch, batch), so a resumed run draws the ones a straight run would.
         const dropoutSeed = deriveRng('rnn-wake/dropout', options.seed, epoch, b).int(2 ** 31)
-        const taught = teacher ? teacherTargets(teacher, examples).map((soft, k) => ({...examples[k], targets: soft})) : examples
-        const {loss: value, ctcLoss: ctcValue} = await stepper.step(taught, targets, dropoutSeed)
+        const {loss: value, ctcLoss: ctcValue} = await stepper.step(examples, targets, dropoutSeed)
         if (ctcValue !== undefined) ctcSum += ctcValue * examples.length
         if (!Number.isFinite(value)) throw new UserError(`Training diverged at epoch ${epoch} (loss ${value}); try a lower --lr`, 'internal')
         lossSum += value * examples.length
@@ -561,7 +542,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     await stepper?.close()
     await maker?.close()
-    disposeTeacher(teacher)
     await lock.release()
   }
 }
