@@ -126,7 +126,7 @@ for (const p of PHRASES) {
     continue
   }
   const detector = await loadDetector(dir)
-  const heldOut = voiceOverlap(detector.config, p)
+  const heldOut = voiceOverlap(detector.config, p, dir)
   if (heldOut.overlap > 0) throw new Error(`${rel(dir)} was trained on ${heldOut.overlap} clips spoken by held-out voices: retrain it with train.sh`)
   systems.push({system: 'rnn-wake', phrase: p, model: rel(dir), heldOut, detector, stepSec: outputStepSeconds(detector.config), defaultThreshold: detector.config.trigger.threshold, trigger: detector.config.trigger, score: async (x) => ({probabilities: predictLong(detector, x).trigger, processedSec: x.length / SAMPLE_RATE})})
 }
@@ -136,10 +136,17 @@ for (const m of missing) log(`Note: ${m}`)
  * Check, from the folders the model's rnn-wake.json says it was trained on,
  * that none of its TTS clips was spoken by a voice variant of the test set.
  */
-function voiceOverlap(config, phrase) {
+function voiceOverlap(config, phrase, dir) {
   const held = new Set(heldOutVoices().split(',').map((v) => v.trim().toLowerCase()))
   const data = config.training?.data ?? {}
   const folders = [...(data.triggerFolders ?? []), ...(data.negativeFolders ?? [])]
+  // An ensemble (mix.sh) names its networks' source model directories: check the folders each names.
+  for (const entry of config.training?.ensemble ?? []) {
+    const source = entry.from && entry.from !== '.' ? resolve(dir, entry.from, 'rnn-wake.json') : undefined
+    if (!source || !existsSync(source)) throw new Error(`${rel(dir)}: ensemble network ${entry.network} names no source model to check for held-out voices`)
+    const d = JSON.parse(readFileSync(source, 'utf8')).training?.data ?? {}
+    folders.push(...(d.triggerFolders ?? []), ...(d.negativeFolders ?? []))
+  }
   let clips = 0
   let overlap = 0
   let unknown = 0
@@ -325,6 +332,7 @@ function trainingOf(model) {
     const t = c.training ?? {}
     const d = t.data ?? {}
     const bg = [d.clips?.backgrounds ? `${d.clips.backgrounds} background recordings` : null, d.clips?.proceduralBackgrounds ? `${d.clips.proceduralBackgrounds} procedural backgrounds` : null].filter(Boolean).join(' and ')
+    if (t.ensemble) return {ensemble: t.ensemble, threshold: c.trigger?.threshold}
     return {preset: c.preset?.name, epochs: t.epochs, examplesSeen: t.examplesSeen, trainSeconds: t.trainSeconds ?? 0, batch: t.batch, lr: t.lr, lrDecay: t.lrDecay, classWeight: t.classWeight ?? 1, hardNegativeWeight: t.hardNegativeWeight ?? 1, threshold: c.trigger?.threshold, clips: (d.clips?.triggers ?? 0) + (d.clips?.negatives ?? 0) + (d.validationClips?.triggers ?? 0) + (d.validationClips?.negatives ?? 0), backgrounds: bg || 'no backgrounds'}
   } catch {
     return null
@@ -378,7 +386,8 @@ function markdown(rep, rows) {
   L.push('"FRR at <= X FA/h": the lowest miss rate over the grid whose false accepts stay within X per hour; "the other\'s FA/h": this system\'s DET curve read at the FA/h the other system reached in the previous column. Models: ' + rows.map((r) => `${r.system} ${r.phrase}: ${r.model}`).join('; ') + '.')
   for (const r of rows.filter((r) => r.system === 'rnn-wake')) {
     const t = trainingOf(r.model)
-    if (t) L.push(`\nrnn-wake ${r.phrase} (${r.model}): preset ${t.preset}, ${t.epochs} epochs, ${t.examplesSeen} examples in ${Math.round(t.trainSeconds / 60)} min of training (batch ${t.batch}, lr ${t.lr}${t.lrDecay ? ` x ${t.lrDecay} per epoch` : ''}, positive-step weight ${t.classWeight}, hard-negative weight ${t.hardNegativeWeight}), threshold ${t.threshold} (the trainer's choice on its validation clips; 0.5 is its fallback when no threshold meets 0.5 FA/h there); trained by train.sh from ${t.clips} TTS clips (all voices but the held-out ones) plus ${t.backgrounds}.`)
+    if (t?.ensemble) L.push(`\nrnn-wake ${r.phrase} (${r.model}): an ensemble (bench/openwakeword/mix.sh) of ${t.ensemble.map((e) => `${e.from} (${e.features} bins, ${e.epochs} epochs)`).join(' and ')}, outputs averaged; threshold ${t.threshold}, set by mix.sh on voices and speech this benchmark does not use.`)
+    else if (t) L.push(`\nrnn-wake ${r.phrase} (${r.model}): preset ${t.preset}, ${t.epochs} epochs, ${t.examplesSeen} examples in ${Math.round(t.trainSeconds / 60)} min of training (batch ${t.batch}, lr ${t.lr}${t.lrDecay ? ` x ${t.lrDecay} per epoch` : ''}, positive-step weight ${t.classWeight}, hard-negative weight ${t.hardNegativeWeight}), threshold ${t.threshold} (the trainer's choice on its validation clips; 0.5 is its fallback when no threshold meets 0.5 FA/h there); trained by train.sh from ${t.clips} TTS clips (all voices but the held-out ones) plus ${t.backgrounds}.`)
   }
   L.push('')
   L.push('Goal check (issue 7: rnn-wake no worse than openWakeWord at equal FA/h, at a lower RTF):')

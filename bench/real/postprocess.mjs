@@ -6,6 +6,8 @@
 //
 // Usage: npm run build && node bench/real/postprocess.mjs --model DIR --work WORK --word WORD [--cache FILE]
 //   WORK is bench/real/run.sh's work folder (its test/ sets and speech/test must exist).
+//   --sets DIR,DIR instead of the word's two sets (e.g. WORK/test/activate-course, bench/real/activate.sh's);
+//   --long no leaves out the long real speech, --long DIR,DIR names other long non-trigger audio.
 import {existsSync} from 'node:fs'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -29,6 +31,7 @@ const work = option('work', '/tmp/rw-real')
 const word = option('word')
 const realspeech = option('realspeech', '../shared/data/realspeech')
 const cache = option('cache', join(modelDir, `.postprocess-${word}.json`))
+const sets = option('sets', undefined)?.split(',') ?? ['5-10', '10-20'].map((band) => join(work, 'test', `${word}-snr${band}`))
 
 async function score() {
   await selectBackend(undefined)
@@ -37,8 +40,8 @@ async function score() {
   const rate = detector.config.features.sampleRate
   const singles = detector.networks.map((net) => ({...detector, model: net, networks: [net]}))
   const items = []
-  for (const band of ['5-10', '10-20']) {
-    const dataset = await readDataset(join(work, 'test', `${word}-snr${band}`))
+  for (const set of sets) {
+    const dataset = await readDataset(set)
     for (const entry of dataset.entries) {
       const audio = await readAudio(join(dataset.dir, entry.file))
       items.push({
@@ -50,7 +53,9 @@ async function score() {
       })
     }
   }
-  const long = [...(await listWavs(join(work, 'speech', 'test'))), ...(existsSync(realspeech) ? await listWavs(realspeech) : [])]
+  const longOption = option('long', 'yes')
+  const longDirs = longOption === 'no' ? [] : longOption === 'yes' ? [join(work, 'speech', 'test'), ...(existsSync(realspeech) ? [realspeech] : [])] : longOption.split(',')
+  const long = (await Promise.all(longDirs.map((d) => listWavs(d)))).flat()
   for (const file of long) {
     const audio = await readAudio(file)
     items.push({
