@@ -26,7 +26,8 @@
 # (encoder); the committed comparison models in bench/models/openwakeword were made so:
 #   FROM=models/encoder MODELS=bench/models/openwakeword bash bench/openwakeword/train.sh
 # REAL_NEGATIVES=1 adds those real negatives and backgrounds to the full-band recipe too (the A2 lever of
-# bench/RESULTS.md, real voices); bench/openwakeword/mix.sh joins such a full-band model with the encoder's.
+# bench/RESULTS.md, real voices); bench/openwakeword/mix.sh joins such a full-band model with the encoder's
+# into the committed bench/models/openwakeword/*-mixed (bench/openwakeword/README.md has the commands).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
