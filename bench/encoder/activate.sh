@@ -3,7 +3,7 @@
 # models/activate, and synthesized voices worse (bench/RESULTS.md, encoder). Not the shipped model.
 #   npm run build && bash bench/encoder/activate.sh [OUT] [WORK]
 # Per seed (SEEDS, default "1 2 3"): train --from models/encoder on the TTS clips of bench/train-default.sh
-# (same voices left out, same commands and CTC head) with real negatives, 10 epochs at lr 0.001; then
+# (same voices left out, same commands and CTC head) with real negatives, 10 epochs (TTS_EPOCHS) at lr 0.001; then
 # 15 more from that model (--init-from) with the course's 7 recordings of "activate" listed 10 times,
 # as the 20-clip protocol of bench/real/train.sh. The networks become one ensemble, whose threshold
 # is set on the train files of ../shared/data/real's speech/ at TARGET_FA (default 1) per hour.
@@ -49,7 +49,7 @@ for SEED in ${SEEDS:-1 2 3}; do
   NETWORKS+=("$NET")
   if grep -q '"finished": true' "$NET/rnn-wake.json" 2>/dev/null; then echo "$NET: trained already"; continue; fi
   grep -q '"finished": true' "$TTS_NET/rnn-wake.json" 2>/dev/null ||
-    rw train "${SOURCES[@]}" --from models/encoder "${COMMON[@]}" --epochs 10 --lr 0.001 --lr-decay 0.9 --out "$TTS_NET"
+    rw train "${SOURCES[@]}" --from models/encoder "${COMMON[@]}" --epochs "${TTS_EPOCHS:-10}" --lr 0.001 --lr-decay 0.9 --out "$TTS_NET"
   rw train "${SOURCES[@]}" --activates "$COURSE_X10" --init-from "$TTS_NET" "${COMMON[@]}" --epochs 15 --lr 0.001 --lr-decay 0.9 --out "$NET"
 done
 if [ ${#NETWORKS[@]} -eq 1 ]; then rm -rf "$OUT.tmp"; cp -r "${NETWORKS[0]}" "$OUT.tmp"; rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
