@@ -104,9 +104,9 @@ function movingAverage(p, width) {
   return out
 }
 
+const thresholds = Array.from({length: 999}, (_, i) => (i + 1) / 1000)
+
 function figures(scored, minSteps, refractorySteps = trigger.refractorySteps) {
-  const thresholds = []
-  for (let i = 1; i < 1000; i++) thresholds.push(i / 1000)
   const curve = detCurve(scored, {...trigger, minSteps, refractorySteps}, thresholds, DEFAULT_MATCH_WINDOW)
   return [0.5, 1, 2].map((fa) => {
     const p = pointForTargetFA(curve, fa)
@@ -124,16 +124,17 @@ console.log(`${modelDir} (${word}): ${members} network(s), ${items.length} items
 console.log('| combine | moving average | minSteps | refractory steps | FRR |')
 console.log('| --- | --- | --- | --- | --- |')
 for (const [how, which] of variants) {
+  const combined = items.map((it) => combine(it, how === 'geomean' ? 'geomean' : 'mean', which))
   for (const width of [1, 5, 9]) {
+    const scored = items.map((it, k) => ({...it, probabilities: movingAverage(combined[k], width)}))
     for (const minSteps of [1, 3, 6, 10]) {
       if (width > 1 && minSteps > 1 && minSteps !== 6) continue
-      const scored = items.map((it) => ({...it, probabilities: movingAverage(combine(it, how === 'geomean' ? 'geomean' : 'mean', which), width)}))
       console.log(`| ${how} | ${width} | ${minSteps} | ${trigger.refractorySteps} | ${figures(scored, minSteps).join(' / ')} |`)
     }
   }
   if (how !== 'mean') continue
   // A longer refractory period drops a second detection of one word, but also a second word said within it.
-  const scored = items.map((it) => ({...it, probabilities: combine(it, 'mean', which)}))
+  const scored = items.map((it, k) => ({...it, probabilities: combined[k]}))
   for (const seconds of [1, 1.5, 2]) {
     const steps = Math.round(seconds / items[0].stepSec)
     console.log(`| ${how} | 1 | 1 | ${steps} (${seconds} s) | ${figures(scored, 1, steps).join(' / ')} |`)
