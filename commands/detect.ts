@@ -50,7 +50,7 @@ export default class Detect extends BaseCommand {
 
   static override description = `Runs the model over each file and prints every detection: the file, the time in seconds (the step at which it fired) and the score (the peak probability of the whole excursion above the threshold: the word's peak, which may come after the firing step). With a model that has a CTC head, the transcript of what followed each detection comes after "->" ("activate -> lights on").
 
-Files may be WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3 (told by content, not name; any rate, resampled to 44.1 kHz; channel 0). A 16-bit 44.1 kHz WAV streams from disk, so an hour-long recording is never held in memory, unless --chime or --plot needs all of it. Detection runs the same streaming path as "rnn-wake listen", so both report the same events for the same audio. Trigger settings come from the model directory (rnn-wake.json) unless --threshold, --min-steps or --refractory override them.
+Files may be WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3 (told by content, not name; any rate, resampled to 44.1 kHz; channel 0). A 16-bit 44.1 kHz WAV streams from disk, so an hour-long recording is never held in memory, unless --chime or --plot needs all of it. Detection runs the same streaming path as "rnn-wake listen", so both report the same events for the same audio. Trigger settings come from the model directory (rnn-wake.json) unless --threshold, --min-steps, --refractory or --rearm-ratio override them; --threshold may also name a threshold the model carries (models/activate: --threshold real-speech, set on recordings of people).
 
 --chime writes the input with a chime at each detection, as the course's chime_on_activate does; --plot draws the spectrogram with the probability curve and the threshold under it. With several input files, --chime and --plot name folders and each file gets <name>.wav / <name>.png.
 
@@ -60,6 +60,7 @@ Exit codes: 0 ok (with or without detections), 2 bad flags, 3 unreadable input, 
     '<%= config.bin %> <%= command.id %> clip.wav',
     '<%= config.bin %> <%= command.id %> clip.wav --chime clip-chime.wav --plot clip.png',
     '<%= config.bin %> <%= command.id %> recordings/*.wav --model models/mine --threshold 0.7 --json',
+    '<%= config.bin %> <%= command.id %> recording.wav --threshold real-speech',
   ]
 
   static override strict = false

@@ -19,6 +19,7 @@ Exit codes: 0 ok, 2 bad flags, 4 missing, broken or mismatched model, 6 output n
   static override examples = [
     '<%= config.bin %> <%= command.id %> runs/seed1 runs/seed2 runs/seed3 --out models/mine',
     '<%= config.bin %> <%= command.id %> models/mine runs/seed4 --out models/mine --force',
+    '<%= config.bin %> <%= command.id %> runs/full-band runs/from-encoder --out models/mixed --rearm-ratio 0.5',
   ]
 
   static override strict = false
@@ -31,6 +32,10 @@ Exit codes: 0 ok, 2 bad flags, 4 missing, broken or mismatched model, 6 output n
   static override flags = {
     out: Flags.string({char: 'o', description: 'model directory to write', required: true}),
     force: Flags.boolean({description: 'replace --out if it holds something (it may be one of the models)'}),
+    'rearm-ratio': Flags.string({
+      description:
+        "after a detection, fire again only once the averaged probability has fallen to this fraction of the threshold, in (0, 1] (default: the first model's, else 1). Networks of two kinds can leave a word's mean wobbling around a low threshold: 0.5 keeps one word from firing twice (the shipped models/activate)",
+    }),
   }
 
   async run(): Promise<EnsembleResult> {
@@ -39,7 +44,12 @@ Exit codes: 0 ok, 2 bad flags, 4 missing, broken or mismatched model, 6 output n
     if (models.length < 2) throw new UserError(`Give two or more model directories to combine, got ${models.length}`, 'usage')
     // Each model gets a trial prediction, as in detect.
     await selectBackend()
-    const result = await writeEnsemble(flags.out, models, {force: flags.force})
+    let rearmRatio: number | undefined
+    if (flags['rearm-ratio'] !== undefined) {
+      rearmRatio = Number(flags['rearm-ratio'])
+      if (!(flags['rearm-ratio'].trim() !== '' && rearmRatio > 0 && rearmRatio <= 1)) throw new UserError(`--rearm-ratio must be a fraction in (0, 1], not "${flags['rearm-ratio']}"`, 'usage')
+    }
+    const result = await writeEnsemble(flags.out, models, {force: flags.force, rearmRatio})
     if (!this.jsonEnabled()) {
       this.log(`${result.out}: ensemble of ${result.networks} networks detecting "${result.config.word}", threshold ${result.config.trigger.threshold} (the mean of the models')`)
       this.log(`Calibrate it: rnn-wake evaluate --model ${result.out} --data CALIBRATION-SET --target-fa 0.5 --write-threshold`)

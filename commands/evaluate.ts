@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
 import {extname} from 'node:path'
 
-import {writeModelConfig} from '../src/model/config.js'
+import {THRESHOLD_NAME, writeModelConfig} from '../src/model/config.js'
 import {BACKEND_CHOICES, type BackendChoice, selectBackend} from '../src/model/backend.js'
 import {DEFAULT_MODEL_DIR, loadDetector} from '../src/model/model-dir.js'
 import {type EvaluationReport, detCsv, evaluateModel} from '../src/metrics/evaluate-model.js'
 import {drawDetCurve} from '../src/plot/det-plot.js'
+import {parseThresholdFlag, thresholdFor} from '../src/stream/command-support.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
 import {BaseCommand} from '../src/util/base-command.js'
 import {UserError} from '../src/util/errors.js'
@@ -31,6 +32,7 @@ end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 b
   static override examples = [
     '<%= config.bin %> <%= command.id %> --data test-set --negatives ../shared/data/realspeech',
     '<%= config.bin %> <%= command.id %> --model models/activate --data test-set --plot det.png --target-fa 0.5 --write-threshold',
+    '<%= config.bin %> <%= command.id %> --model models/activate --data real-calibration-set --negatives my-speech --target-fa 0.5 --write-threshold --threshold-name real-speech',
     '<%= config.bin %> <%= command.id %> --data test-set --json > report.json',
   ]
 
@@ -44,7 +46,11 @@ end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 b
     csv: Flags.string({description: 'write the DET curve points as CSV'}),
     'target-fa': Flags.string({description: 'false accepts per hour to find a threshold for', default: '0.5'}),
     'write-threshold': Flags.boolean({description: "store the threshold meeting --target-fa in the model's rnn-wake.json (and, with a CTC head, the decoder with the fewest word errors)"}),
-    threshold: Flags.string({description: "evaluate at this threshold instead of the model's"}),
+    'threshold-name': Flags.string({
+      description: 'with --write-threshold: store the threshold under this name beside the default (e.g. real-speech, calibrated on recordings of people), for "detect/listen --threshold NAME"; the default threshold and decoder stay as they are',
+      dependsOn: ['write-threshold'],
+    }),
+    threshold: Flags.string({description: "evaluate at this threshold instead of the model's: a probability, or the name of a threshold the model carries"}),
     backend: Flags.string({description: 'tfjs backend (default: node if installed, else wasm)', options: [...BACKEND_CHOICES]}),
   }
 
@@ -52,11 +58,14 @@ end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 b
     const {flags} = await this.parse(Evaluate)
     if (flags.data.length === 0 && flags.negatives.length === 0) throw new UserError('Nothing to evaluate on: give --data and/or --negatives', 'usage')
     const targetFa = parseNumber(flags['target-fa'], '--target-fa', 0)
+    const thresholdChoice = flags.threshold === undefined ? undefined : parseThresholdFlag(flags.threshold)
+    const thresholdName = flags['threshold-name']
+    if (thresholdName !== undefined && !THRESHOLD_NAME.test(thresholdName)) throw new UserError(`--threshold-name must be lowercase letters, digits and "-", starting with a letter, not "${thresholdName}"`, 'usage')
     const backend = await selectBackend(flags.backend as BackendChoice | undefined)
     const detector = await loadDetector(flags.model ?? DEFAULT_MODEL_DIR)
     this.logToStderr(`model: ${detector.dir} (backend: ${backend})`)
     const trigger = {...detector.config.trigger}
-    if (flags.threshold !== undefined) trigger.threshold = parseNumber(flags.threshold, '--threshold', 0, 1)
+    if (thresholdChoice !== undefined) trigger.threshold = thresholdFor(thresholdChoice, detector.config, detector.dir)
 
     const progress = createProgress(1, 'evaluating')
     let report: EvaluationReport
@@ -66,6 +75,7 @@ end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 b
         negatives: flags.negatives,
         trigger,
         targetFaPerHour: targetFa,
+        namedThresholds: detector.config.thresholds,
         onProgress: (done, total) => progress.update(done, {total}),
       })
     } finally {
@@ -81,13 +91,17 @@ end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 b
     }
     if (flags['write-threshold']) {
       if (!report.target.point) throw new UserError(`No threshold reaches ${targetFa} false accepts per hour on this audio; nothing written`, 'badInput')
-      const t = report.transcription
-      // The token decoder is calibrated on the same audio: the one with the fewest word errors.
-      const vocabulary = detector.config.vocabulary && t ? {...detector.config.vocabulary, decoder: t.bestDecoder} : detector.config.vocabulary
-      const config = {...detector.config, trigger: {...detector.config.trigger, threshold: report.target.point.threshold}, ...(vocabulary ? {vocabulary} : {})}
-      await writeModelConfig(detector.dir, config)
+      const threshold = report.target.point.threshold
+      if (thresholdName === undefined) {
+        const t = report.transcription
+        // The token decoder is calibrated on the same audio: the one with the fewest word errors.
+        const vocabulary = detector.config.vocabulary && t ? {...detector.config.vocabulary, decoder: t.bestDecoder} : detector.config.vocabulary
+        await writeModelConfig(detector.dir, {...detector.config, trigger: {...detector.config.trigger, threshold}, ...(vocabulary ? {vocabulary} : {})})
+      } else {
+        await writeModelConfig(detector.dir, {...detector.config, thresholds: {...detector.config.thresholds, [thresholdName]: threshold}})
+      }
     }
-    if (!this.jsonEnabled()) this.log(formatReport(report, flags['write-threshold']))
+    if (!this.jsonEnabled()) this.log(formatReport(report, flags['write-threshold'] ? (thresholdName ?? true) : false))
     return report
   }
 }
@@ -100,7 +114,8 @@ function parseNumber(text: string, flag: string, min: number, max = Infinity): n
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`
 
-export function formatReport(r: EvaluationReport, wroteThreshold = false): string {
+/** wroteThreshold: true when the default threshold was written, a name when a named one was. */
+export function formatReport(r: EvaluationReport, wroteThreshold: boolean | string = false): string {
   const a = r.atThreshold
   const lines = [
     `audio: ${r.data.examples} test examples with ${r.data.triggers} triggers (${(r.data.seconds / 60).toFixed(1)} min), ${r.negatives.files} non-trigger files (${(r.negatives.seconds / 60).toFixed(1)} min); non-trigger time ${(a.nonTriggerHours * 60).toFixed(1)} min`,
@@ -118,11 +133,12 @@ export function formatReport(r: EvaluationReport, wroteThreshold = false): strin
       `  decoders: ${t.candidates.map((c) => `${c.description} ${pct(c.wer.rate)}`).join('; ')}`,
     )
   }
+  for (const n of r.named ?? []) lines.push(`at the model's "${n.name}" threshold ${n.threshold}: FRR ${pct(n.frr)} (${n.missed}/${n.triggers} missed), ${n.falseAccepts} false accepts = ${n.faPerHour.toFixed(2)} FA/h`)
   if (r.perStepAccuracy) lines.push(`per-step accuracy (the course's metric): ${pct(r.perStepAccuracy.model)}; predicting all zeros scores ${pct(r.perStepAccuracy.allZeros)}`)
   const t = r.target.point
   lines.push(
     t
-      ? `target ${r.target.faPerHour} FA/h: threshold ${t.threshold} gives FRR ${pct(t.frr)} at ${t.faPerHour.toFixed(2)} FA/h${wroteThreshold ? ' (written to rnn-wake.json)' : ''}`
+      ? `target ${r.target.faPerHour} FA/h: threshold ${t.threshold} gives FRR ${pct(t.frr)} at ${t.faPerHour.toFixed(2)} FA/h${wroteThreshold === true ? ' (written to rnn-wake.json)' : wroteThreshold ? ` (written to rnn-wake.json as "${wroteThreshold}")` : ''}`
       : `target ${r.target.faPerHour} FA/h: no threshold reaches it on this audio`,
   )
   return lines.join('\n')

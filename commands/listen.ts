@@ -28,6 +28,7 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --threshold real-speech',
     '<%= config.bin %> <%= command.id %> --device plughw:1,0 --exec \'notify-send "heard $RNN_WAKE_WORD"\'',
     '<%= config.bin %> <%= command.id %> --input recording.wav --json',
     'arecord -f S16_LE -r 44100 -c 1 -t raw | <%= config.bin %> <%= command.id %> --input -',

@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -75,6 +75,39 @@ describe('rnn-wake detect', () => {
     expect(result.trigger.threshold).toBe(0.999)
     expect(result.files[0].detections).toEqual([])
     expect(runCli(['detect', clipPath, '--model', join(dir, 'toy'), '--threshold', '1.5']).status).toBe(2)
+    const rearm = runCli(['detect', clipPath, '--model', join(dir, 'toy'), '--rearm-ratio', '0.5', '--json'])
+    expect(rearm.status, rearm.stderr).toBe(0)
+    expect(JSON.parse(rearm.stdout).trigger.rearmRatio).toBe(0.5)
+    const badRearm = runCli(['detect', clipPath, '--model', join(dir, 'toy'), '--rearm-ratio', '0'])
+    expect(badRearm.status).toBe(2)
+    expect(badRearm.stderr).toMatch(/--rearm-ratio must be a fraction in \(0, 1\]/)
+  })
+
+  it('--threshold NAME takes a threshold the model carries; an unknown name or a bad one in the model is a one-line error', async () => {
+    const named = join(dir, 'toy-named')
+    cpSync(join(dir, 'toy'), named, {recursive: true})
+    const configPath = join(named, 'rnn-wake.json')
+    const config = JSON.parse(readFileSync(configPath, 'utf8'))
+    writeFileSync(configPath, JSON.stringify({...config, thresholds: {strict: 0.999}}))
+    const byName = runCli(['detect', clipPath, '--model', named, '--threshold', 'strict', '--json'])
+    expect(byName.status, byName.stderr).toBe(0)
+    expect(JSON.parse(byName.stdout).trigger.threshold).toBe(0.999)
+    expect(JSON.parse(byName.stdout).files[0].detections).toEqual([])
+    // Without the flag the default threshold still rules (the toy model fires on its clip).
+    expect(JSON.parse(runCli(['detect', clipPath, '--model', named, '--json']).stdout).files[0].detections.length).toBeGreaterThan(0)
+    const unknown = runCli(['detect', clipPath, '--model', named, '--threshold', 'real-speech'])
+    expect(unknown.status).toBe(2)
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1)
+    expect(unknown.stderr).toMatch(/--threshold real-speech: .*toy-named carries no threshold of that name \(it has: strict;/)
+    expect(runCli(['detect', clipPath, '--model', join(dir, 'toy'), '--threshold', 'strict']).stderr).toMatch(/it has no named thresholds/)
+    writeFileSync(configPath, JSON.stringify({...config, thresholds: {'Not A Name': 0.5}}))
+    const bad = runCli(['detect', clipPath, '--model', named])
+    expect(bad.status).toBe(4)
+    expect(bad.stderr).toMatch(/thresholds: "Not A Name" is not a threshold name/)
+    writeFileSync(configPath, JSON.stringify({...config, thresholds: {strict: 1.5}}))
+    expect(runCli(['detect', clipPath, '--model', named]).status).toBe(4)
+    writeFileSync(configPath, JSON.stringify({...config, trigger: {...config.trigger, rearmRatio: 2}}))
+    expect(runCli(['detect', clipPath, '--model', named]).stderr).toMatch(/trigger.rearmRatio/)
   })
 
   it('a missing model directory is exit 4 with a one-line message', () => {

@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {cp, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -249,5 +249,22 @@ describe('rnn-wake ensemble', () => {
     const usage = runCli(['ensemble', a, '--out', join(dir, 'lonely')])
     expect(usage.status).toBe(2)
     expect(usage.stderr).toMatch(/^rnn-wake: Give two or more model directories to combine, got 1$/m)
+    expect(JSON.parse(readFileSync(join(mine, 'rnn-wake.json'), 'utf8')).trigger.rearmRatio).toBeUndefined()
+    const rearm = runCli(['ensemble', a, b, '--out', join(dir, 'rearm'), '--rearm-ratio', '0.5'])
+    expect(rearm.status, rearm.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(join(dir, 'rearm', 'rnn-wake.json'), 'utf8')).trigger.rearmRatio).toBe(0.5)
+    const bad = runCli(['ensemble', a, b, '--out', join(dir, 'rearm-bad'), '--rearm-ratio', '2'])
+    expect(bad.status).toBe(2)
+    expect(existsSync(join(dir, 'rearm-bad'))).toBe(false)
+  })
+
+  it('named thresholds of a source are not carried into the ensemble (they were set on its own outputs)', async () => {
+    const named = join(dir, 'named-source')
+    await cp(a, named, {recursive: true})
+    const configPath = join(named, 'rnn-wake.json')
+    writeFileSync(configPath, JSON.stringify({...JSON.parse(readFileSync(configPath, 'utf8')), thresholds: {'real-speech': 0.2}}))
+    const r = runCli(['ensemble', named, b, '--out', join(dir, 'named-out')])
+    expect(r.status, r.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(join(dir, 'named-out', 'rnn-wake.json'), 'utf8')).thresholds).toBeUndefined()
   })
 })

@@ -86,6 +86,27 @@ describe('rnn-wake evaluate agrees with a count by hand', () => {
     expect(r.stdout).toMatch(/written to rnn-wake.json/)
   })
 
+  it('--write-threshold --threshold-name stores a named threshold beside the default, which --threshold NAME then uses', async () => {
+    const model = join(root, 'named')
+    await saveConstantModel(model, 0.9)
+    const before = JSON.parse(readFileSync(join(model, 'rnn-wake.json'), 'utf8')).trigger.threshold
+    const r = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--target-fa', '0', '--write-threshold', '--threshold-name', 'real-speech'])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/written to rnn-wake.json as "real-speech"/)
+    const config = JSON.parse(readFileSync(join(model, 'rnn-wake.json'), 'utf8'))
+    expect(config.thresholds).toEqual({'real-speech': 0.9})
+    expect(config.trigger.threshold).toBe(before)
+    const at = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--threshold', 'real-speech', '--json'])
+    expect(at.status, at.stderr).toBe(0)
+    expect(JSON.parse(at.stdout).trigger.threshold).toBe(0.9)
+    // Every evaluation reports the named thresholds beside the default: at 0.9 the constant 0.9 never fires.
+    const report = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--threshold', '0.5'])
+    expect(report.stdout).toMatch(/at threshold 0.5: .* 1 false accepts/)
+    expect(report.stdout).toMatch(/at the model's "real-speech" threshold 0.9: FRR 0.0% \(0\/0 missed\), 0 false accepts = 0.00 FA\/h/)
+    expect(runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--threshold-name', 'x']).status).toBe(2)
+    expect(runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--write-threshold', '--threshold-name', 'Real Speech']).status).toBe(2)
+  })
+
   it('a missing model is a one-line error with exit 4', () => {
     const r = runCli(['evaluate', '--model', join(root, 'nope'), '--negatives', negatives, '--backend', 'cpu'])
     expect(r.status).toBe(4)

@@ -85,7 +85,30 @@ describe('trigger post-processing', () => {
     }
   })
 
+  it('rearmRatio: a word whose probability dips just under the threshold fires once; two words with a real fall between them fire twice', () => {
+    const wobble = curve(600, [
+      [100, 40, 0.3],
+      [140, 10, 0.2], // dips under 0.25, not under half of it
+      [150, 40, 0.3], // back above, 50 steps after firing: past a refractory of 38
+    ])
+    const trigger = {threshold: 0.25, minSteps: 1, refractorySteps: 38}
+    expect(detectTriggers(wobble, trigger).map((e) => e.step)).toEqual([100, 150])
+    expect(detectTriggers(wobble, {...trigger, rearmRatio: 0.5}).map((e) => e.step)).toEqual([100])
+    const twoWords = curve(600, [
+      [100, 40, 0.3],
+      [150, 40, 0.3], // zeros between: the probability fell to 0
+    ])
+    expect(detectTriggers(twoWords, {...trigger, rearmRatio: 0.5}).map((e) => e.step)).toEqual([100, 150])
+    // The same in a stream fed in chunks, and the excursion peaks still close at the threshold.
+    const stream = new TriggerDetector({...trigger, rearmRatio: 0.5})
+    const steps = [...stream.push(wobble.subarray(0, 145)), ...stream.push(wobble.subarray(145))].map((e) => e.step)
+    expect(steps).toEqual([100])
+    expect(stream.finishPeaks().map((e) => e.step)).toEqual([100])
+  })
+
   it('rejects nonsense parameters', () => {
     expect(() => new TriggerDetector({threshold: 1.5, minSteps: 1, refractorySteps: 0})).toThrow(/threshold/)
+    expect(() => new TriggerDetector({threshold: 0.5, minSteps: 1, refractorySteps: 0, rearmRatio: 0})).toThrow(/rearmRatio/)
+    expect(() => new TriggerDetector({threshold: 0.5, minSteps: 1, refractorySteps: 0, rearmRatio: 1.5})).toThrow(/rearmRatio/)
   })
 })

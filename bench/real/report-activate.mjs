@@ -11,3 +11,5 @@ console.log(
     `FRR at <= 0.5 / 1 / 2 FA/h ${[0.5, 1, 2].map((f) => pct(pointForTargetFA(r.det, f))).join(' / ')}; ` +
     `at its threshold ${r.trigger.threshold}: FRR ${(100 * a.frr).toFixed(1)}%, ${a.faPerHour.toFixed(2)} FA/h`,
 )
+// The model's named thresholds (rnn-wake.json "thresholds", e.g. real-speech), as evaluate reports them.
+for (const n of r.named ?? []) console.log(`  at its "${n.name}" threshold ${n.threshold}: FRR ${(100 * n.frr).toFixed(1)}%, ${n.faPerHour.toFixed(2)} FA/h (${n.falseAccepts} false accepts)`)

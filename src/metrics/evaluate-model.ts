@@ -32,6 +32,8 @@ export interface EvaluationOptions {
   negatives: string[]
   trigger: TriggerParams
   targetFaPerHour: number
+  /** The model's other thresholds, by name (ModelConfig.thresholds): reported beside the one evaluated. */
+  namedThresholds?: Record<string, number>
   window?: MatchWindow
   onProgress?: (done: number, total: number, what: string) => void
 }
@@ -54,6 +56,8 @@ export interface EvaluationReport {
   /** The course's metric on the synthesized sets, with the all-zeros baseline beside it. */
   perStepAccuracy: {model: number; allZeros: number} | null
   target: {faPerHour: number; point: Omit<OperatingPoint, 'latenciesSec'> | null}
+  /** FRR and FA/h at each of the model's named thresholds. */
+  named?: Array<{name: string} & Omit<OperatingPoint, 'latenciesSec'>>
   det: Array<Omit<OperatingPoint, 'latenciesSec'>>
   /** Only for a model with a CTC head, on test sets with transcripts. */
   transcription?: TranscriptionReport
@@ -186,6 +190,7 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
   const onNegatives = negativeItems.length > 0 ? evaluateAt(negativeItems, options.trigger, window) : undefined
   const det = detCurve(items, options.trigger, mergeThreshold(defaultThresholds(), options.trigger.threshold), window)
   const target = pointForTargetFA(det, options.targetFaPerHour)
+  const named = Object.entries(options.namedThresholds ?? {}).map(([name, threshold]) => ({name, ...withoutLatencies(evaluateAt(items, {...options.trigger, threshold}, window))}))
   return {
     model: detector.dir,
     trigger: options.trigger,
@@ -195,6 +200,7 @@ export async function evaluateModel(detector: Detector, options: EvaluationOptio
     atThreshold: {...withoutLatencies(at), latency: summarizeLatency(at.latenciesSec)},
     perStepAccuracy: accuracyCount ? {model: accuracySum / accuracyCount, allZeros: zerosSum / accuracyCount} : null,
     target: {faPerHour: options.targetFaPerHour, point: target ? withoutLatencies(target) : null},
+    ...(named.length > 0 ? {named} : {}),
     det: det.map(withoutLatencies),
     ...(vocabulary && heads.length > 0 ? {transcription: transcriptionReport(heads, vocabulary, outOfVocabulary)} : {}),
   }

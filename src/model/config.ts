@@ -48,9 +48,17 @@ export interface ModelConfig {
    * network and of these. Absent for a single network.
    */
   members?: string[]
+  /**
+   * Other calibrated thresholds, by name (e.g. "real-speech": set on recordings of people
+   * rather than synthesized speech), for `--threshold NAME`; trigger.threshold stays the default.
+   */
+  thresholds?: Record<string, number>
   /** Free-form facts about how the model was made (data, epochs, metrics). */
   training?: Record<string, unknown>
 }
+
+/** What a named threshold may be called: a word a shell passes as is and that is never a number. */
+export const THRESHOLD_NAME = /^[a-z][a-z0-9-]*$/
 
 export function courseFeatures(transform: FeatureTransform): FeatureConfig {
   return {sampleRate: SAMPLE_RATE, spectrogram: COURSE_SPECTROGRAM, transform}
@@ -139,6 +147,7 @@ export function parseModelConfig(value: unknown, dir: string): ModelConfig {
     threshold: num(tr.threshold, 'trigger.threshold', Number.MIN_VALUE, 1 - Number.EPSILON),
     minSteps: int(tr.minSteps, 'trigger.minSteps', 1),
     refractorySteps: int(tr.refractorySteps, 'trigger.refractorySteps', 0),
+    ...(tr.rearmRatio === undefined ? {} : {rearmRatio: num(tr.rearmRatio, 'trigger.rearmRatio', Number.MIN_VALUE, 1)}),
   }
 
   let vocabulary: VocabularyConfig | undefined
@@ -170,6 +179,15 @@ export function parseModelConfig(value: unknown, dir: string): ModelConfig {
     if (bad !== undefined) fail(`members: ${shown(bad)} is not a plain subfolder name`)
     if (new Set(members).size !== members.length) fail('members has duplicates')
   }
+  let thresholds: Record<string, number> | undefined
+  if (root.thresholds !== undefined) {
+    const named = obj(root.thresholds, 'thresholds')
+    thresholds = {}
+    for (const [name, value] of Object.entries(named)) {
+      if (!THRESHOLD_NAME.test(name)) fail(`thresholds: ${shown(name)} is not a threshold name (lowercase letters, digits and "-", starting with a letter)`)
+      thresholds[name] = num(value, `thresholds.${name}`, Number.MIN_VALUE, 1 - Number.EPSILON)
+    }
+  }
   const training = root.training === undefined ? undefined : obj(root.training, 'training')
-  return {format: CONFIG_FORMAT, version: CONFIG_VERSION, word, preset, features, trigger, vocabulary, ...(members ? {members} : {}), training}
+  return {format: CONFIG_FORMAT, version: CONFIG_VERSION, word, preset, features, trigger, vocabulary, ...(members ? {members} : {}), ...(thresholds ? {thresholds} : {}), training}
 }

@@ -42,7 +42,7 @@ export interface EnsembleResult {
  * "rnn-wake evaluate --target-fa N --write-threshold". The directory appears
  * complete or not at all; `out` may be one of the sources (with `force`).
  */
-export async function writeEnsemble(out: string, sourceDirs: readonly string[], options: {force?: boolean} = {}): Promise<EnsembleResult> {
+export async function writeEnsemble(out: string, sourceDirs: readonly string[], options: {force?: boolean; rearmRatio?: number} = {}): Promise<EnsembleResult> {
   if (sourceDirs.length < 2) throw new UserError(`An ensemble needs at least two models, got ${sourceDirs.length}`, 'usage')
   const seen = new Set<string>()
   for (const dir of sourceDirs) {
@@ -73,9 +73,11 @@ export async function writeEnsemble(out: string, sourceDirs: readonly string[], 
   const networks: NetworkSource[] = dirs.flatMap((dir, i) => ['.', ...(configs[i].members ?? [])].map((m, j) => ({folder: m === '.' ? dir : join(dir, m), facts: {...trainingFacts(configs[i], j), features: configs[i].preset.features}})))
   const members = networks.slice(1).map((_, i) => `member-${i + 2}`)
   const threshold = Math.round((100 * configs.reduce((sum, c) => sum + c.trigger.threshold, 0)) / configs.length) / 100
+  // Named thresholds were calibrated on one network's outputs, not on the average: not carried over.
+  const {thresholds: _named, ...base} = first
   const config: ModelConfig = {
-    ...first,
-    trigger: {...first.trigger, threshold},
+    ...base,
+    trigger: {...first.trigger, threshold, ...(options.rearmRatio === undefined ? {} : {rearmRatio: options.rearmRatio})},
     members,
     training: {ensemble: networks.map((n, i) => ({...n.facts, network: i === 0 ? '.' : members[i - 1], ...fromField(out, n.folder)}))},
   }

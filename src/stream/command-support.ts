@@ -3,6 +3,7 @@ import {resolve} from 'node:path'
 
 import {SAMPLE_RATE} from '../audio/read.js'
 import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../model/backend.js'
+import {type ModelConfig, THRESHOLD_NAME} from '../model/config.js'
 import {DEFAULT_MODEL_DIR, type Detector, loadDetector} from '../model/model-dir.js'
 import {ModelError, UserError} from '../util/errors.js'
 import {shipped} from '../util/paths.js'
@@ -17,9 +18,13 @@ import type {TriggerParams} from './trigger.js'
  */
 export const modelFlags = {
   model: Flags.string({char: 'm', summary: 'Model directory (rnn-wake.json + model.json + weights.bin).', defaultHelp: async () => 'the shipped models/activate'}),
-  threshold: Flags.string({summary: "Probability a step must exceed to fire (default: the model's)."}),
+  threshold: Flags.string({
+    summary: "Probability a step must exceed to fire, or the name of a threshold the model carries (default: the model's).",
+    description: 'A model may carry thresholds calibrated on other audio besides its default; the shipped models/activate has "real-speech" (set on recordings of people, where the default is set on synthesized speech): --threshold real-speech.',
+  }),
   'min-steps': Flags.integer({summary: "Consecutive steps above the threshold before firing (default: the model's).", min: 1}),
   refractory: Flags.integer({summary: "Steps after a detection during which none fires (default: the model's).", min: 0}),
+  'rearm-ratio': Flags.string({summary: "After a detection, fire again only once the probability has fallen to this fraction of the threshold, in (0, 1] (default: the model's, else 1)."}),
   backend: Flags.string({summary: 'TensorFlow.js backend (default: node if installed, else wasm).', options: [...BACKEND_CHOICES]}),
   verbose: Flags.boolean({char: 'v', summary: 'Also say on stderr which TensorFlow.js backend runs the model (--json output always has it).'}),
 }
@@ -29,6 +34,7 @@ export interface ModelFlagValues {
   threshold?: string
   'min-steps'?: number
   refractory?: number
+  'rearm-ratio'?: string
   backend?: string
   verbose?: boolean
 }
@@ -45,7 +51,7 @@ export interface OpenedDetector {
  * the cpu backend need not be a mystery; --json output carries it always.
  */
 export async function openDetector(flags: ModelFlagValues, report: (line: string) => void, defaultDir = DEFAULT_MODEL_DIR): Promise<OpenedDetector> {
-  const trigger = parseTriggerFlags(flags)
+  const {threshold, ...trigger} = parseTriggerFlags(flags)
   const backend = await selectBackend(flags.backend as BackendChoice | undefined)
   if (flags.verbose) report(`backend: ${backend}`)
   const dir = flags.model ?? defaultDir
@@ -65,7 +71,28 @@ export async function openDetector(flags: ModelFlagValues, report: (line: string
   if (resolve(dir) === resolve(shipped('models', 'encoder'))) {
     report(`note: ${dir} is the speech encoder; its "${detector.config.word}" head only served pretraining. Make a detector for your word from it: rnn-wake train --from ${dir} ...`)
   }
-  return {detector, backend, trigger: {...detector.config.trigger, ...trigger}}
+  const chosen = threshold === undefined ? {} : {threshold: thresholdFor(threshold, detector.config, dir)}
+  return {detector, backend, trigger: {...detector.config.trigger, ...trigger, ...chosen}}
+}
+
+/** A --threshold value as checked before the model is loaded: a probability, or a name to look up in it. */
+export type ThresholdChoice = number | {name: string}
+
+/** Parse --threshold: a probability strictly between 0 and 1, or a threshold name (looked up later by thresholdFor). */
+export function parseThresholdFlag(text: string, flag = '--threshold'): ThresholdChoice {
+  if (THRESHOLD_NAME.test(text)) return {name: text}
+  const t = Number(text)
+  if (!(text.trim() !== '' && Number.isFinite(t) && t > 0 && t < 1)) throw new UserError(`${flag} must be a probability strictly between 0 and 1 or the name of a threshold the model carries, not "${text}"`, 'usage')
+  return t
+}
+
+/** The threshold a parsed --threshold stands for in this model. */
+export function thresholdFor(choice: ThresholdChoice, config: ModelConfig, dir: string, flag = '--threshold'): number {
+  if (typeof choice === 'number') return choice
+  const named = config.thresholds ?? {}
+  if (choice.name in named) return named[choice.name]
+  const names = Object.keys(named)
+  throw new UserError(`${flag} ${choice.name}: ${dir} carries no threshold of that name (${names.length ? `it has: ${names.join(', ')}` : 'it has no named thresholds'}; or give a probability such as 0.5)`, 'usage')
 }
 
 export const transcriptFlags = {
@@ -77,15 +104,16 @@ export function transcriptOptions(flags: {'silence-seconds'?: string; 'transcrip
   return {silenceSeconds: secondsFlag('silence-seconds', flags['silence-seconds'], 1), maxSeconds: secondsFlag('transcript-seconds', flags['transcript-seconds'], 5)}
 }
 
-function parseTriggerFlags(flags: ModelFlagValues): Partial<TriggerParams> {
-  const out: Partial<TriggerParams> = {}
-  if (flags.threshold !== undefined) {
-    const t = Number(flags.threshold)
-    if (!(Number.isFinite(t) && t > 0 && t < 1)) throw new UserError(`--threshold must be a probability strictly between 0 and 1, not "${flags.threshold}"`, 'usage')
-    out.threshold = t
-  }
+function parseTriggerFlags(flags: ModelFlagValues): Omit<Partial<TriggerParams>, 'threshold'> & {threshold?: ThresholdChoice} {
+  const out: Omit<Partial<TriggerParams>, 'threshold'> & {threshold?: ThresholdChoice} = {}
+  if (flags.threshold !== undefined) out.threshold = parseThresholdFlag(flags.threshold)
   if (flags['min-steps'] !== undefined) out.minSteps = flags['min-steps']
   if (flags.refractory !== undefined) out.refractorySteps = flags.refractory
+  if (flags['rearm-ratio'] !== undefined) {
+    const r = Number(flags['rearm-ratio'])
+    if (!(flags['rearm-ratio'].trim() !== '' && r > 0 && r <= 1)) throw new UserError(`--rearm-ratio must be a fraction in (0, 1], not "${flags['rearm-ratio']}"`, 'usage')
+    out.rearmRatio = r
+  }
   return out
 }
 

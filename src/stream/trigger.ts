@@ -14,6 +14,14 @@ export interface TriggerParams {
   minSteps: number
   /** Steps after an event during which no new event fires (the course: 75, ~545 ms). */
   refractorySteps: number
+  /**
+   * After an event, the detector re-arms once the probability falls to this
+   * fraction of the threshold (absent: 1, as soon as it falls below the
+   * threshold). Below 1 it is a hysteresis: an ensemble's mean can wobble
+   * around a low threshold within one spoken word, and each wobble would
+   * otherwise fire again once the refractory period is over.
+   */
+  rearmRatio?: number
 }
 
 export const COURSE_TRIGGER: TriggerParams = {threshold: 0.5, minSteps: 1, refractorySteps: 75}
@@ -51,12 +59,14 @@ export class TriggerDetector {
     if (!(params.threshold > 0 && params.threshold < 1)) throw new RangeError(`threshold must be in (0, 1), got ${params.threshold}`)
     if (!(params.minSteps >= 1)) throw new RangeError(`minSteps must be >= 1, got ${params.minSteps}`)
     if (!(params.refractorySteps >= 0)) throw new RangeError(`refractorySteps must be >= 0, got ${params.refractorySteps}`)
+    if (params.rearmRatio !== undefined && !(params.rearmRatio > 0 && params.rearmRatio <= 1)) throw new RangeError(`rearmRatio must be in (0, 1], got ${params.rearmRatio}`)
   }
 
   /** Feed the next steps' probabilities; returns the events they complete. */
   push(probabilities: ArrayLike<number>): TriggerEvent[] {
     const events: TriggerEvent[] = []
     const {threshold, minSteps, refractorySteps} = this.params
+    const rearmAt = threshold * (this.params.rearmRatio ?? 1)
     for (let i = 0; i < probabilities.length; i++, this.step++) {
       const p = probabilities[i]
       if (p > threshold) {
@@ -72,7 +82,7 @@ export class TriggerDetector {
       } else {
         this.run = 0
         this.runPeak = 0
-        this.armed = true
+        if (p <= rearmAt) this.armed = true
         if (this.open) this.closed.push(this.open)
         this.open = undefined
       }
