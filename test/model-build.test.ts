@@ -181,3 +181,27 @@ describe('save and load', () => {
     await expect(loadModel(broken)).rejects.toThrow(/model.json not found/)
   })
 })
+
+describe('recurrent initializer', () => {
+  it('draws what tfjs orthogonal draws for the same seed, saves as "Orthogonal", and prints no "Slowness may result" warning', () => {
+    const warnings: string[] = []
+    const warn = console.warn
+    console.warn = (...args: unknown[]) => void warnings.push(String(args[0]))
+    let model: tf.LayersModel
+    try {
+      model = buildModel(getPreset('default'), {fused: true, seed: 1})
+    } finally {
+      console.warn = warn
+    }
+    expect(warnings.filter((w) => w.includes('Orthogonal'))).toEqual([])
+    // Seeds are numbered in build order: conv1d_1 kernel (1), gru_1 kernel (2), gru_1 recurrent kernel (3).
+    const recurrent = model.getLayer('gru_1').getWeights()[1]
+    const expected = tf.initializers.orthogonal({seed: 64 + 3}).apply(recurrent.shape)
+    expect(maxAbsDiff(recurrent, expected)).toBe(0)
+    const config = JSON.stringify(model.getLayer('gru_1').getConfig())
+    expect(config).toContain('"recurrentInitializer":{"className":"Orthogonal"')
+    expected.dispose()
+    model.dispose()
+  })
+})
+

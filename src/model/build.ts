@@ -6,6 +6,28 @@ import {FusedTimeDistributed} from './time-distributed.js'
 
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>
 
+const Orthogonal = tf.initializers.orthogonal({}).constructor as new (args: {seed?: number}) => Initializer
+
+/**
+ * tfjs's orthogonal initializer (Keras's default for a GRU's recurrent kernel) warns "Slowness may
+ * result" for every matrix over 2000 elements: a GRU(64)'s has 12,288, so every `train` printed it once
+ * per layer. The slowness is a few milliseconds once per network. The values drawn are tfjs's own and
+ * the class name saved in model.json is still "Orthogonal"; only that warning is dropped.
+ */
+class QuietOrthogonal extends Orthogonal {
+  override apply(shape: number[], dtype?: tf.DataType): tf.Tensor {
+    const warn = console.warn
+    console.warn = (...args: unknown[]) => {
+      if (!String(args[0]).startsWith('Orthogonal initializer is being called on a matrix')) warn(...args)
+    }
+    try {
+      return Orthogonal.prototype.apply.call(this, shape, dtype)
+    } finally {
+      console.warn = warn
+    }
+  }
+}
+
 export interface BuildOptions {
   /**
    * Use the fused GRU and TimeDistributed (fast, trainable on wasm). false
@@ -67,7 +89,8 @@ export function buildModel(preset: ModelPreset, options: BuildOptions = {fused: 
       returnSequences: true,
       recurrentActivation: preset.recurrentActivation,
       name: `gru_${i + 1}`,
-      ...withInitializers({kernelInitializer: glorot(), recurrentInitializer: seeded((args) => tf.initializers.orthogonal(args))}),
+      ...withInitializers({kernelInitializer: glorot()}),
+      recurrentInitializer: new QuietOrthogonal({seed: options.seed === undefined ? undefined : options.seed * 64 + ++initializers}),
     }
     y = (fused ? new FusedGRU(args) : tf.layers.gru(args)).apply(y) as tf.SymbolicTensor
     y = drop().apply(y) as tf.SymbolicTensor
