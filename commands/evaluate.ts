@@ -126,11 +126,13 @@ export function formatReport(r: EvaluationReport, wroteThreshold: boolean | stri
   ]
   if (r.transcription) {
     const t = r.transcription
-    const rate = (e: {rate: number; errors: number; referenceLength: number}) => `${pct(e.rate)} (${e.errors}/${e.referenceLength})`
+    // With no word of the vocabulary in the reference (non-trigger audio only) a rate is undefined: every error is an insertion.
+    const share = (e: {rate: number; errors: number; referenceLength: number}) => (e.referenceLength > 0 ? pct(e.rate) : `n/a (${e.errors} inserted)`)
+    const rate = (e: {rate: number; errors: number; referenceLength: number}) => (e.referenceLength > 0 ? `${pct(e.rate)} (${e.errors}/${e.referenceLength})` : share(e))
     lines.push(
       `transcription (${t.decoder}, ${t.examples} examples): WER ${rate(t.wer)}, CER ${rate(t.cer)}; best path: WER ${rate(t.bestPath.wer)}, CER ${rate(t.bestPath.cer)}` +
         (t.outOfVocabulary > 0 ? ` (${t.outOfVocabulary} spoken words outside the model's vocabulary are not in the reference)` : ''),
-      `  decoders: ${t.candidates.map((c) => `${c.description} ${pct(c.wer.rate)}`).join('; ')}`,
+      `  decoders: ${t.candidates.map((c) => `${c.description} ${share(c.wer)}`).join('; ')}`,
     )
   }
   for (const n of r.named ?? []) lines.push(`at the model's "${n.name}" threshold ${n.threshold}: FRR ${pct(n.frr)} (${n.missed}/${n.triggers} missed), ${n.falseAccepts} false accepts = ${n.faPerHour.toFixed(2)} FA/h`)

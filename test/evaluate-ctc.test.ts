@@ -98,6 +98,26 @@ describe('rnn-wake evaluate with a CTC head', () => {
     expect(text.stdout).toMatch(new RegExp(`transcription \\(prefix beam search \\(width 8\\).*WER ${((100 * errors) / length).toFixed(1)}% \\(${errors}/${length}\\)`))
   })
 
+  it('audio with no word of the vocabulary in it: the rates are "n/a" with the insertions counted, not Infinity%', async () => {
+    for (const [word, freq] of [
+      ['left', 900],
+      ['right', 1200],
+    ] as const) {
+      mkdirSync(join(root, 'other-words', word), {recursive: true})
+      writeFileSync(join(root, 'other-words', word, 'a.wav'), encodeWav16(tone(0.4, freq)))
+    }
+    const outside = join(root, 'outside-set')
+    const made = runCli(['synthesize', '--words', join(root, 'other-words'), '--trigger', 'left', '--backgrounds', join(root, 'bg'), '--count', '2', '--seed', '6', '--workers', '1', '--out', outside])
+    expect(made.status, made.stderr).toBe(0)
+    const model = join(root, 'up-outside')
+    await saveConstantTokenModel(model, TOKENS.indexOf('up'))
+    const r = runCli(['evaluate', '--model', model, '--data', outside, '--backend', 'cpu'])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).not.toMatch(/Infinity/)
+    expect(r.stdout).toMatch(/WER n\/a \(\d+ inserted\)/)
+    expect(r.stdout).toMatch(/decoders: prefix beam search \(width 8\) n\/a \(\d+ inserted\)/)
+  })
+
   it('a model without a token head reports no transcription', async () => {
     const model = join(root, 'plain')
     const m = buildModel(TINY, {fused: true})
