@@ -53,5 +53,5 @@ for SEED in ${SEEDS:-1 2 3}; do
   rw train "${SOURCES[@]}" --activates "$COURSE_X10" --init-from "$TTS_NET" "${COMMON[@]}" --epochs 15 --lr 0.001 --lr-decay 0.9 --out "$NET"
 done
 if [ ${#NETWORKS[@]} -eq 1 ]; then rm -rf "$OUT.tmp"; cp -r "${NETWORKS[0]}" "$OUT.tmp"; rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
-else rw ensemble "${NETWORKS[@]}" --out "$OUT" --force; fi
+else rw ensemble "${NETWORKS[@]}" --out "$OUT" --force --rearm-ratio 0.5; fi
 rw evaluate --model "$OUT" --negatives "$REAL_WORK/speech/train" --target-fa "${TARGET_FA:-1}" --write-threshold
