@@ -95,7 +95,8 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
     const json = flags.json
     const meter = !json && (flags.meter ?? Boolean(process.stdout.isTTY)) ? new Meter(process.stdout) : undefined
     const source = flags.input === undefined ? `the microphone (${mic!.recorder}${flags.device ? `, ${flags.device}` : ''})` : flags.input === '-' ? 'stdin' : flags.input
-    if (!json) this.logToStderr(`listening for "${config.word}" on ${source}${flags.input === undefined ? '; Ctrl-C to stop' : ''}`)
+    const named = flags.threshold !== undefined && Number.isNaN(Number(flags.threshold)) ? ` "${flags.threshold}"` : ''
+    if (!json) this.logToStderr(`listening for "${config.word}" (threshold${named} ${trigger.threshold}) on ${source}${flags.input === undefined ? '; Ctrl-C to stop' : ''}`)
 
     const stop = (): void => {
       abort.abort()

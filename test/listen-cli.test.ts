@@ -1,5 +1,5 @@
 import {spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -111,6 +111,18 @@ describe('rnn-wake listen', () => {
     expect(r.stderr).toMatch(/end of input: 2 detections in 5\.0 s of audio, real-time factor \d+\.\d{3}/)
     // Off a terminal: no meter escapes.
     expect(r.stdout).not.toContain('\r')
+  })
+
+  it('says which threshold it listens at, by name when --threshold names one the model carries', () => {
+    const toyConfig = JSON.parse(readFileSync(join(toy, 'rnn-wake.json'), 'utf8'))
+    expect(runCli(['listen', '--input', clipPath, '--model', toy]).stderr).toMatch(new RegExp(`listening for "activate" \\(threshold ${toyConfig.trigger.threshold}\\) on `))
+    const named = join(dir, 'toy-named')
+    cpSync(toy, named, {recursive: true})
+    writeFileSync(join(named, 'rnn-wake.json'), JSON.stringify({...toyConfig, thresholds: {strict: 0.999}}))
+    const r = runCli(['listen', '--input', clipPath, '--model', named, '--threshold', 'strict', '--json'])
+    expect(r.status, r.stderr).toBe(0)
+    expect(jsonLines(r.stdout).filter((l) => l.type === 'detection')).toEqual([])
+    expect(runCli(['listen', '--input', clipPath, '--model', named, '--threshold', 'strict']).stderr).toMatch(/listening for "activate" \(threshold "strict" 0\.999\) on /)
   })
 
   it('--exec runs per detection with RNN_WAKE_* variables; --save-dir keeps ~2 s around each', () => {
