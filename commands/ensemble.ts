@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {selectBackend} from '../src/model/backend.js'
 import {type EnsembleResult, writeEnsemble} from '../src/model/ensemble.js'
+import {parseRearmRatio} from '../src/stream/command-support.js'
 import {BaseCommand} from '../src/util/base-command.js'
 import {UserError} from '../src/util/errors.js'
 
@@ -42,13 +43,9 @@ Exit codes: 0 ok, 2 bad flags, 4 missing, broken or mismatched model, 6 output n
     const {argv, flags} = await this.parse(Ensemble)
     const models = argv as string[]
     if (models.length < 2) throw new UserError(`Give two or more model directories to combine, got ${models.length}`, 'usage')
+    const rearmRatio = flags['rearm-ratio'] === undefined ? undefined : parseRearmRatio(flags['rearm-ratio'])
     // Each model gets a trial prediction, as in detect.
     await selectBackend()
-    let rearmRatio: number | undefined
-    if (flags['rearm-ratio'] !== undefined) {
-      rearmRatio = Number(flags['rearm-ratio'])
-      if (!(flags['rearm-ratio'].trim() !== '' && rearmRatio > 0 && rearmRatio <= 1)) throw new UserError(`--rearm-ratio must be a fraction in (0, 1], not "${flags['rearm-ratio']}"`, 'usage')
-    }
     const result = await writeEnsemble(flags.out, models, {force: flags.force, rearmRatio})
     if (!this.jsonEnabled()) {
       this.log(`${result.out}: ensemble of ${result.networks} networks detecting "${result.config.word}", threshold ${result.config.trigger.threshold} (the mean of the models')`)

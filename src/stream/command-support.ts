@@ -109,12 +109,15 @@ function parseTriggerFlags(flags: ModelFlagValues): Omit<Partial<TriggerParams>,
   if (flags.threshold !== undefined) out.threshold = parseThresholdFlag(flags.threshold)
   if (flags['min-steps'] !== undefined) out.minSteps = flags['min-steps']
   if (flags.refractory !== undefined) out.refractorySteps = flags.refractory
-  if (flags['rearm-ratio'] !== undefined) {
-    const r = Number(flags['rearm-ratio'])
-    if (!(flags['rearm-ratio'].trim() !== '' && r > 0 && r <= 1)) throw new UserError(`--rearm-ratio must be a fraction in (0, 1], not "${flags['rearm-ratio']}"`, 'usage')
-    out.rearmRatio = r
-  }
+  if (flags['rearm-ratio'] !== undefined) out.rearmRatio = parseRearmRatio(flags['rearm-ratio'])
   return out
+}
+
+/** --rearm-ratio: a fraction of the threshold in (0, 1]. */
+export function parseRearmRatio(text: string): number {
+  const r = Number(text)
+  if (!(text.trim() !== '' && r > 0 && r <= 1)) throw new UserError(`--rearm-ratio must be a fraction in (0, 1], not "${text}"`, 'usage')
+  return r
 }
 
 /** A positive number of seconds from a string flag. */
