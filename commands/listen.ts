@@ -57,7 +57,7 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
   async run(): Promise<ListenSummary> {
     const {flags} = await this.parse(Listen)
     const transcript = transcriptOptions(flags)
-    const {detector, backend, trigger} = await openDetector(flags, (line) => this.logToStderr(line))
+    const {detector, backend, trigger, thresholdName} = await openDetector(flags, (line) => this.logToStderr(line))
     const {config} = detector
     const inference = new StreamingInference(detector)
     const session = new DetectionSession(inference, {trigger, transcript})
@@ -95,8 +95,7 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
     const json = flags.json
     const meter = !json && (flags.meter ?? Boolean(process.stdout.isTTY)) ? new Meter(process.stdout) : undefined
     const source = flags.input === undefined ? `the microphone (${mic!.recorder}${flags.device ? `, ${flags.device}` : ''})` : flags.input === '-' ? 'stdin' : flags.input
-    const named = flags.threshold !== undefined && Number.isNaN(Number(flags.threshold)) ? ` "${flags.threshold}"` : ''
-    if (!json) this.logToStderr(`listening for "${config.word}" (threshold${named} ${trigger.threshold}) on ${source}${flags.input === undefined ? '; Ctrl-C to stop' : ''}`)
+    if (!json) this.logToStderr(`listening for "${config.word}" (threshold${thresholdName ? ` "${thresholdName}"` : ''} ${trigger.threshold}) on ${source}${flags.input === undefined ? '; Ctrl-C to stop' : ''}`)
 
     const stop = (): void => {
       abort.abort()

@@ -43,6 +43,8 @@ export interface OpenedDetector {
   detector: Detector
   backend: string
   trigger: TriggerParams
+  /** The name --threshold gave, when it named one of the model's thresholds. */
+  thresholdName?: string
 }
 
 /**
@@ -72,7 +74,8 @@ export async function openDetector(flags: ModelFlagValues, report: (line: string
     report(`note: ${dir} is the speech encoder; its "${detector.config.word}" head only served pretraining. Make a detector for your word from it: rnn-wake train --from ${dir} ...`)
   }
   const chosen = threshold === undefined ? {} : {threshold: thresholdFor(threshold, detector.config, dir)}
-  return {detector, backend, trigger: {...detector.config.trigger, ...trigger, ...chosen}}
+  const thresholdName = typeof threshold === 'object' ? threshold.name : undefined
+  return {detector, backend, trigger: {...detector.config.trigger, ...trigger, ...chosen}, ...(thresholdName ? {thresholdName} : {})}
 }
 
 /** A --threshold value as checked before the model is loaded: a probability, or a name to look up in it. */
