@@ -5,7 +5,8 @@ import {overlayAt} from '../src/audio/chime.js'
 import {SAMPLE_RATE, readAudio} from '../src/audio/read.js'
 import {openInput} from '../src/audio/source.js'
 import {writeWav16} from '../src/audio/write.js'
-import {spectrogram} from '../src/features/spectrogram.js'
+import {COURSE_SPECTROGRAM, spectrogram} from '../src/features/spectrogram.js'
+import {isSpeechEmbedding} from '../src/features/front-end.js'
 import {binHz, frameSeconds} from '../src/features/summary.js'
 import {drawDetectionPlot} from '../src/plot/detection-plot.js'
 import {modelFlags, openDetector, transcriptFlags, transcriptOptions} from '../src/stream/command-support.js'
@@ -115,11 +116,13 @@ Exit codes: 0 ok (with or without detections), 2 bad flags, 3 unreadable input, 
 
       const plotPath = target(flags.plot, file, '.png')
       if (plotPath && audio) {
-        const spec = spectrogram(audio.samples, config.features.spectrogram)
+        // The plot shows the audio's spectrogram whatever the model's front end reads.
+        const plotSpectrogram = isSpeechEmbedding(config.features) ? COURSE_SPECTROGRAM : config.features.spectrogram
+        const spec = spectrogram(audio.samples, plotSpectrogram)
         if (spec.frames < 2) throw new UserError(`Cannot plot ${file}: it is shorter than two spectrogram frames`, 'badInput')
         const canvas = drawDetectionPlot(spec, run.probabilities ?? [], {
-          frameSeconds: frameSeconds(config.features.spectrogram),
-          binHz: binHz(config.features.spectrogram),
+          frameSeconds: frameSeconds(plotSpectrogram),
+          binHz: binHz(plotSpectrogram),
           stepSeconds: inference.stepSeconds,
           threshold: trigger.threshold,
           detections: detections.map((d) => d.seconds),

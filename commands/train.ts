@@ -6,7 +6,7 @@ import {Flags} from '@oclif/core'
 import {listEntries} from '../src/dataset/clips.js'
 import {COURSE_PARAMS, COURSE_TRIGGER, type Range, type SynthParams} from '../src/dataset/index.js'
 import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../src/model/backend.js'
-import {courseFeatures, readModelConfig} from '../src/model/config.js'
+import {courseFeatures, readModelConfig, spectrogramFeatures} from '../src/model/config.js'
 import {PRESETS, getPreset} from '../src/model/presets.js'
 import {type TokenUnit, parsePhrases} from '../src/dataset/phrases.js'
 import {parseAugments} from '../src/features/augment.js'
@@ -132,7 +132,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     for (const path of flags['calibrate-on'] ?? []) if ((await listWavs(path)).length === 0) throw new InputError(path, 'no audio files to calibrate on (--calibrate-on)')
     // The network and front end come from --from's encoder, or from --init-from's model unless the flags name them.
     const startFrom = flags.from ?? (flags.preset === undefined && flags.features === undefined && flags['max-hz'] === undefined ? flags['init-from'] : undefined)
-    const encoder = startFrom === undefined ? undefined : await readModelConfig(startFrom)
+    const encoderConfig = startFrom === undefined ? undefined : await readModelConfig(startFrom)
+    const encoder = encoderConfig && startFrom !== undefined ? {...encoderConfig, features: spectrogramFeatures(encoderConfig, startFrom, 'fine-tuning with the spectrogram recipe')} : undefined
     let preset = encoder?.preset ?? getPreset(flags.preset ?? 'default')
     const recipe = recipeFor(preset.name)
     let transform = encoder?.features.transform ?? (flags.features === undefined ? recipe.transform : flags.features === 'log' ? LOG_FEATURES : RAW_FEATURES)

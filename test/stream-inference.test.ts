@@ -1,3 +1,5 @@
+import {spectrogramFrontEnd} from '../src/features/front-end.js'
+import type {FeatureConfig} from '../src/features/featurize.js'
 import * as tf from '@tensorflow/tfjs'
 import {beforeAll, describe, expect, it} from 'vitest'
 
@@ -86,7 +88,7 @@ describe('streaming inference', () => {
     const config = configFor(TINY)
     const samples = audio(3, 7)
     const expected = offline(model, samples, config)
-    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config})
+    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config, frontEnd: spectrogramFrontEnd(config.features as FeatureConfig)})
     const r = rng(3)
     // From single samples to whole seconds: chunk edges land at every phase of the hop and the conv stride.
     const sizes = [() => 1 + Math.floor(r() * 300), () => 1 + Math.floor(r() * 20_000), () => 4410]
@@ -106,7 +108,7 @@ describe('streaming inference', () => {
     const config = configFor(COURSE)
     const samples = audio(2, 5)
     const expected = offline(model, samples, config)
-    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config})
+    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config, frontEnd: spectrogramFrontEnd(config.features as FeatureConfig)})
     const r = rng(9)
     const got = streamed(inference, samples, () => 1 + Math.floor(r() * 6000))
     expect(got.length).toBe(expected.length)
@@ -126,7 +128,7 @@ describe('streaming inference', () => {
     const config = configFor(defaultPreset)
     const samples = audio(2, 8)
     const expected = offline(model, samples, config)
-    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config})
+    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config, frontEnd: spectrogramFrontEnd(config.features as FeatureConfig)})
     const r = rng(12)
     const got = streamed(inference, samples, () => 1 + Math.floor(r() * 8000))
     expect(Math.max(...got) - Math.min(...got)).toBeGreaterThan(0.05)
@@ -146,7 +148,7 @@ describe('streaming inference', () => {
     const config = configFor(preset, RAW_FEATURES)
     const samples = audio(1.5, 2)
     const expected = offline(model, samples, config)
-    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config})
+    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config, frontEnd: spectrogramFrontEnd(config.features as FeatureConfig)})
     const r = rng(4)
     expect(maxAbsDiff(streamed(inference, samples, () => 1 + Math.floor(r() * 5000)), expected)).toBeLessThan(1e-4)
     inference.dispose()
@@ -160,7 +162,7 @@ describe('streaming inference', () => {
     const samples = audio(1.5, 6)
     const f = featurize(samples, config.features)
     const [p, c] = tf.tidy(() => (model.predict(tf.tensor3d(f.data, [1, f.frames, f.bins])) as tf.Tensor[]).map((t) => t.dataSync() as Float32Array))
-    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config})
+    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config, frontEnd: spectrogramFrontEnd(config.features as FeatureConfig)})
     expect(inference.classes).toBe(4)
     const probs: number[] = []
     const tokens: number[] = []
@@ -181,7 +183,7 @@ describe('streaming inference', () => {
   it('tf tensor count stays flat over many chunks', () => {
     const model = buildModel(TINY)
     randomize(model, 2)
-    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config: configFor(TINY)})
+    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config: configFor(TINY), frontEnd: spectrogramFrontEnd(configFor(TINY).features as FeatureConfig)})
     const chunk = audio(0.1, 3)
     for (let i = 0; i < 20; i++) inference.push(chunk)
     const before = tf.memory().numTensors
@@ -197,7 +199,7 @@ describe('streaming inference', () => {
     const config = configFor(TINY)
     const samples = audio(1, 4)
     const expected = offline(model, samples, config)
-    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config})
+    const inference = new StreamingInference({dir: 'mem', model, networks: [model], config, frontEnd: spectrogramFrontEnd(config.features as FeatureConfig)})
     expect(maxAbsDiff(streamed(inference, samples, () => 3000), expected)).toBeLessThan(1e-4)
     inference.dispose()
     model.dispose()
@@ -209,14 +211,14 @@ describe('streaming inference', () => {
     const lstm = tf.layers.lstm({units: 4, returnSequences: true, name: 'my_lstm'}).apply(conv) as tf.SymbolicTensor
     const out = tf.layers.timeDistributed({layer: tf.layers.dense({units: 1, activation: 'sigmoid'})}).apply(lstm) as tf.SymbolicTensor
     const model = tf.model({inputs: input, outputs: out})
-    expect(() => new StreamingInference({dir: 'lstm-model', model, networks: [model], config: configFor(TINY)})).toThrow(/Cannot load model lstm-model: cannot run it as a stream: layer my_lstm \(LSTM\) cannot be streamed/)
+    expect(() => new StreamingInference({dir: 'lstm-model', model, networks: [model], config: configFor(TINY), frontEnd: spectrogramFrontEnd(configFor(TINY).features as FeatureConfig)})).toThrow(/Cannot load model lstm-model: cannot run it as a stream: layer my_lstm \(LSTM\) cannot be streamed/)
     model.dispose()
   })
 
   it('a network that does not match rnn-wake.json is a ModelError', () => {
     const model = buildModel(TINY)
     const config = configFor({...TINY, conv: {...TINY.conv, strides: 3}})
-    expect(() => new StreamingInference({dir: 'somewhere', model, networks: [model], config})).toThrow(ModelError)
+    expect(() => new StreamingInference({dir: 'somewhere', model, networks: [model], config, frontEnd: spectrogramFrontEnd(config.features as FeatureConfig)})).toThrow(ModelError)
     model.dispose()
   })
 })

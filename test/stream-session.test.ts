@@ -1,3 +1,5 @@
+import {spectrogramFrontEnd} from '../src/features/front-end.js'
+import type {FeatureConfig} from '../src/features/featurize.js'
 import {mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -34,7 +36,7 @@ afterAll(async () => {
 
 function streamingToy(ctc: boolean): StreamingInference {
   const model = buildToyModel(ctc)
-  return new StreamingInference({dir: 'toy', model, networks: [model], config: toyConfig(ctc)})
+  return new StreamingInference({dir: 'toy', model, networks: [model], config: toyConfig(ctc), frontEnd: spectrogramFrontEnd(toyConfig(ctc).features as FeatureConfig)})
 }
 
 function toySession(ctc: boolean, options: ConstructorParameters<typeof DetectionSession>[1] = {}): DetectionSession {
@@ -57,7 +59,7 @@ describe('detection session', () => {
 
   it('the toy model fires once per trigger tone, at its start, and its offline curve agrees with model.predict', () => {
     const model = buildToyModel(false)
-    const session = new DetectionSession(new StreamingInference({dir: 'toy', model, networks: [model], config: toyConfig(false)}))
+    const session = new DetectionSession(new StreamingInference({dir: 'toy', model, networks: [model], config: toyConfig(false), frontEnd: spectrogramFrontEnd(toyConfig(false).features as FeatureConfig)}))
     const run = runOffline(session, clip, {keepProbabilities: true})
     const f = featurize(clip, toyConfig(false).features)
     const expected = tf.tidy(() => (model.predict(tf.tensor3d(f.data, [1, f.frames, f.bins])) as tf.Tensor).dataSync())

@@ -54,27 +54,86 @@ function makeKernel(cutoff: number): Kernel {
 
 export function resample(samples: Float64Array, fromRate: number, toRate: number): Float64Array {
   if (fromRate === toRate) return samples
-  const cutoff = PASSBAND * Math.min(1, toRate / fromRate)
-  const {table, halfWidth} = makeKernel(cutoff)
+  const kernel = kernelFor(fromRate, toRate)
   const outLength = Math.ceil((samples.length * toRate) / fromRate)
   const out = new Float64Array(outLength)
   const step = fromRate / toRate
-  const last = samples.length - 1
-  const reach = Math.floor(halfWidth)
-  for (let n = 0; n < outLength; n++) {
-    const t = n * step
-    const centre = Math.floor(t)
-    const lo = Math.max(0, centre - reach)
-    const hi = Math.min(last, centre + reach + 1)
-    let acc = 0
-    for (let j = lo; j <= hi; j++) {
-      const pos = Math.abs(t - j) * TABLE_RES
-      const k = pos | 0
-      if (k + 1 >= table.length) continue
-      const frac = pos - k
-      acc += samples[j] * (table[k] + frac * (table[k + 1] - table[k]))
-    }
-    out[n] = acc
-  }
+  for (let n = 0; n < outLength; n++) out[n] = interpolate(samples, 0, samples.length - 1, n * step, kernel)
   return out
+}
+
+function kernelFor(fromRate: number, toRate: number): Kernel {
+  return makeKernel(PASSBAND * Math.min(1, toRate / fromRate))
+}
+
+/**
+ * The value at input position t (in samples of the whole signal) from the samples held in
+ * `held`, whose first element is the signal's sample `first`; `last` is the signal's last
+ * index known to exist (beyond it, and before 0, the signal is zero). One loop for the
+ * offline and the streaming resampler, so both give the same float results.
+ */
+function interpolate(held: Float64Array, first: number, last: number, t: number, {table, halfWidth}: Kernel): number {
+  const reach = Math.floor(halfWidth)
+  const centre = Math.floor(t)
+  const lo = Math.max(0, centre - reach)
+  const hi = Math.min(last, centre + reach + 1)
+  let acc = 0
+  for (let j = lo; j <= hi; j++) {
+    const pos = Math.abs(t - j) * TABLE_RES
+    const k = pos | 0
+    if (k + 1 >= table.length) continue
+    const frac = pos - k
+    acc += held[j - first] * (table[k] + frac * (table[k + 1] - table[k]))
+  }
+  return acc
+}
+
+/**
+ * `resample` as a stream: push input in chunks of any size, get every output sample whose
+ * kernel the input now covers. The outputs of a whole stream equal `resample` of the whole
+ * signal, except the last few (a stream has no end to pad), whatever the chunk sizes.
+ */
+export class StreamingResampler {
+  private readonly kernel: Kernel
+  private readonly step: number
+  private readonly reach: number
+  /** Input samples still needed (from index `first` on). */
+  private held = new Float64Array(0)
+  private first = 0
+  private received = 0
+  private produced = 0
+
+  constructor(readonly fromRate: number, readonly toRate: number) {
+    this.kernel = kernelFor(fromRate, toRate)
+    this.step = fromRate / toRate
+    this.reach = Math.floor(this.kernel.halfWidth)
+  }
+
+  push(samples: ArrayLike<number>): Float64Array {
+    if (this.fromRate === this.toRate) return Float64Array.from(samples)
+    const held = new Float64Array(this.held.length + samples.length)
+    held.set(this.held)
+    for (let i = 0; i < samples.length; i++) held[this.held.length + i] = samples[i]
+    this.received += samples.length
+    // Output n reads input up to floor(n * step) + reach + 1: emit while that has arrived.
+    const out: number[] = []
+    for (;;) {
+      const t = this.produced * this.step
+      if (Math.floor(t) + this.reach + 1 > this.received - 1) break
+      out.push(interpolate(held, this.first, this.received - 1, t, this.kernel))
+      this.produced++
+    }
+    // Keep what the next output's kernel can still reach.
+    const keepFrom = Math.max(this.first, Math.floor(this.produced * this.step) - this.reach)
+    this.held = held.slice(keepFrom - this.first)
+    this.first = keepFrom
+    return Float64Array.from(out)
+  }
+
+  reset(): void {
+    this.held = new Float64Array(0)
+    this.first = 0
+    this.received = 0
+    this.produced = 0
+  }
 }

@@ -4,13 +4,15 @@ import {join} from 'node:path'
 import {SAMPLE_RATE} from '../audio/read.js'
 import type {TokenDecoder} from '../ctc/decode.js'
 import {type FeatureConfig} from '../features/featurize.js'
+import {type ModelFeatures, frameStepSeconds, isSpeechEmbedding} from '../features/front-end.js'
+import {EMBEDDING_SIZE, type SpeechEmbeddingFeatures} from '../features/speech-embedding.js'
 import {COURSE_SPECTROGRAM} from '../features/spectrogram.js'
 import {type FeatureTransform, transformBins} from '../features/transform.js'
 import {type TriggerParams} from '../stream/trigger.js'
 import {writeFileAtomic} from '../util/atomic.js'
 import {ModelError} from '../util/errors.js'
 
-export type {FeatureConfig}
+export type {FeatureConfig, ModelFeatures}
 import {type ModelPreset} from './presets.js'
 
 /**
@@ -39,7 +41,8 @@ export interface ModelConfig {
   /** The trigger word or phrase. */
   word: string
   preset: ModelPreset
-  features: FeatureConfig
+  /** The front end: a spectrogram, or the pretrained speech embedding. */
+  features: ModelFeatures
   trigger: TriggerParams
   vocabulary?: VocabularyConfig
   /**
@@ -66,7 +69,13 @@ export function courseFeatures(transform: FeatureTransform): FeatureConfig {
 
 /** Seconds per model output step: spectrogram hop times the conv stride. */
 export function outputStepSeconds(config: Pick<ModelConfig, 'features' | 'preset'>): number {
-  return (config.features.spectrogram.hop * config.preset.conv.strides) / config.features.sampleRate
+  return frameStepSeconds(config.features) * config.preset.conv.strides
+}
+
+/** The spectrogram front end of a model, or a ModelError where only spectrogram models make sense. */
+export function spectrogramFeatures(config: Pick<ModelConfig, 'features'>, dir: string, what: string): FeatureConfig {
+  if (isSpeechEmbedding(config.features)) throw new ModelError(dir, `${what} needs a spectrogram model; this one uses the speech-embedding front end`)
+  return config.features
 }
 
 export async function writeModelConfig(dir: string, config: ModelConfig): Promise<void> {
@@ -129,18 +138,28 @@ export function parseModelConfig(value: unknown, dir: string): ModelConfig {
   }
 
   const f = obj(root.features, 'features')
-  const s = obj(f.spectrogram, 'features.spectrogram')
-  const t = obj(f.transform, 'features.transform')
-  const transform: FeatureTransform =
-    t.kind === 'none' ? {kind: 'none'} : t.kind === 'log10' ? {kind: 'log10', offset: num(t.offset, 'features.transform.offset', Number.MIN_VALUE), ...(t.bins === undefined ? {} : {bins: int(t.bins, 'features.transform.bins', 1, 100_000)})} : fail('features.transform.kind must be "none" or "log10"')
-  const features: FeatureConfig = {
-    sampleRate: int(f.sampleRate, 'features.sampleRate', 1000, 1_000_000),
-    spectrogram: {nfft: int(s.nfft, 'features.spectrogram.nfft', 4, 1 << 16), hop: int(s.hop, 'features.spectrogram.hop', 1, 1 << 16), fsLabel: num(s.fsLabel, 'features.spectrogram.fsLabel', Number.MIN_VALUE)},
-    transform,
+  let features: ModelFeatures
+  if (f.kind === 'speech-embedding') {
+    const weights = str(f.weights, 'features.weights')
+    if (!/^[0-9a-f]{64}$/.test(weights)) fail('features.weights must be the sha256 of the front end weights')
+    features = {kind: 'speech-embedding', sampleRate: int(f.sampleRate, 'features.sampleRate', 1000, 1_000_000), weights} satisfies SpeechEmbeddingFeatures
+    if (preset.features !== EMBEDDING_SIZE) fail(`preset.features (${preset.features}) does not match the speech embedding's ${EMBEDDING_SIZE} values`)
+  } else {
+    if (f.kind !== undefined && f.kind !== 'spectrogram') fail('features.kind must be "spectrogram" or "speech-embedding"')
+    const s = obj(f.spectrogram, 'features.spectrogram')
+    const t = obj(f.transform, 'features.transform')
+    const transform: FeatureTransform =
+      t.kind === 'none' ? {kind: 'none'} : t.kind === 'log10' ? {kind: 'log10', offset: num(t.offset, 'features.transform.offset', Number.MIN_VALUE), ...(t.bins === undefined ? {} : {bins: int(t.bins, 'features.transform.bins', 1, 100_000)})} : fail('features.transform.kind must be "none" or "log10"')
+    const spectrogramConfig: FeatureConfig = {
+      sampleRate: int(f.sampleRate, 'features.sampleRate', 1000, 1_000_000),
+      spectrogram: {nfft: int(s.nfft, 'features.spectrogram.nfft', 4, 1 << 16), hop: int(s.hop, 'features.spectrogram.hop', 1, 1 << 16), fsLabel: num(s.fsLabel, 'features.spectrogram.fsLabel', Number.MIN_VALUE)},
+      transform,
+    }
+    if (spectrogramConfig.spectrogram.nfft % 2 !== 0) fail('features.spectrogram.nfft must be even')
+    const inputBins = transformBins(transform, spectrogramConfig.spectrogram.nfft / 2 + 1)
+    if (inputBins !== preset.features) fail(`preset.features (${preset.features}) does not match the front end's ${inputBins} bins`)
+    features = spectrogramConfig
   }
-  if (features.spectrogram.nfft % 2 !== 0) fail('features.spectrogram.nfft must be even')
-  const inputBins = transformBins(transform, features.spectrogram.nfft / 2 + 1)
-  if (inputBins !== preset.features) fail(`preset.features (${preset.features}) does not match the front end's ${inputBins} bins`)
 
   const tr = obj(root.trigger, 'trigger')
   const trigger: TriggerParams = {

@@ -4,6 +4,7 @@ import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 import {existingFolder, writeDirAtomic} from '../util/atomic.js'
 import {UserError} from '../util/errors.js'
 import {type ModelConfig, writeModelConfig} from './config.js'
+import {isSpeechEmbedding} from '../features/front-end.js'
 import {MODEL_JSON, WEIGHTS_BIN} from './io.js'
 import {loadDetector} from './model-dir.js'
 
@@ -111,7 +112,10 @@ function fromField(out: string, folder: string): {from?: string} {
 function mismatch(a: ModelConfig, b: ModelConfig): string | undefined {
   if (a.word !== b.word) return `it detects "${b.word}", not "${a.word}"`
   // A band-limited log front end (transform.bins) is the lowest bins of the full one: b may read fewer than a.
-  const frontEnd = (c: ModelConfig) => JSON.stringify({...c.features, transform: c.features.transform.kind === 'log10' ? {...c.features.transform, bins: undefined} : c.features.transform})
+  const frontEnd = (c: ModelConfig) => {
+    const f = c.features
+    return JSON.stringify(isSpeechEmbedding(f) ? f : {...f, transform: f.transform.kind === 'log10' ? {...f.transform, bins: undefined} : f.transform})
+  }
   if (frontEnd(a) !== frontEnd(b) || b.preset.features > a.preset.features) return 'their front ends (features in rnn-wake.json) differ'
   const shape = (c: ModelConfig) => JSON.stringify({...c.preset, name: undefined, dropout: undefined, features: undefined})
   if (shape(a) !== shape(b)) return `their networks differ (preset ${b.preset.name} vs ${a.preset.name})`

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {ModelError, describeError} from '../util/errors.js'
 import {shipped} from '../util/paths.js'
 import {type ModelConfig, readModelConfig, writeModelConfig} from './config.js'
+import {type FrontEnd, isSpeechEmbedding, openFrontEnd} from '../features/front-end.js'
 import {MODEL_JSON, loadModel, saveModel} from './io.js'
 import {type ModelPreset, outputSteps} from './presets.js'
 
@@ -16,6 +17,8 @@ export interface Detector {
   /** Every network whose outputs are averaged: the top-level one, then config.members in order. */
   networks: tf.LayersModel[]
   config: ModelConfig
+  /** The front end every network reads (one object for offline prediction and streaming). */
+  frontEnd: FrontEnd
 }
 
 /** The model shipped in the package, used when a command is given no --model. */
@@ -36,6 +39,10 @@ export async function loadDetector(dir: string): Promise<Detector> {
     throw new ModelError(dir, 'no such directory')
   }
   const config = await readModelConfig(dir)
+  const frontEnd = await openFrontEnd(config.features, dir)
+  if (isSpeechEmbedding(config.features) && frontEnd.weightsId !== config.features.weights) {
+    throw new ModelError(dir, `it was trained on other speech-embedding weights (${config.features.weights.slice(0, 12)}...) than this rnn-wake ships (${frontEnd.weightsId?.slice(0, 12)}...)`)
+  }
   const networks: tf.LayersModel[] = []
   try {
     const first = await loadNetwork(dir, undefined, config)
@@ -51,7 +58,7 @@ export async function loadDetector(dir: string): Promise<Detector> {
     for (const model of networks) model.dispose()
     throw error
   }
-  return {dir, model: networks[0], networks, config}
+  return {dir, model: networks[0], networks, config, frontEnd}
 }
 
 /**
@@ -73,7 +80,7 @@ async function loadNetwork(dir: string, member: string | undefined, config: Mode
   // Its ModelErrors name the member's own folder.
   const model = await loadModel(where, {fused: true})
   const width = networkBins(model)
-  const fits = width === preset.features || (member !== undefined && config.features.transform.kind === 'log10' && width !== undefined && width < preset.features)
+  const fits = width === preset.features || (member !== undefined && !isSpeechEmbedding(config.features) && config.features.transform.kind === 'log10' && width !== undefined && width < preset.features)
   if (!fits) {
     model.dispose()
     throw new ModelError(dir, named(`the network takes ${width} features per frame but rnn-wake.json says ${preset.features}`))

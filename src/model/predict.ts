@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 
-import {PowerSpectrum} from '../features/spectrogram.js'
-import {featurize} from '../features/featurize.js'
+import {type Features} from '../features/featurize.js'
+import {isSpeechEmbedding} from '../features/front-end.js'
 import {lowestBins} from '../features/transform.js'
 import {type Detector, networkBins} from './model-dir.js'
 import {outputSteps} from './presets.js'
@@ -18,8 +18,12 @@ export interface ClipPrediction {
  * Whole-clip prediction (the offline path): features of all samples, one
  * forward pass per network; an ensemble's outputs are averaged.
  */
-export function predictClip(detector: Detector, samples: ArrayLike<number>, power = new PowerSpectrum(detector.config.features.spectrogram)): ClipPrediction {
-  const features = featurize(samples, detector.config.features, power)
+export function predictClip(detector: Detector, samples: ArrayLike<number>): ClipPrediction {
+  return predictFeatures(detector, detector.frontEnd.featurize(samples))
+}
+
+/** predictClip on features already computed by the detector's front end (e.g. cached embeddings). */
+export function predictFeatures(detector: Detector, features: Features): ClipPrediction {
   const steps = outputSteps(detector.config.preset, features.frames)
   if (steps === 0) return {trigger: new Float32Array(0), steps: 0}
   // One input tensor per band width: an ensemble may mix full-band and band-limited networks.
@@ -72,17 +76,18 @@ export function meanOf(arrays: readonly Float32Array[]): Float32Array {
  */
 export function predictLong(detector: Detector, samples: Float64Array, windowSec = 10): ClipPrediction {
   const {features, preset} = detector.config
+  // The speech embedding streams from the start of the audio, as listen does: no windows.
+  if (isSpeechEmbedding(features)) return predictClip(detector, samples)
   const samplesPerStep = features.spectrogram.hop * preset.conv.strides
   const windowSamples = Math.round(windowSec * features.sampleRate)
   if (samples.length <= windowSamples) return predictClip(detector, samples)
   const stepsPerWindow = outputSteps(preset, 1 + Math.floor((windowSamples - features.spectrogram.nfft) / features.spectrogram.hop))
   const advance = stepsPerWindow * samplesPerStep
-  const power = new PowerSpectrum(features.spectrogram)
   const triggers: Float32Array[] = []
   const tokens: Float32Array[] = []
   for (let start = 0; start < samples.length; start += advance) {
     const window = samples.subarray(start, Math.min(samples.length, start + windowSamples))
-    const p = predictClip(detector, window, power)
+    const p = predictClip(detector, window)
     const keep = start + advance >= samples.length ? p.steps : Math.min(p.steps, stepsPerWindow)
     triggers.push(p.trigger.subarray(0, keep))
     if (p.tokens) tokens.push(p.tokens.subarray(0, (p.tokens.length / p.steps) * keep))

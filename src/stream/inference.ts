@@ -3,7 +3,7 @@ import type {Detector} from '../model/model-dir.js'
 import {meanOf} from '../model/predict.js'
 import {lowestBins} from '../features/transform.js'
 import {ModelError} from '../util/errors.js'
-import {FeatureStream} from './features.js'
+import {type FrameSource, isSpeechEmbedding} from '../features/front-end.js'
 import {type StepBlock, StreamingNetwork, UnsupportedModelError} from './network.js'
 
 export type {StepBlock}
@@ -18,7 +18,7 @@ export type {StepBlock}
  */
 export class StreamingInference {
   readonly config: ModelConfig
-  readonly features: FeatureStream
+  readonly features: FrameSource
   /** One per network of the detector, the top-level one first. */
   readonly networks: StreamingNetwork[]
   /** Seconds per output step. */
@@ -36,7 +36,7 @@ export class StreamingInference {
     }
     this.config = config
     this.networks = networks
-    this.features = new FeatureStream(config.features)
+    this.features = detector.frontEnd.stream()
     this.stepSeconds = outputStepSeconds(config)
   }
 
@@ -89,7 +89,7 @@ function streamingNetwork(model: Detector['model'], config: ModelConfig, dir: st
     throw error
   }
   // Members may read the lowest bins only (see loadDetector).
-  const bandLimited = member && config.features.transform.kind === 'log10' && network.features < config.preset.features
+  const bandLimited = member && !isSpeechEmbedding(config.features) && config.features.transform.kind === 'log10' && network.features < config.preset.features
   const problem =
     network.features !== config.preset.features && !bandLimited
       ? `the network takes ${network.features} values per frame but rnn-wake.json says ${config.preset.features}`

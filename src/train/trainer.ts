@@ -10,7 +10,8 @@ import {deriveRng, shuffled} from '../dataset/rng.js'
 import type {AugmentName} from '../features/augment.js'
 import type {FeatureConfig} from '../features/featurize.js'
 import {buildModel} from '../model/build.js'
-import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, outputStepSeconds, readModelConfig} from '../model/config.js'
+import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, outputStepSeconds, readModelConfig, spectrogramFeatures} from '../model/config.js'
+import {isSpeechEmbedding} from '../features/front-end.js'
 import {copyEncoder, freezeEncoder, weightShapes} from '../model/encoder.js'
 import {loadDetector, networkBins, saveDetector} from '../model/model-dir.js'
 import {type ModelPreset} from '../model/presets.js'
@@ -217,7 +218,7 @@ async function initWeights(model: tf.LayersModel, dir: string, member: number, p
     if (source === undefined) throw new UserError(`--init-member ${member}: ${dir} has ${detector.networks.length} network(s)`, 'usage')
     if (!sameNetwork(detector.config, preset, features)) {
       const {preset: p, features: f} = detector.config
-      throw new UserError(`--init-from ${dir}: its network or front end differs from this run's (${p.name}, ${f.transform.kind} features); give the same --preset and --features`, 'usage')
+      throw new UserError(`--init-from ${dir}: its network or front end differs from this run's (${p.name}, ${isSpeechEmbedding(f) ? 'speech-embedding' : f.transform.kind} features); give the same --preset and --features`, 'usage')
     }
     const bins = networkBins(source)
     if (bins !== preset.features) {
@@ -294,7 +295,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       state = await readState(out)
       preset = config.preset
-      features = config.features
+      features = spectrogramFeatures(config, out, 'resuming with the spectrogram recipe')
       model = detector.model
       vocabulary = config.vocabulary && {unit: config.vocabulary.unit, tokens: config.vocabulary.tokens}
       resumedDecoder = config.vocabulary?.decoder

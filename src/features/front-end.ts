@@ -1,0 +1,72 @@
+import {type FeatureConfig, type Features, featurize} from './featurize.js'
+import {PowerSpectrum} from './spectrogram.js'
+import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS, type SpeechEmbeddingFeatures, SpeechEmbeddingStream, embedAudio, loadSpeechEmbedding} from './speech-embedding.js'
+import {transformBins} from './transform.js'
+import {FeatureStream, type FrameBlock} from '../stream/features.js'
+
+/** A model directory's front end: a spectrogram (the course's, and its log variants) or the pretrained speech embedding. */
+export type ModelFeatures = FeatureConfig | SpeechEmbeddingFeatures
+
+export function isSpeechEmbedding(features: ModelFeatures): features is SpeechEmbeddingFeatures {
+  return (features as SpeechEmbeddingFeatures).kind === 'speech-embedding'
+}
+
+/** Seconds per network input frame. */
+export function frameStepSeconds(features: ModelFeatures): number {
+  return isSpeechEmbedding(features) ? EMBEDDING_STEP_SECONDS : features.spectrogram.hop / features.sampleRate
+}
+
+/** Values per network input frame. */
+export function frontEndBins(features: ModelFeatures): number {
+  return isSpeechEmbedding(features) ? EMBEDDING_SIZE : transformBins(features.transform, features.spectrogram.nfft / 2 + 1)
+}
+
+/** Frames of audio in, as a stream: chunks of any size, the frames they complete. */
+export interface FrameSource {
+  readonly bins: number
+  readonly frames: number
+  push(samples: ArrayLike<number>): FrameBlock
+  reset(): void
+}
+
+/**
+ * The front end as one object, used alike by training (`featurize`), offline prediction and
+ * streaming (`stream`): whatever runs after it only sees frames x bins.
+ */
+export interface FrontEnd {
+  readonly config: ModelFeatures
+  readonly bins: number
+  /** Checksum of the pretrained weights, for front ends that have them. */
+  readonly weightsId?: string
+  featurize(samples: ArrayLike<number>): Features
+  stream(): FrameSource
+}
+
+/** Open a model's front end; loading problems are ModelErrors naming `owner` (the model directory). */
+export async function openFrontEnd(config: ModelFeatures, owner: string): Promise<FrontEnd> {
+  if (isSpeechEmbedding(config)) {
+    const weights = await loadSpeechEmbedding(owner)
+    return {
+      config,
+      bins: EMBEDDING_SIZE,
+      weightsId: weights.sha256,
+      featurize: (samples) => {
+        const {data, frames} = embedAudio(weights, samples, config.sampleRate)
+        return {data, frames, bins: EMBEDDING_SIZE}
+      },
+      stream: () => new SpeechEmbeddingStream(weights, config.sampleRate),
+    }
+  }
+  return spectrogramFrontEnd(config)
+}
+
+/** The spectrogram front end (no weights to load). */
+export function spectrogramFrontEnd(config: FeatureConfig): FrontEnd {
+  const power = new PowerSpectrum(config.spectrogram)
+  return {
+    config,
+    bins: frontEndBins(config),
+    featurize: (samples) => featurize(samples, config, power),
+    stream: () => new FeatureStream(config),
+  }
+}

@@ -1,0 +1,306 @@
+import * as tf from '@tensorflow/tfjs'
+import FFT from 'fft.js'
+import {createHash} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {StreamingResampler} from '../audio/resample.js'
+import {ModelError} from '../util/errors.js'
+import {shipped} from '../util/paths.js'
+
+/**
+ * Google's speech_embedding (Lin et al., ICASSP 2020, arXiv:2002.01322; Apache-2.0) as an
+ * rnn-wake front end: audio -> 16 kHz -> 32-bin log-mel every 10 ms -> a conv net over 76 mel
+ * frames -> one 96-value embedding every 80 ms. The embedding was learned by Google from a large
+ * corpus of real speech, which is what lets a detector trained on a few synthesized clips hear
+ * real people. Weights: data/speech-embedding (converted once from the ONNX graphs by
+ * bench/openwakeword/convert-embedding.mjs; NOTICE there).
+ *
+ * One definition for training and streaming: `SpeechEmbeddingStream` is the front end, and the
+ * offline path (`embedAudio`) is that stream fed the whole signal, so the two cannot drift apart.
+ *
+ * Framing (16 kHz samples): the stream starts with LEAD_SAMPLES of silence, so the first embedding
+ * is due 80 ms into the audio and step k always covers the 0.8 s of audio ending at (k + 1) x 80 ms.
+ * Mel frame j covers samples [160 j - 480, 160 j + 32); frames are made 8 at a time from each
+ * 1280-sample chunk plus 480 samples of context, with the graph's 80 dB floor taken over those 8
+ * frames (as openWakeWord streams it); embedding k reads mel frames [8 k + 4, 8 k + 80).
+ */
+export const EMBEDDING_RATE = 16_000
+export const CHUNK_SAMPLES = 1280
+export const MEL_BINS = 32
+export const EMBEDDING_SIZE = 96
+const FFT_SIZE = 512
+const WINDOW = 400
+const HOP = 160
+const CONTEXT = 480
+const FRAMES_PER_CHUNK = CHUNK_SAMPLES / HOP
+const WINDOW_FRAMES = 76
+const WINDOW_OFFSET = 4
+const TOP_DB = 80
+/** Silent chunks before the audio: the first window then ends with the first real chunk. */
+const LEAD_CHUNKS = (WINDOW_OFFSET + WINDOW_FRAMES) / FRAMES_PER_CHUNK - 1
+
+export const WEIGHTS_FORMAT = 'rnn-wake-speech-embedding'
+
+/** The front end as a model directory records it (rnn-wake.json `features`). */
+export interface SpeechEmbeddingFeatures {
+  kind: 'speech-embedding'
+  /** Rate of the audio handed to the front end (resampled to 16 kHz inside). */
+  sampleRate: number
+  /** sha256 of the weights the network after it was trained on. */
+  weights: string
+}
+
+interface WeightTensor {
+  name: string
+  shape: number[]
+  offset: number
+}
+
+/** The frozen weights, loaded once per process. */
+export interface SpeechEmbeddingWeights {
+  sha256: string
+  mel: Float32Array
+  convs: Array<{kernel: tf.Tensor4D; bias?: tf.Tensor1D}>
+}
+
+/** Where the shipped weights live. */
+export function speechEmbeddingDir(): string {
+  return shipped('data', 'speech-embedding')
+}
+
+const cache = new Map<string, Promise<SpeechEmbeddingWeights>>()
+
+/** Load (once) and check the front end's weights; any problem is a ModelError naming `owner`. */
+export function loadSpeechEmbedding(owner: string, dir = speechEmbeddingDir()): Promise<SpeechEmbeddingWeights> {
+  let loaded = cache.get(dir)
+  if (loaded === undefined) {
+    loaded = readWeights(owner, dir)
+    cache.set(dir, loaded)
+    loaded.catch(() => cache.delete(dir))
+  }
+  return loaded
+}
+
+async function readWeights(owner: string, dir: string): Promise<SpeechEmbeddingWeights> {
+  const fail = (problem: string): never => {
+    throw new ModelError(owner, `speech-embedding front end (${dir}): ${problem}`)
+  }
+  let manifest: {format?: unknown; sha256?: unknown; floats?: unknown; tensors?: unknown}
+  let bin: Buffer
+  try {
+    manifest = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8')) as typeof manifest
+    bin = await readFile(join(dir, 'weights.bin'))
+  } catch (error) {
+    return fail(`cannot read weights.json / weights.bin (${(error as Error).message.replace(/\s+/g, ' ').slice(0, 120)})`)
+  }
+  if (manifest.format !== WEIGHTS_FORMAT || !Array.isArray(manifest.tensors) || typeof manifest.floats !== 'number') fail('weights.json is not a speech-embedding manifest')
+  if (bin.length !== (manifest.floats as number) * 4) fail(`weights.bin has ${bin.length} bytes, weights.json says ${(manifest.floats as number) * 4}`)
+  const sha256 = createHash('sha256').update(bin).digest('hex')
+  if (sha256 !== manifest.sha256) fail('weights.bin does not match its checksum (corrupt or replaced)')
+  const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength))
+  const tensors = manifest.tensors as WeightTensor[]
+  const take = (t: WeightTensor): Float32Array => floats.subarray(t.offset, t.offset + t.shape.reduce((a, b) => a * b, 1))
+  const mel = tensors.find((t) => t.name === 'mel')
+  if (mel === undefined || mel.shape.join() !== `${FFT_SIZE / 2 + 1},${MEL_BINS}`) return fail('no 257 x 32 mel filter bank')
+  const convs: SpeechEmbeddingWeights['convs'] = []
+  for (let i = 0; ; i++) {
+    const kernel = tensors.find((t) => t.name === `conv${i}.kernel`)
+    if (kernel === undefined) break
+    const bias = tensors.find((t) => t.name === `conv${i}.bias`)
+    convs.push({kernel: tf.tensor4d(take(kernel), kernel.shape as [number, number, number, number]), bias: bias && tf.tensor1d(take(bias))})
+  }
+  if (convs.length !== LAYERS.length) fail(`${convs.length} convolutions, the network has ${LAYERS.length}`)
+  return {sha256, mel: take(mel), convs}
+}
+
+/**
+ * The embedding network, layer by layer (after the graph in embedding_model.onnx): convolutions
+ * that are valid in time and pad the mel axis by one on each side when they are 3 wide, each
+ * followed by LeakyReLU(0.2) floored at -0.4, with max pooling between blocks; the last
+ * convolution is linear. Time shrinks by 75 frames and is pooled by 8: one output per 8 frames.
+ */
+type Layer = {conv: [number, number]} | {pool: [number, number]}
+const LAYERS_SPEC: Layer[] = [
+  {conv: [3, 3]}, {conv: [1, 3]}, {conv: [3, 1]}, {pool: [2, 2]},
+  {conv: [1, 3]}, {conv: [3, 1]}, {conv: [1, 3]}, {conv: [3, 1]}, {pool: [1, 2]},
+  {conv: [1, 3]}, {conv: [3, 1]}, {conv: [1, 3]}, {conv: [3, 1]}, {pool: [2, 2]},
+  {conv: [1, 3]}, {conv: [3, 1]}, {conv: [1, 3]}, {conv: [3, 1]}, {pool: [1, 2]},
+  {conv: [1, 3]}, {conv: [3, 1]}, {conv: [1, 3]}, {conv: [3, 1]}, {pool: [2, 2]},
+  {conv: [3, 1]},
+]
+const LAYERS = LAYERS_SPEC.filter((l) => 'conv' in l)
+
+/** Most windows per forward pass: bounds the activations of a long file (~50 MB at 512). */
+const MAX_WINDOWS_PER_PASS = 512
+
+/**
+ * Embeddings of consecutive windows: `mel` holds frames x 32 values whose first frame starts
+ * window 0; windows advance by 8 frames. Returns windows x 96.
+ */
+export function embedMel(weights: SpeechEmbeddingWeights, mel: Float32Array, frames: number): Float32Array {
+  const windows = frames < WINDOW_FRAMES ? 0 : Math.floor((frames - WINDOW_FRAMES) / FRAMES_PER_CHUNK) + 1
+  const out = new Float32Array(windows * EMBEDDING_SIZE)
+  for (let first = 0; first < windows; first += MAX_WINDOWS_PER_PASS) {
+    const count = Math.min(MAX_WINDOWS_PER_PASS, windows - first)
+    const span = WINDOW_FRAMES + (count - 1) * FRAMES_PER_CHUNK
+    const from = first * FRAMES_PER_CHUNK * MEL_BINS
+    const result = tf.tidy(() => {
+      let x: tf.Tensor4D = tf.tensor4d(mel.subarray(from, from + span * MEL_BINS), [1, span, MEL_BINS, 1])
+      let c = 0
+      for (const layer of LAYERS_SPEC) {
+        if ('pool' in layer) {
+          x = tf.maxPool(x, layer.pool, layer.pool, 'valid')
+          continue
+        }
+        const {kernel, bias} = weights.convs[c++]
+        const padMel = layer.conv[1] === 3 ? 1 : 0
+        x = tf.conv2d(x, kernel, 1, [[0, 0], [0, 0], [padMel, padMel], [0, 0]])
+        if (bias !== undefined) x = tf.maximum(tf.leakyRelu(tf.add(x, bias), 0.2), -0.4)
+      }
+      return x
+    })
+    out.set(result.dataSync() as Float32Array, first * EMBEDDING_SIZE)
+    result.dispose()
+  }
+  return out
+}
+
+/**
+ * 16 kHz samples to log-mel frames, 8 per 1280-sample chunk: the graph of melspectrogram.onnx
+ * (periodic Hann of 400 in a 512 FFT, power, mel filter bank, 10 log10 floored at 1e-10, an 80 dB
+ * floor below the chunk's peak) followed by openWakeWord's x / 10 + 2. Owns the chunk buffer and
+ * the 480 samples of context.
+ */
+export class MelChunker {
+  private readonly fft = new FFT(FFT_SIZE)
+  private readonly window = hannInFrame()
+  private readonly frame: number[]
+  private readonly spectrum: number[]
+  private readonly power = new Float64Array(FFT_SIZE / 2 + 1)
+  /** The last CONTEXT + pending samples. */
+  private buffer = new Float64Array(CONTEXT + CHUNK_SAMPLES)
+  private filled = CONTEXT
+
+  constructor(private readonly mel: Float32Array) {
+    this.frame = this.fft.createComplexArray().slice(0, FFT_SIZE) as number[]
+    this.spectrum = this.fft.createComplexArray() as number[]
+  }
+
+  /** Log-mel frames (frames x 32) completed by these samples. */
+  push(samples: ArrayLike<number>): {data: Float32Array; frames: number} {
+    const chunks = Math.floor((this.filled - CONTEXT + samples.length) / CHUNK_SAMPLES)
+    const data = new Float32Array(chunks * FRAMES_PER_CHUNK * MEL_BINS)
+    let chunk = 0
+    for (let i = 0; i < samples.length; i++) {
+      this.buffer[this.filled++] = samples[i]
+      if (this.filled === this.buffer.length) {
+        this.chunkFrames(data, chunk++ * FRAMES_PER_CHUNK * MEL_BINS)
+        this.buffer.copyWithin(0, CHUNK_SAMPLES)
+        this.filled = CONTEXT
+      }
+    }
+    return {data, frames: chunks * FRAMES_PER_CHUNK}
+  }
+
+  reset(): void {
+    this.buffer.fill(0)
+    this.filled = CONTEXT
+  }
+
+  private chunkFrames(out: Float32Array, at: number): void {
+    let peak = -Infinity
+    for (let f = 0; f < FRAMES_PER_CHUNK; f++) {
+      const start = f * HOP
+      for (let n = 0; n < FFT_SIZE; n++) this.frame[n] = this.buffer[start + n] * this.window[n]
+      this.fft.realTransform(this.spectrum, this.frame)
+      for (let k = 0; k <= FFT_SIZE / 2; k++) {
+        const re = this.spectrum[2 * k]
+        const im = this.spectrum[2 * k + 1]
+        this.power[k] = re * re + im * im
+      }
+      for (let m = 0; m < MEL_BINS; m++) {
+        let sum = 0
+        for (let k = 0; k <= FFT_SIZE / 2; k++) sum += this.power[k] * this.mel[k * MEL_BINS + m]
+        const db = (10 * Math.log(Math.max(sum, 1e-10))) / Math.LN10
+        out[at + f * MEL_BINS + m] = db
+        if (db > peak) peak = db
+      }
+    }
+    const floor = peak - TOP_DB
+    for (let i = at; i < at + FRAMES_PER_CHUNK * MEL_BINS; i++) out[i] = Math.max(out[i], floor) / 10 + 2
+  }
+}
+
+/** The STFT window of melspectrogram.onnx: a periodic Hann of 400 samples centred in 512. */
+function hannInFrame(): Float64Array {
+  const w = new Float64Array(FFT_SIZE)
+  const offset = (FFT_SIZE - WINDOW) / 2
+  for (let i = 0; i < WINDOW; i++) w[offset + i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / WINDOW)
+  return w
+}
+
+/**
+ * The front end as a stream: audio at `sampleRate` (int16 units) in chunks of any size, one
+ * 96-value embedding out per 80 ms. Concatenated over a stream, the outputs are the same
+ * whatever the chunking (the resampler, the chunker and the window stride are all aligned to
+ * the start of the stream).
+ */
+export class SpeechEmbeddingStream {
+  readonly bins = EMBEDDING_SIZE
+  private readonly resampler: StreamingResampler
+  private readonly chunker: MelChunker
+  /** Mel frames not yet consumed by a window, from the start of the next window on. */
+  private mel = new Float32Array(0)
+  private melFrames = 0
+  private steps = 0
+
+  constructor(readonly weights: SpeechEmbeddingWeights, readonly sampleRate: number) {
+    this.resampler = new StreamingResampler(sampleRate, EMBEDDING_RATE)
+    this.chunker = new MelChunker(weights.mel)
+    this.reset()
+  }
+
+  /** Embeddings (steps x 96) completed by these samples. */
+  push(samples: ArrayLike<number>): {data: Float32Array; frames: number} {
+    return this.pushResampled(this.resampler.push(samples))
+  }
+
+  /** Embeddings emitted since the start (or the last reset). */
+  get frames(): number {
+    return this.steps
+  }
+
+  reset(): void {
+    this.resampler.reset()
+    this.chunker.reset()
+    this.mel = new Float32Array(0)
+    this.melFrames = 0
+    this.steps = 0
+    // Silence before the audio (see LEAD_CHUNKS); its frames start at window 0 minus the offset.
+    this.pushResampled(new Float64Array(LEAD_CHUNKS * CHUNK_SAMPLES), WINDOW_OFFSET)
+  }
+
+  private pushResampled(samples: Float64Array, skipFrames = 0): {data: Float32Array; frames: number} {
+    const fresh = this.chunker.push(samples)
+    const mel = new Float32Array((this.melFrames + fresh.frames - skipFrames) * MEL_BINS)
+    mel.set(this.mel.subarray(0, this.melFrames * MEL_BINS))
+    mel.set(fresh.data.subarray(skipFrames * MEL_BINS), this.melFrames * MEL_BINS)
+    const frames = this.melFrames + fresh.frames - skipFrames
+    const data = embedMel(this.weights, mel, frames)
+    const made = data.length / EMBEDDING_SIZE
+    const consumed = made * FRAMES_PER_CHUNK
+    this.mel = mel.slice(consumed * MEL_BINS)
+    this.melFrames = frames - consumed
+    this.steps += made
+    return {data, frames: made}
+  }
+}
+
+/** The whole signal through the stream: the offline path, equal to streaming it by construction. */
+export function embedAudio(weights: SpeechEmbeddingWeights, samples: ArrayLike<number>, sampleRate: number): {data: Float32Array; frames: number} {
+  return new SpeechEmbeddingStream(weights, sampleRate).push(samples)
+}
+
+/** Seconds per embedding. */
+export const EMBEDDING_STEP_SECONDS = CHUNK_SAMPLES / EMBEDDING_RATE
