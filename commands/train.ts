@@ -18,6 +18,8 @@ import {recipeFor} from '../src/train/recipes.js'
 import {type SpeechCalibration, calibrateOnSpeech} from '../src/metrics/calibrate.js'
 import {listWavs} from '../src/metrics/evaluate-model.js'
 import {type TrainResult, train} from '../src/train/trainer.js'
+import {defaultRecipe, trainEmbeddingDetector} from '../src/train/embedding/recipe.js'
+import {prepareOutput} from '../src/train/embedding/output.js'
 import {BaseCommand} from '../src/util/base-command.js'
 import {InputError, UserError} from '../src/util/errors.js'
 import {type Progress, createProgress} from '../src/util/progress.js'
@@ -29,6 +31,20 @@ function parseRange(flag: string, input: string | undefined, lo: number, hi: num
   const [a, b] = values.length === 1 ? [values[0], values[0]] : values
   if (a > b || a < lo || b > hi) throw new UserError(`${flag} must lie in ${lo}..${hi} with LOW <= HIGH, not "${input}"`, 'usage')
   return [a, b]
+}
+
+interface EmbeddingFlags {
+  activates?: string[]
+  negatives?: string[]
+  trigger?: string
+  out: string
+  force: boolean
+  backend?: string
+  seed: number
+  steps?: number
+  bank?: string
+  'calibration-bank'?: string
+  'target-fa': string
 }
 
 export default class Train extends BaseCommand {
@@ -116,7 +132,33 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     backend: Flags.string({summary: 'TensorFlow.js backend (default: node if installed, else wasm).', options: [...BACKEND_CHOICES]}),
     workers: Flags.integer({summary: 'Threads making examples beside the training thread (0: in the training thread).', default: 1, min: 0}),
     threads: Flags.integer({summary: 'Threads computing each step\'s gradients, each on a share of the batch (data-parallel, for the single-threaded wasm backend). Default: 2 on whole 10 s examples (course preset: 5.9 against 3.4 examples/s on 2 cores), 1 on crops (there, making examples is the bottleneck).', min: 1, max: 8}),
+    recipe: Flags.string({
+      summary: 'How to train: speech-embedding (the default with clip folders: a GRU on a pretrained speech embedding, real speech as negatives, threshold set on real speech) or spectrogram (the course\'s method; implied by --data, --words, --preset, --features, --max-hz, --from, --init-from or --resume).',
+      options: ['speech-embedding', 'spectrogram'],
+    }),
+    steps: Flags.integer({summary: 'speech-embedding recipe: optimizer steps (default 1500).', min: 1}),
+    bank: Flags.string({summary: 'speech-embedding recipe: bank of real-speech features to train on (default: the shipped data/speech-bank/train.bank).'}),
+    'calibration-bank': Flags.string({summary: 'speech-embedding recipe: bank of real speech never trained on, where the threshold is set (default: the shipped data/speech-bank/calibration.bank).'}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
+  }
+
+  /** The default recipe (src/train/embedding): clip folders in, a speech-embedding detector out. */
+  private async trainEmbedding(flags: EmbeddingFlags, num: (flag: string, value: string, min: number, max?: number) => number): Promise<TrainResult> {
+    if (!flags.activates?.length) throw new UserError('Training needs clips of the word: --activates DIR (e.g. made by "rnn-wake tts WORD --out DIR")', 'usage')
+    const word = flags.trigger ?? COURSE_TRIGGER
+    await prepareOutput(flags.out, flags.force)
+    await selectBackend(flags.backend as BackendChoice | undefined)
+    const recipe = defaultRecipe(word, flags.out, flags.activates, flags.negatives ?? [])
+    recipe.seed = flags.seed
+    if (flags.steps !== undefined) recipe.steps = flags.steps
+    if (flags.bank !== undefined) recipe.bank = flags.bank
+    if (flags['calibration-bank'] !== undefined) recipe.calibrationBank = flags['calibration-bank']
+    recipe.targetFaPerHour = num('target-fa', flags['target-fa'], Number.MIN_VALUE)
+    const log = (line: string) => this.logToStderr(line)
+    log(`Training "${word}" with the speech-embedding recipe (${recipe.steps} steps) into ${flags.out}`)
+    const result = await trainEmbeddingDetector(recipe, log)
+    log(`Saved ${flags.out} (${result.seconds.toFixed(0)} s)`)
+    return result as unknown as TrainResult
   }
 
   async run(): Promise<TrainResult> {
@@ -125,6 +167,13 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       const v = Number(value)
       if (!Number.isFinite(v) || v < min || v > max) throw new UserError(`--${flag} must be a number in [${min}, ${max}], not "${value}"`, 'usage')
       return v
+    }
+    const spectrogramOnly = ['data', 'words', 'preset', 'features', 'max-hz', 'from', 'init-from', 'resume', 'phrases', 'ctc-weight', 'augment'] as const
+    const named = spectrogramOnly.filter((f) => flags[f] !== undefined && flags[f] !== false)
+    const recipeName = flags.recipe ?? (named.length > 0 ? 'spectrogram' : 'speech-embedding')
+    if (recipeName === 'speech-embedding') {
+      if (named.length > 0) throw new UserError(`--recipe speech-embedding cannot take --${named[0]} (a spectrogram-recipe flag)`, 'usage')
+      return this.trainEmbedding(flags, num)
     }
     const valSplit = num('val-split', flags['val-split'], 0, 0.9)
     const targetFaPerHour = num('target-fa', flags['target-fa'], 0)

@@ -1,0 +1,182 @@
+import {join} from 'node:path'
+
+import {readAudio} from '../../audio/read.js'
+import {proceduralBackgrounds} from '../../dataset/backgrounds.js'
+import {type Clip, listClipFiles} from '../../dataset/clips.js'
+import {type Rng, deriveRng, shuffled} from '../../dataset/rng.js'
+import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embedding.js'
+import type {FrontEnd} from '../../features/front-end.js'
+import type {FeatureBank} from '../feature-bank.js'
+
+/**
+ * Data for the speech-embedding recipe, all on frozen features: the clips' audio is mixed into
+ * short examples once and run through the front end once; every epoch then only cuts and joins
+ * feature sequences (examples and crops of the real-speech bank), which costs milliseconds.
+ */
+
+/** An example's audio, seconds: context words, then the word, then a tail. */
+export const EXAMPLE_SECONDS = 3.2
+/** Seconds after the end of the word whose steps are labelled 1 (the course's "ones after the word"). */
+export const LABEL_SECONDS = 0.48
+/** Leading steps of an example dropped when it joins a sequence: they mostly hear the front end's lead silence. */
+const LEAD_STEPS = 6
+
+export interface EmbeddedExample {
+  /** steps x 96 */
+  data: Float32Array
+  steps: number
+  /** Steps labelled 1 (after the word ends), empty for a negative. */
+  positiveSteps: number[]
+}
+
+export async function readClips(dir: string, what: string, word: string): Promise<Clip[]> {
+  const files = await listClipFiles(dir, what)
+  const clips: Clip[] = []
+  for (const name of files.sort()) {
+    const {samples} = await readAudio(join(dir, name))
+    let sum = 0
+    for (const v of samples) sum += v * v
+    clips.push({word, source: `${what}/${name}`, samples, rms: Math.sqrt(sum / Math.max(1, samples.length))})
+  }
+  return clips
+}
+
+/**
+ * One example's audio at `sampleRate`: up to two other words just before the word (as in real
+ * use, where the wake word often follows speech), the word (a trigger clip, or another word for
+ * a negative), a tail, over a procedural background at a random level. Returns where the word ends.
+ */
+export function mixExample(word: Clip, others: readonly Clip[], backgrounds: readonly Clip[], rng: Rng, sampleRate: number): {samples: Float64Array; wordEnd: number} {
+  const n = Math.round(EXAMPLE_SECONDS * sampleRate)
+  const out = new Float64Array(n)
+  // The word ends between 1.7 s and 2.7 s: room for context before it and the labelled steps after it.
+  const wordEnd = Math.min(n, Math.round(rng.uniform(1.7, 2.7) * sampleRate))
+  const wordStart = Math.max(0, wordEnd - word.samples.length)
+  const level = 10 ** rng.uniform(-0.6, 0.4)
+  const add = (clip: Clip, at: number, gain: number) => {
+    const from = Math.max(0, -at)
+    for (let i = from; i < clip.samples.length && at + i < n; i++) out[at + i] += clip.samples[i] * gain
+  }
+  add(word, wordEnd - word.samples.length, level)
+  // Context: other words ending 0-0.3 s before the word starts.
+  let cursor = wordStart
+  const contextWords = others.length === 0 ? 0 : rng.int(3)
+  for (let k = 0; k < contextWords && cursor > 0.2 * sampleRate; k++) {
+    const other = others[rng.int(others.length)]
+    const end = cursor - Math.round(rng.uniform(0, 0.3) * sampleRate)
+    add(other, end - other.samples.length, level * (word.rms > 0 && other.rms > 0 ? (word.rms / other.rms) * 10 ** rng.uniform(-0.3, 0.1) : 1))
+    cursor = end - other.samples.length
+  }
+  // Background at 5-30 dB below the word (sometimes none).
+  if (backgrounds.length > 0 && rng.uniform(0, 1) < 0.85) {
+    const bg = backgrounds[rng.int(backgrounds.length)]
+    const snrDb = rng.uniform(5, 30)
+    const gain = bg.rms > 0 ? (word.rms * level) / bg.rms / 10 ** (snrDb / 20) : 0
+    const offset = rng.int(Math.max(1, bg.samples.length - n))
+    for (let i = 0; i < n && offset + i < bg.samples.length; i++) out[i] += bg.samples[offset + i] * gain
+  }
+  for (let i = 0; i < n; i++) out[i] = Math.max(-32768, Math.min(32767, out[i]))
+  return {samples: out, wordEnd}
+}
+
+/** Steps (window ends at (k + 1) x 80 ms) labelled 1: those ending within LABEL_SECONDS after the word. */
+export function labelSteps(wordEndSec: number, steps: number): number[] {
+  const out: number[] = []
+  for (let k = 0; k < steps; k++) {
+    const end = (k + 1) * EMBEDDING_STEP_SECONDS
+    if (end >= wordEndSec && end < wordEndSec + LABEL_SECONDS) out.push(k)
+  }
+  return out
+}
+
+export interface ExampleSet {
+  positives: EmbeddedExample[]
+  negatives: EmbeddedExample[]
+}
+
+/**
+ * `perClip` examples of every trigger clip and as many negatives (other words in the same
+ * setting), mixed and embedded once. Deterministic in the seed.
+ */
+export function embedExamples(frontEnd: FrontEnd, triggers: readonly Clip[], others: readonly Clip[], options: {perClip: number; seed: number; sampleRate: number; onProgress?: (done: number, total: number) => void}): ExampleSet {
+  const backgrounds = proceduralBackgrounds(10, options.seed, others, 10, options.sampleRate)
+  const positives: EmbeddedExample[] = []
+  const negatives: EmbeddedExample[] = []
+  const total = triggers.length * options.perClip * (others.length > 0 ? 2 : 1)
+  let done = 0
+  const embed = (word: Clip, rng: Rng, positive: boolean): EmbeddedExample => {
+    const {samples, wordEnd} = mixExample(word, others, backgrounds, rng, options.sampleRate)
+    const {data, frames} = frontEnd.featurize(samples)
+    options.onProgress?.(++done, total)
+    return {data, steps: frames, positiveSteps: positive ? labelSteps(wordEnd / options.sampleRate, frames) : []}
+  }
+  for (const [i, clip] of triggers.entries()) {
+    for (let j = 0; j < options.perClip; j++) {
+      positives.push(embed(clip, deriveRng('rnn-wake/embedding-example', options.seed, i, j), true))
+      if (others.length > 0) negatives.push(embed(others[(i * options.perClip + j) % others.length], deriveRng('rnn-wake/embedding-negative', options.seed, i, j), false))
+    }
+  }
+  return {positives, negatives}
+}
+
+/** A batch: sequences x steps x 96, labels sequences x steps, per-step loss weights. */
+export interface Batch {
+  x: Float32Array
+  y: Float32Array
+  weights: Float32Array
+  size: number
+  steps: number
+}
+
+export interface BatchOptions {
+  size: number
+  steps: number
+  /** Loss weight of a step labelled 1 (they are few). */
+  positiveWeight: number
+}
+
+/**
+ * A training batch: a third positives, a third negative examples, a third plain crops of the
+ * real-speech bank. Each example is joined after a crop of the bank, so the word follows real
+ * speech and a sequence does not tell by its start what it holds.
+ */
+export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options: BatchOptions): Batch {
+  const {size, steps} = options
+  const x = new Float32Array(size * steps * EMBEDDING_SIZE)
+  const y = new Float32Array(size * steps)
+  const weights = new Float32Array(size * steps).fill(1)
+  const sequences = bank.sequences.filter((s) => s.frames >= steps)
+  const bankCrop = (row: number, from: number, count: number) => {
+    const s = sequences[rng.int(sequences.length)]
+    const start = rng.int(s.frames - count + 1)
+    x.set(s.data.subarray(start * EMBEDDING_SIZE, (start + count) * EMBEDDING_SIZE), (row * steps + from) * EMBEDDING_SIZE)
+  }
+  for (let row = 0; row < size; row++) {
+    const kind = set.negatives.length === 0 ? (row % 2 === 0 ? 0 : 2) : row % 3
+    if (kind === 2 || (kind === 1 && set.negatives.length === 0)) {
+      bankCrop(row, 0, steps)
+      continue
+    }
+    const example = kind === 0 ? set.positives[rng.int(set.positives.length)] : set.negatives[rng.int(set.negatives.length)]
+    const available = example.steps - LEAD_STEPS
+    const keep = Math.min(available, steps - 2 - rng.int(Math.max(1, steps - Math.min(available, steps - 2) - 1)))
+    const prefix = steps - keep
+    bankCrop(row, 0, prefix)
+    const first = example.steps - keep
+    x.set(example.data.subarray(first * EMBEDDING_SIZE, example.steps * EMBEDDING_SIZE), (row * steps + prefix) * EMBEDDING_SIZE)
+    for (const k of example.positiveSteps) {
+      const at = k - first
+      if (at < 0) continue
+      y[row * steps + prefix + at] = 1
+      weights[row * steps + prefix + at] = options.positiveWeight
+    }
+  }
+  return {x, y, weights, size, steps}
+}
+
+/** Split trigger clips for validation: every k-th clip (by a seeded shuffle) is held out. */
+export function holdOut<T>(items: readonly T[], fraction: number, seed: number): {train: T[]; held: T[]} {
+  const order = shuffled(items, deriveRng('rnn-wake/embedding-holdout', seed))
+  const n = items.length < 5 ? 0 : Math.max(1, Math.round(items.length * fraction))
+  return {held: order.slice(0, n), train: order.slice(n)}
+}

@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs'
+
+import {SAMPLE_RATE} from '../../audio/read.js'
+import {type Clip} from '../../dataset/clips.js'
+import {openFrontEnd} from '../../features/front-end.js'
+import {type SpeechEmbeddingFeatures, loadSpeechEmbedding} from '../../features/speech-embedding.js'
+import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig} from '../../model/config.js'
+import {saveDetector} from '../../model/model-dir.js'
+import type {ModelPreset} from '../../model/presets.js'
+import {UserError} from '../../util/errors.js'
+import {shipped} from '../../util/paths.js'
+import {type FeatureBank, bankFrames, readBank} from '../feature-bank.js'
+import {type ExampleSet, embedExamples, holdOut, readClips} from './data.js'
+import {SPEECH_EMBEDDING_PRESET, type Calibration, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
+
+/**
+ * The default training recipe: a GRU detector on the pretrained speech embedding, trained on the
+ * user's clips mixed into short examples and on hours of real speech from a shipped bank of
+ * features, its threshold set on real speech it never trained on. Reads as its stages:
+ * config -> data -> model -> steps -> calibrate -> evaluate -> save.
+ */
+export interface EmbeddingRecipe {
+  word: string
+  out: string
+  /** Folders of clips of the word (TTS or recorded). */
+  activates: string[]
+  /** Folders of clips of other words. */
+  negatives: string[]
+  seed: number
+  /** Optimizer steps. */
+  steps: number
+  batchSize: number
+  /** Steps per training sequence (80 ms each). */
+  sequenceSteps: number
+  /** Examples mixed from each trigger clip. */
+  perClip: number
+  learningRate: number
+  positiveWeight: number
+  /** The threshold's target on the calibration speech. */
+  targetFaPerHour: number
+  /** Bank of real-speech features to train on, and one never trained on to set the threshold. */
+  bank: string
+  calibrationBank: string
+  preset: ModelPreset
+}
+
+export const DEFAULT_BANK = () => shipped('data', 'speech-bank', 'train.bank')
+export const DEFAULT_CALIBRATION_BANK = () => shipped('data', 'speech-bank', 'calibration.bank')
+
+export function defaultRecipe(word: string, out: string, activates: string[], negatives: string[]): EmbeddingRecipe {
+  return {
+    word,
+    out,
+    activates,
+    negatives,
+    seed: 1,
+    steps: 1500,
+    batchSize: 48,
+    sequenceSteps: 48,
+    perClip: 2,
+    learningRate: 0.002,
+    positiveWeight: 4,
+    targetFaPerHour: 0.5,
+    bank: DEFAULT_BANK(),
+    calibrationBank: DEFAULT_CALIBRATION_BANK(),
+    preset: SPEECH_EMBEDDING_PRESET,
+  }
+}
+
+export interface RecipeResult {
+  calibration: Calibration
+  /** Share of held-out trigger examples missed at the threshold. */
+  validationMissed: number
+  seconds: number
+}
+
+type Log = (line: string) => void
+
+/** Data stage: clips read, examples mixed and embedded once, banks loaded and checked. */
+async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: ExampleSet; held: ExampleSet; bank: FeatureBank; calibration: FeatureBank; features: SpeechEmbeddingFeatures}> {
+  const read = async (dirs: string[], what: string, word: string) => (await Promise.all(dirs.map((d) => readClips(d, what, word)))).flat()
+  const triggers = await read(recipe.activates, 'activates', recipe.word)
+  const others: Clip[] = await read(recipe.negatives, 'negatives', '<other>')
+  const weights = await loadSpeechEmbedding(recipe.out)
+  const features: SpeechEmbeddingFeatures = {kind: 'speech-embedding', sampleRate: SAMPLE_RATE, weights: weights.sha256}
+  const frontEnd = await openFrontEnd(features, recipe.out)
+  const [bank, calibration] = await Promise.all([readBank(recipe.bank), readBank(recipe.calibrationBank)])
+  for (const [b, file] of [[bank, recipe.bank], [calibration, recipe.calibrationBank]] as const) {
+    if (b.frontEnd !== weights.sha256) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
+  }
+  const {train, held} = holdOut(triggers, 0.1, recipe.seed)
+  log(`data: ${triggers.length} clips of "${recipe.word}" (${held.length} held out), ${others.length} of other words; ${hours(bank).toFixed(2)} h of real speech to train on, ${hours(calibration).toFixed(2)} h to set the threshold`)
+  const started = Date.now()
+  const total = (train.length + held.length) * recipe.perClip * (others.length > 0 ? 2 : 1)
+  let shown = 0
+  const onProgress = (done: number) => {
+    if (done - shown >= 500 || done === total) {
+      shown = done
+      log(`  embedding examples: ${done}/${total} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+    }
+  }
+  const trainSet = embedExamples(frontEnd, train, others, {perClip: recipe.perClip, seed: recipe.seed, sampleRate: SAMPLE_RATE, onProgress})
+  const heldSet = embedExamples(frontEnd, held, [], {perClip: 1, seed: recipe.seed + 7919, sampleRate: SAMPLE_RATE})
+  return {train: trainSet, held: heldSet, bank, calibration, features}
+}
+
+function hours(bank: FeatureBank): number {
+  return (bankFrames(bank) * 0.08) / 3600
+}
+
+export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log = () => {}): Promise<RecipeResult> {
+  const started = Date.now()
+  const data = await loadData(recipe, log)
+  if (data.train.positives.length === 0) throw new UserError(`No clips of "${recipe.word}" to train on`, 'badInput')
+  const model = freshModel(recipe.preset, recipe.seed)
+  const optimizer = tf.train.adam(recipe.learningRate)
+  try {
+    let average = NaN
+    const every = Math.max(1, Math.round(recipe.steps / 10))
+    for (let step = 0; step < recipe.steps; step++) {
+      const loss = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, seed: recipe.seed, step})
+      average = Number.isNaN(average) ? loss : 0.95 * average + 0.05 * loss
+      if ((step + 1) % every === 0) log(`step ${step + 1}/${recipe.steps}: loss ${average.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+    }
+    const calibration = calibrateThreshold(model, data.calibration, recipe.targetFaPerHour)
+    const validationMissed = missedShare(model, data.held.positives, calibration.threshold)
+    log(
+      `threshold ${calibration.threshold}: ${calibration.falseAccepts} false accept(s) in ${calibration.hours.toFixed(2)} h of real speech never trained on (one false accept = ${calibration.resolution.toFixed(2)} FA/h); ` +
+        `held-out clips missed: ${Number.isNaN(validationMissed) ? 'n/a (fewer than 5 clips)' : `${(validationMissed * 100).toFixed(1)}%`}`,
+    )
+    if (!calibration.supported) log(`warning: ${calibration.hours.toFixed(2)} h of calibration speech cannot show ${recipe.targetFaPerHour} FA/h (that needs ${(3 / recipe.targetFaPerHour).toFixed(1)} h); the threshold is the lowest with at most ${Math.floor(recipe.targetFaPerHour * calibration.hours)} false accept(s) there`)
+    const config: ModelConfig = {
+      format: CONFIG_FORMAT,
+      version: CONFIG_VERSION,
+      word: recipe.word,
+      preset: recipe.preset,
+      features: data.features,
+      trigger: embeddingTrigger(calibration.threshold),
+      training: {
+        recipe: 'speech-embedding',
+        seed: recipe.seed,
+        steps: recipe.steps,
+        batchSize: recipe.batchSize,
+        sequenceSteps: recipe.sequenceSteps,
+        perClip: recipe.perClip,
+        learningRate: recipe.learningRate,
+        clips: {activates: recipe.activates.length, positives: data.train.positives.length, negatives: data.train.negatives.length},
+        calibration: {targetFaPerHour: recipe.targetFaPerHour, hours: Number(calibration.hours.toFixed(3)), falseAccepts: calibration.falseAccepts},
+        validationMissed: Number.isNaN(validationMissed) ? null : Number(validationMissed.toFixed(4)),
+        seconds: Math.round((Date.now() - started) / 1000),
+      },
+    }
+    await saveDetector(recipe.out, model, config)
+    return {calibration, validationMissed, seconds: (Date.now() - started) / 1000}
+  } finally {
+    model.dispose()
+    optimizer.dispose()
+  }
+}

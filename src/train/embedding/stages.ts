@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs'
+
+import {deriveRng} from '../../dataset/rng.js'
+import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embedding.js'
+import {buildModel, seedDropout} from '../../model/build.js'
+import type {ModelPreset} from '../../model/presets.js'
+import {detectTriggers, type TriggerParams} from '../../stream/trigger.js'
+import {type FeatureBank, bankFrames} from '../feature-bank.js'
+import {type BatchOptions, type EmbeddedExample, type ExampleSet, makeBatch} from './data.js'
+
+/**
+ * The course's network on the speech embedding: a per-step projection (a Conv1D of kernel 1),
+ * one GRU, a per-step sigmoid. Steps are 80 ms, so the GRU sees ~12 steps a second instead of
+ * ~690, and it needs far fewer units: the embedding already carries what a word sounds like.
+ */
+export const SPEECH_EMBEDDING_PRESET: ModelPreset = {
+  name: 'speech-embedding',
+  features: EMBEDDING_SIZE,
+  conv: {filters: 64, kernelSize: 1, strides: 1},
+  gruUnits: [64],
+  dropout: 0.2,
+  recurrentActivation: 'sigmoid',
+}
+
+/** Trigger post-processing of the recipe: one step above the threshold fires; 1 s refractory; re-arm below half. */
+export function embeddingTrigger(threshold: number): TriggerParams {
+  return {threshold, minSteps: 1, refractorySteps: Math.round(1 / EMBEDDING_STEP_SECONDS), rearmRatio: 0.5}
+}
+
+/** Model stage: a fresh network for the preset, seeded. */
+export function freshModel(preset: ModelPreset, seed: number): tf.LayersModel {
+  return buildModel(preset, {fused: true, seed})
+}
+
+/** Step stage: one optimizer step on a batch, weighted binary cross-entropy per step; returns the loss. */
+export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: ExampleSet, bank: FeatureBank, options: BatchOptions & {seed: number; step: number}): number {
+  const batch = makeBatch(set, bank, deriveRng('rnn-wake/embedding-batch', options.seed, options.step), options)
+  seedDropout(model, options.seed * 1_000_003 + options.step)
+  const x = tf.tensor3d(batch.x, [batch.size, batch.steps, EMBEDDING_SIZE])
+  const y = tf.tensor3d(batch.y, [batch.size, batch.steps, 1])
+  const w = tf.tensor3d(batch.weights, [batch.size, batch.steps, 1])
+  try {
+    const loss = optimizer.minimize(() => {
+      const out = model.apply(x, {training: true}) as tf.Tensor | tf.Tensor[]
+      const p = tf.clipByValue(Array.isArray(out) ? out[0] : out, 1e-7, 1 - 1e-7)
+      const bce = tf.neg(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))))
+      return tf.div(tf.sum(tf.mul(bce, w)), tf.sum(w)) as tf.Scalar
+    }, true)
+    const value = loss?.dataSync()[0] ?? NaN
+    loss?.dispose()
+    return value
+  } finally {
+    tf.dispose([x, y, w])
+  }
+}
+
+/** The trigger probabilities of one feature sequence, run from a fresh state as a stream would. */
+export function scoreSequence(model: tf.LayersModel, data: Float32Array, steps: number): Float32Array {
+  if (steps === 0) return new Float32Array(0)
+  return tf.tidy(() => {
+    const out = model.predict(tf.tensor3d(data, [1, steps, EMBEDDING_SIZE])) as tf.Tensor | tf.Tensor[]
+    return Float32Array.from((Array.isArray(out) ? out[0] : out).dataSync())
+  })
+}
+
+export interface Calibration {
+  threshold: number
+  /** Hours of real speech the threshold was set on. */
+  hours: number
+  /** False accepts there at the threshold. */
+  falseAccepts: number
+  /** FA/h that one false accept is on this much audio. */
+  resolution: number
+  /** Whether the audio is long enough to measure the target (3 false accepts at the target or more). */
+  supported: boolean
+}
+
+/**
+ * Calibrate stage: the lowest threshold (on a 0.01 grid up to 0.99, then finer) at which the
+ * calibration speech (real, never trained on) gives at most `targetFaPerHour`. Every false
+ * accept counts, so on short audio this is "no false accept at all" and says so.
+ */
+export function calibrateThreshold(model: tf.LayersModel, calibration: FeatureBank, targetFaPerHour: number): Calibration {
+  const tracks = calibration.sequences.map((s) => scoreSequence(model, s.data, s.frames))
+  const hours = (bankFrames(calibration) * EMBEDDING_STEP_SECONDS) / 3600
+  const allowed = Math.floor(targetFaPerHour * hours + 1e-9)
+  const falseAcceptsAt = (threshold: number) => tracks.reduce((n, t) => n + detectTriggers(t, embeddingTrigger(threshold)).length, 0)
+  const grid: number[] = []
+  for (let t = 0.05; t < 0.99; t += 0.01) grid.push(Math.round(t * 100) / 100)
+  for (const t of [0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999]) grid.push(t)
+  let chosen = grid[grid.length - 1]
+  for (const t of grid) {
+    if (falseAcceptsAt(t) <= allowed) {
+      chosen = t
+      break
+    }
+  }
+  return {threshold: chosen, hours, falseAccepts: falseAcceptsAt(chosen), resolution: hours > 0 ? 1 / hours : Infinity, supported: hours * targetFaPerHour >= 3}
+}
+
+/** Evaluate stage: share of held-out positive examples whose labelled steps fire at `threshold`. */
+export function missedShare(model: tf.LayersModel, examples: readonly EmbeddedExample[], threshold: number): number {
+  if (examples.length === 0) return NaN
+  let missed = 0
+  for (const e of examples) {
+    const p = scoreSequence(model, e.data, e.steps)
+    const first = e.positiveSteps[0] ?? e.steps
+    // A detection from 0.5 s before the label to its end counts (the event matcher's window).
+    const from = Math.max(0, first - Math.round(0.5 / EMBEDDING_STEP_SECONDS))
+    let hit = false
+    for (let k = from; k < e.steps && k <= (e.positiveSteps.at(-1) ?? first) + 6; k++) if (p[k] > threshold) hit = true
+    if (!hit) missed++
+  }
+  return missed / examples.length
+}
