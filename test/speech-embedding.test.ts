@@ -1,0 +1,111 @@
+import {copyFile, mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {StreamingResampler, resample} from '../src/audio/resample.js'
+import {EMBEDDING_SIZE, MEL_BINS, MelChunker, SpeechEmbeddingStream, type SpeechEmbeddingWeights, embedAudio, loadSpeechEmbedding, speechEmbeddingDir} from '../src/features/speech-embedding.js'
+import {selectBackend} from '../src/model/backend.js'
+import {ModelError} from '../src/util/errors.js'
+
+/**
+ * The speech-embedding front end against the ONNX graphs it was converted from: the fixture's
+ * reference outputs were computed by onnxruntime on the same 16 kHz samples and framing
+ * (bench/openwakeword/embedding-parity.mjs --write-fixture).
+ */
+const FIXTURE = new URL('./fixtures/speech-embedding/', import.meta.url)
+const floats = async (name: string) => {
+  const b = await readFile(new URL(name, FIXTURE))
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
+}
+
+let weights: SpeechEmbeddingWeights
+
+beforeAll(async () => {
+  await selectBackend('wasm')
+  weights = await loadSpeechEmbedding('test')
+})
+
+function maxRelative(ours: Float32Array, reference: Float32Array): number {
+  let scale = 0
+  let worst = 0
+  for (const v of reference) scale = Math.max(scale, Math.abs(v))
+  for (let i = 0; i < reference.length; i++) worst = Math.max(worst, Math.abs(ours[i] - reference[i]))
+  return worst / scale
+}
+
+describe('speech-embedding front end', () => {
+  it('log-mel frames match melspectrogram.onnx (x/10 + 2) within 1e-4 relative', async () => {
+    const input = await floats('input-16k.f32')
+    const reference = await floats('mel.f32')
+    const chunker = new MelChunker(weights.mel)
+    // The front end's lead: 9 chunks of silence before the audio.
+    const lead = chunker.push(new Float64Array(9 * 1280))
+    const rest = chunker.push(input)
+    const ours = new Float32Array([...lead.data, ...rest.data])
+    expect(ours.length).toBe(reference.length)
+    expect(maxRelative(ours, reference)).toBeLessThan(1e-4)
+  })
+
+  it('embeddings match embedding_model.onnx within 1e-4 relative', async () => {
+    const input = await floats('input-16k.f32')
+    const reference = await floats('embeddings.f32')
+    const ours = embedAudio(weights, input, 16_000)
+    expect(ours.frames).toBe(reference.length / EMBEDDING_SIZE)
+    expect(maxRelative(ours.data, reference)).toBeLessThan(1e-4)
+  })
+
+  it('streaming in chunks of any size gives the offline embeddings (44.1 kHz input, resampled inside)', () => {
+    const n = 44_100 * 2
+    const x = new Float64Array(n)
+    for (let i = 0; i < n; i++) x[i] = Math.round(3000 * Math.sin(i * 0.013) * Math.sin(i * 0.0002) + 400 * Math.sin(i * 1.7))
+    const offline = embedAudio(weights, x, 44_100)
+    expect(offline.frames).toBe(Math.floor((n * 16_000) / 44_100 / 1280) - 1)
+    for (const sizes of [[1], [441, 7, 1280], [10_000, 33]]) {
+      const stream = new SpeechEmbeddingStream(weights, 44_100)
+      const parts: number[] = []
+      for (let at = 0, k = 0; at < n; k++) {
+        const size = sizes[k % sizes.length]
+        parts.push(...stream.push(x.subarray(at, at + size)).data)
+        at += size
+      }
+      const streamed = Float32Array.from(parts)
+      expect(streamed.length).toBe(offline.data.length)
+      expect(maxRelative(streamed, offline.data)).toBeLessThan(1e-5)
+    }
+  })
+
+  it('the streaming resampler gives the offline resampler\'s samples, whatever the chunking', () => {
+    const x = new Float64Array(20_000)
+    for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.05) * 1000 + ((i * 7919) % 13)
+    const offline = resample(x, 44_100, 16_000)
+    const stream = new StreamingResampler(44_100, 16_000)
+    const parts: number[] = []
+    for (let at = 0; at < x.length; at += 777) parts.push(...stream.push(x.subarray(at, at + 777)))
+    expect(parts.length).toBeGreaterThan(offline.length - 40)
+    for (let i = 0; i < parts.length; i++) expect(parts[i]).toBe(offline[i])
+  })
+
+  it('a corrupt or truncated weights file is a one-line model error naming the model', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rnn-wake-embedding-'))
+    await copyFile(join(speechEmbeddingDir(), 'weights.json'), join(dir, 'weights.json'))
+    const bin = await readFile(join(speechEmbeddingDir(), 'weights.bin'))
+    await writeFile(join(dir, 'weights.bin'), bin.subarray(0, bin.length - 100))
+    await expect(loadSpeechEmbedding('models/mine', dir)).rejects.toThrow(ModelError)
+    await expect(loadSpeechEmbedding('models/mine', dir)).rejects.toThrow(/^Cannot load model models\/mine: speech-embedding front end .*weights\.bin has \d+ bytes, weights\.json says \d+$/)
+    const flipped = Buffer.from(bin)
+    flipped[1000] ^= 0xff
+    await writeFile(join(dir, 'weights.bin'), flipped)
+    await expect(loadSpeechEmbedding('models/other', dir)).rejects.toThrow(/does not match its checksum/)
+    await writeFile(join(dir, 'weights.json'), '{"format": "rnn-wake-speech-embedding"')
+    const error = await loadSpeechEmbedding('models/third', dir).catch((e: Error) => e)
+    expect(error).toBeInstanceOf(ModelError)
+    expect((error as Error).message).not.toMatch(/\n/)
+  })
+
+  it('has 32 mel bins and 96-value embeddings', () => {
+    expect(weights.mel.length).toBe(257 * MEL_BINS)
+    expect(weights.convs.length).toBe(20)
+  })
+})
