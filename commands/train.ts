@@ -42,6 +42,8 @@ interface EmbeddingFlags {
   backend?: string
   seed: number
   steps?: number
+  'data-seed'?: number
+  'no-cache': boolean
   bank?: string
   'calibration-bank'?: string
   'target-fa': string
@@ -137,6 +139,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       options: ['speech-embedding', 'spectrogram'],
     }),
     steps: Flags.integer({summary: 'speech-embedding recipe: optimizer steps (default 1500).', min: 1}),
+    'data-seed': Flags.integer({summary: 'speech-embedding recipe: seed of the examples\' mixing and held-out split (default: --seed); runs that share it share cached examples.', min: 0}),
+    'no-cache': Flags.boolean({summary: 'speech-embedding recipe: do not read or write the cache of embedded examples (~/.cache/rnn-wake/examples).', default: false}),
     bank: Flags.string({summary: 'speech-embedding recipe: bank of real-speech features to train on (default: the shipped data/speech-bank/train.bank).'}),
     'calibration-bank': Flags.string({summary: 'speech-embedding recipe: bank of real speech never trained on, where the threshold is set (default: the shipped data/speech-bank/calibration.bank).'}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
@@ -151,6 +155,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     const recipe = defaultRecipe(word, flags.out, flags.activates, flags.negatives ?? [])
     recipe.seed = flags.seed
     if (flags.steps !== undefined) recipe.steps = flags.steps
+    if (flags['data-seed'] !== undefined) recipe.dataSeed = flags['data-seed']
+    if (flags['no-cache']) recipe.cacheDir = undefined
     if (flags.bank !== undefined) recipe.bank = flags.bank
     if (flags['calibration-bank'] !== undefined) recipe.calibrationBank = flags['calibration-bank']
     recipe.targetFaPerHour = num('target-fa', flags['target-fa'], Number.MIN_VALUE)

@@ -76,7 +76,7 @@ describe('speech-embedding front end', () => {
     }
   })
 
-  it('the streaming resampler gives the offline resampler\'s samples, whatever the chunking', () => {
+  it('the streaming resampler gives the offline resampler\'s samples (within 1e-6 of int16 units), whatever the chunking', () => {
     const x = new Float64Array(20_000)
     for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.05) * 1000 + ((i * 7919) % 13)
     const offline = resample(x, 44_100, 16_000)
@@ -84,7 +84,9 @@ describe('speech-embedding front end', () => {
     const parts: number[] = []
     for (let at = 0; at < x.length; at += 777) parts.push(...stream.push(x.subarray(at, at + 777)))
     expect(parts.length).toBeGreaterThan(offline.length - 40)
-    for (let i = 0; i < parts.length; i++) expect(parts[i]).toBe(offline[i])
+    let worst = 0
+    for (let i = 0; i < parts.length; i++) worst = Math.max(worst, Math.abs(parts[i] - offline[i]))
+    expect(worst).toBeLessThan(1e-6)
   })
 
   it('a corrupt or truncated weights file is a one-line model error naming the model', async () => {

@@ -11,6 +11,7 @@ import {UserError} from '../../util/errors.js'
 import {shipped} from '../../util/paths.js'
 import {type FeatureBank, bankFrames, readBank} from '../feature-bank.js'
 import {type ExampleSet, embedExamples, holdOut, readClips} from './data.js'
+import {cachedExamples, defaultCacheDir, examplesKey} from './cache.js'
 import {SPEECH_EMBEDDING_PRESET, type Calibration, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 
 /**
@@ -42,6 +43,10 @@ export interface EmbeddingRecipe {
   bank: string
   calibrationBank: string
   preset: ModelPreset
+  /** Seed of the examples' mixing and the held-out split (default: seed), so seeds can share embedded examples. */
+  dataSeed?: number
+  /** Where embedded examples are cached (undefined: not cached). */
+  cacheDir?: string
 }
 
 export const DEFAULT_BANK = () => shipped('data', 'speech-bank', 'train.bank')
@@ -64,6 +69,7 @@ export function defaultRecipe(word: string, out: string, activates: string[], ne
     bank: DEFAULT_BANK(),
     calibrationBank: DEFAULT_CALIBRATION_BANK(),
     preset: SPEECH_EMBEDDING_PRESET,
+    cacheDir: defaultCacheDir(),
   }
 }
 
@@ -88,7 +94,7 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   for (const [b, file] of [[bank, recipe.bank], [calibration, recipe.calibrationBank]] as const) {
     if (b.frontEnd !== weights.sha256) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
   }
-  const {train, held} = holdOut(triggers, 0.1, recipe.seed)
+  const {train, held} = holdOut(triggers, 0.1, recipe.dataSeed ?? recipe.seed)
   log(`data: ${triggers.length} clips of "${recipe.word}" (${held.length} held out), ${others.length} of other words; ${hours(bank).toFixed(2)} h of real speech to train on, ${hours(calibration).toFixed(2)} h to set the threshold`)
   const started = Date.now()
   const total = (train.length + held.length) * recipe.perClip * (others.length > 0 ? 2 : 1)
@@ -99,8 +105,11 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
       log(`  embedding examples: ${done}/${total} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
     }
   }
-  const trainSet = embedExamples(frontEnd, train, others, {perClip: recipe.perClip, seed: recipe.seed, sampleRate: SAMPLE_RATE, onProgress})
-  const heldSet = embedExamples(frontEnd, held, [], {perClip: 1, seed: recipe.seed + 7919, sampleRate: SAMPLE_RATE})
+  const dataSeed = recipe.dataSeed ?? recipe.seed
+  const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip: recipe.perClip, triggers: train, others})
+  const {set: trainSet, cached} = await cachedExamples(recipe.cacheDir, key, () => embedExamples(frontEnd, train, others, {perClip: recipe.perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, onProgress}))
+  if (cached) log(`  examples: ${trainSet.positives.length + trainSet.negatives.length} embedded examples from the cache (${recipe.cacheDir})`)
+  const heldSet = embedExamples(frontEnd, held, [], {perClip: 1, seed: dataSeed + 7919, sampleRate: SAMPLE_RATE})
   return {train: trainSet, held: heldSet, bank, calibration, features}
 }
 
