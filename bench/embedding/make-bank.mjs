@@ -5,7 +5,8 @@
 // trained on: train sets its threshold there), the rest -> train.bank; test split -> test.bank
 // (for benchmarks only, not shipped). Left out of the shipped banks: recordings of the benchmark
 // words (a bank is used for any word, and must never hold the user's own), and the Spanish
-// prompts by the voice of the realspeech false-accept test set.
+// prompts by the voice of the realspeech false-accept test set, and the GPL-2.0-only Colombian
+// Spanish prompts (this project is GPL-3.0-or-later).
 import {existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -15,7 +16,7 @@ import {streamKey, streams} from './embed-sources.mjs'
 
 const [listFile, cache, out] = process.argv.slice(2)
 const allowMissing = process.argv.includes('--allow-missing')
-const EXCLUDED = /^(real-words-|real-commands-happy$|asterisk-core-sounds-es-wav$)/
+const EXCLUDED = /^(real-words-|real-commands-happy$|asterisk-core-sounds-es-wav$|asterisk-prompt-es-co$)/
 const list = JSON.parse(readFileSync(listFile, 'utf8'))
 const weights = await loadSpeechEmbedding('bench')
 const banks = {train: [], calibration: [], test: []}

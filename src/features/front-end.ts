@@ -2,6 +2,9 @@ import {type FeatureConfig, type Features, featurize} from './featurize.js'
 import {PowerSpectrum} from './spectrogram.js'
 import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS, type SpeechEmbeddingFeatures, SpeechEmbeddingStream, embedAudio, loadSpeechEmbedding} from './speech-embedding.js'
 import {transformBins} from './transform.js'
+import {createHash} from 'node:crypto'
+import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {FeatureStream, type FrameBlock} from '../stream/features.js'
 
 /** A model directory's front end: a spectrogram (the course's, and its log variants) or the pretrained speech embedding. */
@@ -51,7 +54,7 @@ export async function openFrontEnd(config: ModelFeatures, owner: string): Promis
       bins: EMBEDDING_SIZE,
       weightsId: weights.sha256,
       featurize: (samples) => {
-        const {data, frames} = embedAudio(weights, samples, config.sampleRate)
+        const {data, frames} = withFeatureCache(samples, `${weights.sha256}:${config.sampleRate}`, () => embedAudio(weights, samples, config.sampleRate))
         return {data, frames, bins: EMBEDDING_SIZE}
       },
       stream: () => new SpeechEmbeddingStream(weights, config.sampleRate),
@@ -68,5 +71,33 @@ export function spectrogramFrontEnd(config: FeatureConfig): FrontEnd {
     bins: frontEndBins(config),
     featurize: (samples) => featurize(samples, config, power),
     stream: () => new FeatureStream(config),
+  }
+}
+
+/**
+ * Opt-in disk cache of embeddings (RNN_WAKE_FEATURE_CACHE=DIR), keyed by the samples and the
+ * front end: benchmarks score many models on the same hours of audio, and the front end is
+ * nearly all of the cost. Off by default: a user's evaluate should not fill a disk unasked.
+ */
+function withFeatureCache(samples: ArrayLike<number>, frontEnd: string, compute: () => {data: Float32Array; frames: number}): {data: Float32Array; frames: number} {
+  const dir = process.env.RNN_WAKE_FEATURE_CACHE
+  if (!dir) return compute()
+  const typed = samples instanceof Float64Array ? samples : Float64Array.from(samples)
+  const key = createHash('sha256').update(frontEnd).update(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength)).digest('hex').slice(0, 40)
+  const file = join(dir, `${key}.f32`)
+  try {
+    const bytes = readFileSync(file)
+    const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+    return {data, frames: data.length / EMBEDDING_SIZE}
+  } catch {
+    const out = compute()
+    try {
+      mkdirSync(dir, {recursive: true})
+      writeFileSync(`${file}.${process.pid}.tmp`, out.data)
+      renameSync(`${file}.${process.pid}.tmp`, file)
+    } catch {
+      // Only a cache.
+    }
+    return out
   }
 }

@@ -19,13 +19,20 @@ export function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rnn-wake', 'examples')
 }
 
-export function examplesKey(parts: {weights: string; seed: number; perClip: number; triggers: readonly Clip[]; others: readonly Clip[]}): string {
-  const h = createHash('sha256').update(JSON.stringify({v: VERSION, weights: parts.weights, seed: parts.seed, perClip: parts.perClip}))
-  for (const list of [parts.triggers, parts.others]) {
-    h.update(`|${list.length}|`)
-    for (const clip of list) h.update(new Uint8Array(clip.samples.buffer, clip.samples.byteOffset, clip.samples.byteLength))
-  }
-  return h.digest('hex').slice(0, 40)
+/** A clip's content, hashed (its examples' cache key and seed). */
+export function clipHash(clip: Clip): string {
+  return createHash('sha256').update(new Uint8Array(clip.samples.buffer, clip.samples.byteOffset, clip.samples.byteLength)).digest('hex').slice(0, 32)
+}
+
+/** Hash of a list of clips (the other words a clip's examples draw from). */
+export function clipsHash(clips: readonly Clip[]): string {
+  const h = createHash('sha256').update(String(clips.length))
+  for (const clip of clips) h.update(clipHash(clip))
+  return h.digest('hex').slice(0, 32)
+}
+
+export function examplesKey(parts: {weights: string; seed: number; perClip: number; clip: string; others: string}): string {
+  return createHash('sha256').update(JSON.stringify({v: VERSION, ...parts})).digest('hex').slice(0, 40)
 }
 
 function encode(set: ExampleSet): Buffer {

@@ -95,28 +95,31 @@ export interface ExampleSet {
 }
 
 /**
- * `perClip` examples of every trigger clip and as many negatives (other words in the same
- * setting), mixed and embedded once. Deterministic in the seed.
+ * `perClip` examples of one trigger clip and as many negatives (other words in the same setting),
+ * mixed and embedded. Deterministic in the seed and the clip's content (`clipKey`), not in its
+ * place in a list, so the examples of a clip can be cached and shared by runs whose clip lists differ.
  */
-export function embedExamples(frontEnd: FrontEnd, triggers: readonly Clip[], others: readonly Clip[], options: {perClip: number; seed: number; sampleRate: number; onProgress?: (done: number, total: number) => void}): ExampleSet {
-  const backgrounds = proceduralBackgrounds(10, options.seed, others, 10, options.sampleRate)
+export function embedClipExamples(frontEnd: FrontEnd, clip: Clip, clipKey: string, others: readonly Clip[], backgrounds: readonly Clip[], options: {perClip: number; seed: number; sampleRate: number}): ExampleSet {
   const positives: EmbeddedExample[] = []
   const negatives: EmbeddedExample[] = []
-  const total = triggers.length * options.perClip * (others.length > 0 ? 2 : 1)
-  let done = 0
   const embed = (word: Clip, rng: Rng, positive: boolean): EmbeddedExample => {
     const {samples, wordEnd} = mixExample(word, others, backgrounds, rng, options.sampleRate)
     const {data, frames} = frontEnd.featurize(samples)
-    options.onProgress?.(++done, total)
     return {data, steps: frames, positiveSteps: positive ? labelSteps(wordEnd / options.sampleRate, frames) : []}
   }
-  for (const [i, clip] of triggers.entries()) {
-    for (let j = 0; j < options.perClip; j++) {
-      positives.push(embed(clip, deriveRng('rnn-wake/embedding-example', options.seed, i, j), true))
-      if (others.length > 0) negatives.push(embed(others[(i * options.perClip + j) % others.length], deriveRng('rnn-wake/embedding-negative', options.seed, i, j), false))
+  for (let j = 0; j < options.perClip; j++) {
+    positives.push(embed(clip, deriveRng('rnn-wake/embedding-example', options.seed, clipKey, j), true))
+    if (others.length > 0) {
+      const rng = deriveRng('rnn-wake/embedding-negative', options.seed, clipKey, j)
+      negatives.push(embed(others[rng.int(others.length)], rng, false))
     }
   }
   return {positives, negatives}
+}
+
+/** The procedural backgrounds examples are mixed over (noise colours, hum, babble of other words). */
+export function exampleBackgrounds(others: readonly Clip[], seed: number, sampleRate: number): Clip[] {
+  return proceduralBackgrounds(10, seed, others, 10, sampleRate)
 }
 
 /** A batch: sequences x steps x 96, labels sequences x steps, per-step loss weights. */

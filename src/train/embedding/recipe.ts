@@ -10,8 +10,8 @@ import type {ModelPreset} from '../../model/presets.js'
 import {UserError} from '../../util/errors.js'
 import {shipped} from '../../util/paths.js'
 import {type FeatureBank, bankFrames, readBank} from '../feature-bank.js'
-import {type ExampleSet, embedExamples, holdOut, readClips} from './data.js'
-import {cachedExamples, defaultCacheDir, examplesKey} from './cache.js'
+import {type ExampleSet, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
+import {cachedExamples, clipHash, clipsHash, defaultCacheDir, examplesKey} from './cache.js'
 import {SPEECH_EMBEDDING_PRESET, type Calibration, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 
 /**
@@ -100,16 +100,31 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   const total = (train.length + held.length) * recipe.perClip * (others.length > 0 ? 2 : 1)
   let shown = 0
   const onProgress = (done: number) => {
-    if (done - shown >= 500 || done === total) {
+    if (done - shown >= 500) {
       shown = done
       log(`  embedding examples: ${done}/${total} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
     }
   }
   const dataSeed = recipe.dataSeed ?? recipe.seed
-  const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip: recipe.perClip, triggers: train, others})
-  const {set: trainSet, cached} = await cachedExamples(recipe.cacheDir, key, () => embedExamples(frontEnd, train, others, {perClip: recipe.perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, onProgress}))
-  if (cached) log(`  examples: ${trainSet.positives.length + trainSet.negatives.length} embedded examples from the cache (${recipe.cacheDir})`)
-  const heldSet = embedExamples(frontEnd, held, [], {perClip: 1, seed: dataSeed + 7919, sampleRate: SAMPLE_RATE})
+  const backgrounds = exampleBackgrounds(others, dataSeed, SAMPLE_RATE)
+  const othersKey = clipsHash(others)
+  let fromCache = 0
+  const examplesOf = async (clips: Clip[], perClip: number, context: Clip[], contextKey: string): Promise<ExampleSet> => {
+    const set: ExampleSet = {positives: [], negatives: []}
+    for (const clip of clips) {
+      const id = clipHash(clip)
+      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey})
+      const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE}))
+      set.positives.push(...one.positives)
+      set.negatives.push(...one.negatives)
+      if (cached) fromCache++
+      onProgress(set.positives.length + set.negatives.length)
+    }
+    return set
+  }
+  const trainSet = await examplesOf(train, recipe.perClip, others, othersKey)
+  const heldSet = await examplesOf(held, 1, [], 'none')
+  if (fromCache > 0) log(`  examples of ${fromCache} clip(s) came from the cache (${recipe.cacheDir})`)
   return {train: trainSet, held: heldSet, bank, calibration, features}
 }
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The real-voice benchmark (bench/real/run.sh) for the default recipe (speech-embedding):
+#   npm run build && bash bench/embedding/real.sh [MODELS] [WORK]
+# Per word and seed, two models, as bench/real/train.sh defines the protocols:
+# - <word>-s<seed>-tts: TTS clips of the word only (voices of bench/heldout-voices.txt and
+#   calibration-voices.txt left out), TTS and real other words as negatives (the word's own
+#   recordings never);
+# - <word>-s<seed>-real20: the same plus 20 recordings of the word from its train/ half, listed
+#   REAL_COPIES times (default 10).
+# Both also train on the shipped real-speech bank and set their threshold on its calibration
+# part (data/speech-bank). The examples of a word are embedded once (--data-seed 1, cached), so
+# seeds differ in initial weights, batches and dropout. Knobs: WORDS, SEEDS (default "1 2 3"),
+# PROTOCOLS (default "tts real20"), STEPS (train --steps), TRAIN_FLAGS.
+# The feature cache (RNN_WAKE_FEATURE_CACHE, default $WORK/features) lets every model reuse the
+# test audio's embeddings.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+MODELS=${1:-bench/models/embedding}
+WORK=${2:-${TMPDIR:-/tmp}/rnn-wake-real}
+REAL=${REAL:-../shared/data/real}
+WORDS=${WORDS:-computer smart-mirror snowboy view-glass happy}
+SEEDS=${SEEDS:-1 2 3}
+PROTOCOLS=${PROTOCOLS:-tts real20}
+export RNN_WAKE_FEATURE_CACHE=${RNN_WAKE_FEATURE_CACHE:-$WORK/features}
+NOT_TRAINING="$(cat bench/heldout-voices.txt),$(cat bench/calibration-voices.txt)"
+rw() { node bin/run.js "$@"; }
+if [ ! -d "$REAL/words" ]; then echo "bench/embedding: $REAL is absent; skipped"; exit 0; fi
+node bench/real/prepare.mjs "$WORK" "$REAL" > /dev/null
+COPIES=${REAL_COPIES:-10}
+for word in $WORDS; do
+  TTS_DIR="$WORK/tts/$word"
+  [ -d "$TTS_DIR/trigger" ] || rw tts "${word//-/ }" --count 600 --seed 1 --exclude-voices "$NOT_TRAINING" --out "$TTS_DIR/trigger" > /dev/null
+  [ -d "$TTS_DIR/negatives" ] || rw tts --negatives-for "${word//-/ }" --count 1200 --seed 2 --exclude-voices "$NOT_TRAINING" --out "$TTS_DIR/negatives" > /dev/null
+  REAL20="$WORK/real-20-x$COPIES/$word"
+  if [ ! -d "$REAL20" ]; then
+    mkdir -p "$REAL20"
+    for f in "$WORK/real-20/$word"/*.wav; do for i in $(seq 1 "$COPIES"); do ln -s "$(readlink -f "$f")" "$REAL20/$i-$(basename "$f")"; done; done
+  fi
+  for protocol in $PROTOCOLS; do
+    for seed in $SEEDS; do
+      out="$MODELS/$word-s$seed-$protocol"
+      [ -f "$out/rnn-wake.json" ] && continue
+      SOURCES=(--activates "$TTS_DIR/trigger" --negatives "$TTS_DIR/negatives" --negatives "$WORK/negatives/train/$word")
+      [ "$protocol" = real20 ] && SOURCES+=(--activates "$REAL20")
+      echo "bench/embedding: training $out"
+      rw train "${SOURCES[@]}" --trigger "${word//-/ }" --seed "$seed" --data-seed 1 ${STEPS:+--steps "$STEPS"} ${TRAIN_FLAGS:-} --out "$out" 2> "$out.log" || { cat "$out.log"; exit 1; }
+      mv "$out.log" "$out/train.log"
+    done
+  done
+done
+bash bench/real/run.sh "$MODELS" "$WORK"
