@@ -138,7 +138,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       summary: 'How to train: speech-embedding (the default with clip folders: a GRU on a pretrained speech embedding, real speech as negatives, threshold set on real speech) or spectrogram (the course\'s method; implied by --data, --words, --preset, --features, --max-hz, --from, --init-from or --resume).',
       options: ['speech-embedding', 'spectrogram'],
     }),
-    steps: Flags.integer({summary: 'speech-embedding recipe: optimizer steps (default 1500).', min: 1}),
+    steps: Flags.integer({summary: 'speech-embedding recipe: optimizer steps (default 1200).', min: 1}),
     'data-seed': Flags.integer({summary: 'speech-embedding recipe: seed of the examples\' mixing and held-out split (default: --seed); runs that share it share cached examples.', min: 0}),
     'no-cache': Flags.boolean({summary: 'speech-embedding recipe: do not read or write the cache of embedded examples (~/.cache/rnn-wake/examples).', default: false}),
     bank: Flags.string({summary: 'speech-embedding recipe: bank of real-speech features to train on (default: the shipped data/speech-bank/train.bank).'}),
