@@ -66,6 +66,30 @@ train_phrase() {
     --out "$MODELS/$slug" --force
 }
 
+# RECIPE=speech-embedding: the default recipe of "rnn-wake train" (a GRU on the pretrained speech
+# embedding; real speech from data/speech-bank as negatives, threshold set on its calibration
+# part), from 600 TTS clips of the phrase and 1200 of other words, plus the real other words of the
+# real-voice benchmark (never "alexa" or "jarvis"). SEED (default 1).
+embedding_phrase() {
+  local phrase="$1" slug="$2" seed="$3"
+  local clips="$OUT/train-embedding/$slug"
+  [ -d "$clips/triggers" ] || "${RUN[@]}" tts "$phrase" --count "${TRIGGER_COUNT:-600}" --exclude-voices "$HELDOUT" --seed "$seed" --out "$clips/triggers"
+  [ -d "$clips/negatives" ] || "${RUN[@]}" tts --negatives-for "$phrase" --count "${NEGATIVE_COUNT:-1200}" --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives"
+  local real=()
+  REAL_WORK=${REAL_WORK:-${TMPDIR:-/tmp}/rnn-wake-real}
+  if [ -d ../shared/data/real/words ]; then
+    node bench/real/prepare.mjs "$REAL_WORK" ../shared/data/real > /dev/null
+    real=(--negatives "$REAL_WORK/negatives/train/happy" --negatives "$REAL_WORK/clips/happy/train")
+  fi
+  "${RUN[@]}" train --trigger "$phrase" --activates "$clips/triggers" --negatives "$clips/negatives" "${real[@]}" \
+    --seed "${SEED:-1}" --data-seed 1 --out "$MODELS/$slug" --force
+}
+
 want="${1:-all}"
+if [ "${RECIPE:-}" = speech-embedding ]; then
+  if [ "$want" = all ] || [ "$want" = hey-jarvis ]; then embedding_phrase "hey jarvis" hey-jarvis 101; fi
+  if [ "$want" = all ] || [ "$want" = alexa ]; then embedding_phrase "alexa" alexa 201; fi
+  exit 0
+fi
 if [ "$want" = all ] || [ "$want" = hey-jarvis ]; then train_phrase "hey jarvis" hey-jarvis 101 64 0.95 12 4 ""; fi
 if [ "$want" = all ] || [ "$want" = alexa ]; then train_phrase "alexa" alexa 201 24 0.9 5 1 0.9,1.1; fi
