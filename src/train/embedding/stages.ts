@@ -76,7 +76,7 @@ export interface Calibration {
 }
 
 /**
- * Calibrate stage: the lowest threshold (on a 0.01 grid up to 0.99, then finer) at which the
+ * Calibrate stage: the lowest threshold (on a 0.01 grid up to 0.98, then in logit steps up to 1 - 1e-6) at which the
  * calibration speech (real, never trained on) gives at most `targetFaPerHour`. Every false
  * accept counts, so on short audio this is "no false accept at all" and says so.
  */
@@ -87,7 +87,8 @@ export function calibrateThreshold(model: tf.LayersModel, calibration: FeatureBa
   const falseAcceptsAt = (threshold: number) => tracks.reduce((n, t) => n + detectTriggers(t, embeddingTrigger(threshold)).length, 0)
   const grid: number[] = []
   for (let t = 0.05; t < 0.99; t += 0.01) grid.push(Math.round(t * 100) / 100)
-  for (const t of [0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999]) grid.push(t)
+  // Scores of a confident network saturate near 1 on some real speech: go on in steps of the logit.
+  for (let k = 8; k <= 24; k++) grid.push(Number((1 - 10 ** (-k / 4)).toPrecision(8)))
   let chosen = grid[grid.length - 1]
   for (const t of grid) {
     if (falseAcceptsAt(t) <= allowed) {
