@@ -4,7 +4,7 @@ import {selectBackend} from '../src/model/backend.js'
 import {type EnsembleResult, writeEnsemble} from '../src/model/ensemble.js'
 import {parseRearmRatio} from '../src/stream/command-support.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {UserError} from '../src/util/errors.js'
+import {UserError, exitCodesHelp} from '../src/util/errors.js'
 
 export default class Ensemble extends BaseCommand {
   static override summary = 'Combine trained models into one that averages their outputs'
@@ -15,7 +15,7 @@ The output is an ordinary model directory that detect, listen and evaluate take 
 
 The threshold starts as the mean of the models' thresholds; averaged probabilities are spread differently, so calibrate it on the ensemble: rnn-wake evaluate --model OUT --data CALIBRATION-SET --target-fa 0.5 --write-threshold.
 
-Exit codes: 0 ok, 2 bad flags, 4 missing, broken or mismatched model, 6 output not writable.`
+${exitCodesHelp(['usage', 'badModel', 'output'], {badModel: 'or the models do not match'})}`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> runs/seed1 runs/seed2 runs/seed3 --out models/mine',

@@ -9,7 +9,7 @@ import {drawDetCurve} from '../src/plot/det-plot.js'
 import {parseThresholdFlag, thresholdFor} from '../src/stream/command-support.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {UserError} from '../src/util/errors.js'
+import {UserError, exitCodesHelp} from '../src/util/errors.js'
 import {createProgress} from '../src/util/progress.js'
 
 export default class Evaluate extends BaseCommand {
@@ -27,7 +27,9 @@ transcript (every placed word in time order): word and character error rates ove
 set (total edits / total reference length), with best-path decoding beside them.
 
 A detection counts for a trigger when it comes between 0.5 s before and 1.0 s after the word's
-end; every other detection is a false accept. Exit codes: 0 ok, 2 bad flags, 3 bad data, 4 bad model.`
+end; every other detection is a false accept. 
+
+${exitCodesHelp(['usage', 'badInput', 'badModel', 'output'])}`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --data test-set --negatives ../shared/data/realspeech',

@@ -6,7 +6,7 @@ import {asNpyData, binHz, formatSummary, frameSeconds, spectrogram, summarize, t
 import {drawSpectrogram} from '../src/plot/index.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {UserError} from '../src/util/errors.js'
+import {UserError, exitCodesHelp} from '../src/util/errors.js'
 import {encodeNpy} from '../src/util/npy.js'
 
 export default class SpectrogramCommand extends BaseCommand {
@@ -18,7 +18,7 @@ spectrogram of the Sequence Models course: matplotlib specgram(NFFT=200, Fs=8000
 A 10 s clip gives 5511 frames x 101 bins, the model's input.
 
 With several input files, --out and --png name directories and each file gets <name>.npy / <name>.png.
-Exit codes: 0 ok, 2 bad flags, 3 unreadable or unsupported input, 6 output not writable.`
+${exitCodesHelp(['usage', 'badInput', 'output'])}`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav',

@@ -18,7 +18,7 @@ import {
   synthesizeDataset,
 } from '../src/dataset/index.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {InputError, UserError, describeError} from '../src/util/errors.js'
+import {InputError, UserError, describeError, exitCodesHelp} from '../src/util/errors.js'
 import {createProgress} from '../src/util/progress.js'
 
 /** LOW,HIGH or one number, checked here rather than in an oclif parser so a mistake is one line with the usage exit code. */
@@ -67,7 +67,9 @@ Command phrases (--words layout only): --phrases "lights on,lights off,play musi
 
 Augmentation is OFF by default, which reproduces the course. --clip-gain (dB), --snr (clip rms over background-window rms, dB; replaces --clip-gain) and --speed (a resampling factor: tempo and pitch change together) each take LOW,HIGH for a uniform draw per clip, or one number. Write a value that starts with a minus sign with "=": --clip-gain=-6,6.
 
-Output, built in a temporary folder and renamed into place only when complete: OUT/NNNNN.wav (44.1 kHz 16-bit mono); OUT/labels.npy (uint8 0/1, count x 1375, row i for example i); OUT/manifest.jsonl (line i: example i's background window, every inserted clip with word, source, start and end sample and end ms, the label runs, and the transcript; the clips of a trigger + phrase block also carry "group", the block's number in the example, and "phrase", the phrase's index in dataset.json's "phrases"); OUT/dataset.json (all parameters, the phrases, the seed, counts, and the sha256 of every source file). The same sources, seed and parameters give byte-identical output whatever --workers is.`
+Output, built in a temporary folder and renamed into place only when complete: OUT/NNNNN.wav (44.1 kHz 16-bit mono); OUT/labels.npy (uint8 0/1, count x 1375, row i for example i); OUT/manifest.jsonl (line i: example i's background window, every inserted clip with word, source, start and end sample and end ms, the label runs, and the transcript; the clips of a trigger + phrase block also carry "group", the block's number in the example, and "phrase", the phrase's index in dataset.json's "phrases"); OUT/dataset.json (all parameters, the phrases, the seed, counts, and the sha256 of every source file). The same sources, seed and parameters give byte-identical output whatever --workers is.
+
+${exitCodesHelp(['usage', 'badInput', 'output', 'interrupted'], {interrupted: 'nothing is written'})}`
 
   static override examples = [
     {

@@ -19,7 +19,7 @@ import {type SpeechCalibration, calibrateOnSpeech} from '../src/metrics/calibrat
 import {listWavs} from '../src/metrics/evaluate-model.js'
 import {type TrainResult, train} from '../src/train/trainer.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {InputError, UserError} from '../src/util/errors.js'
+import {InputError, UserError, exitCodesHelp} from '../src/util/errors.js'
 import {type Progress, createProgress} from '../src/util/progress.js'
 
 function parseRange(flag: string, input: string | undefined, lo: number, hi: number): Range | null {
@@ -39,6 +39,8 @@ export default class Train extends BaseCommand {
 After every epoch the model is scored on validation examples as a detector: missed triggers and false accepts at its threshold (FRR and false accepts per hour), and the whole model directory is rewritten atomically as a checkpoint: model.json + weights.bin (a standard TensorFlow.js Layers model), rnn-wake.json (front end, preset, trigger threshold and refractory steps, training facts), training.json (epoch and history), Adam's state (optimizer.json/.bin) and training-curve.png. The threshold is chosen on validation: the lowest miss rate whose false accepts stay within --target-fa per hour if that misses at most --max-frr of the triggers, else the highest threshold missing at most --max-frr, else 0.5.
 
 --resume continues from the last checkpoint with its optimizer state; --epochs is the total. Ctrl-C saves a checkpoint and exits with code 130. Only one training run may write a directory at a time (exit 7).
+
+${exitCodesHelp(['usage', 'badInput', 'badModel', 'output', 'busy', 'interrupted'], {interrupted: 'after saving a checkpoint'})}
 
 Transcription (CTC): --ctc-weight W > 0 adds a token head beside the trigger head (a per-step softmax over the vocabulary plus a blank, on the same GRUs) and trains both on BCE + W x CTC, where the CTC term is each example's -log p(transcript) per output step. Off by default (0), so a detector trains exactly as without it. The vocabulary is every word the data can hold (--data: the dataset's words; clips: the trigger, the negatives' words from their tts manifests, the phrases' words), as words or, with --ctc-unit char, characters; it is saved in rnn-wake.json and "detect"/"listen" then print what follows the trigger. A crop's target is the words it holds completely; a word cut by the crop's edge is left out of the target. --ctc-vocabulary "activate,lights,on,off" limits the head to those words: the others are left out of its targets, so it learns to stay silent on them. Synthesized examples know where each word ends, so beside CTC the head is also asked (--ctc-align-weight, default 1) for each word's token in the 0.045 s after it ends (a balanced cross-entropy: word steps weigh as much as all blank steps) and blank elsewhere: one valid CTC path, which gives the shared GRUs a dense signal like the trigger labels; CTC alone stayed at the all-blank plateau within this machine's budgets (bench/RESULTS.md). --phrases "lights on,lights off" (and --phrase-prob) makes triggers followed by command phrases, as "rnn-wake synthesize" does; the phrase words come from --words folders, or from --negatives clips made by "rnn-wake tts" (their manifests name the words).
 

@@ -99,7 +99,7 @@ describe('writeTtsClips', () => {
     const out = join(dir, 'existing')
     await mkdir(out)
     const clips = planWord('stop', 1, pool)
-    await expect(writeTtsClips(out, [{folder: '', clips}], engine)).rejects.toThrow(/already exists: pass --force/)
+    await expect(writeTtsClips(out, [{folder: '', clips}], engine)).rejects.toThrow(/already exists; pass --force/)
     await writeTtsClips(out, [{folder: '', clips}], engine, {force: true})
     expect(readdirSync(out).sort()).toEqual(['00000.wav', 'manifest.jsonl'])
   })

@@ -75,7 +75,7 @@ function fileName(index: number, total: number): string {
 
 async function checkTarget(out: string, force: boolean): Promise<void> {
   if ((await existingFolder(out)) === undefined) return
-  if (!force) throw new UserError(`${out} already exists: pass --force to replace it (the old folder is removed only once the new one is complete)`, 'usage')
+  if (!force) throw new UserError(`Cannot write ${out}: it already exists; pass --force to replace it (the old folder is removed only once the new one is complete)`, 'output')
 }
 
 /** Render every clip with `engine` and write the groups under `out` atomically. */
