@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {folderName, writeTtsClips, type ClipGroup, type WriteSummary} from '../src/dataset/tts-output.js'
+import {describeVoicePool, folderName, writeTtsClips, type ClipGroup, type WriteSummary} from '../src/dataset/tts-output.js'
 import {TtsEngines, parseEngines} from '../src/dataset/tts-engines.js'
 import {negativeWords, parseRange, planNegatives, planWord, type EngineName, type VoiceCatalog} from '../src/dataset/tts.js'
 import {BaseCommand} from '../src/util/base-command.js'
@@ -110,8 +110,7 @@ export default class TtsCommand extends BaseCommand {
     }
     const elapsed = (performance.now() - started) / 1000
     const where = summary.folders.length > 1 ? ` in ${summary.folders.length} word folders` : ''
-    const voices = engineNames.length === 1 && engineNames[0] === 'espeak' ? `${pool.length} voice+variant pairs` : `${pool.length} voices of ${engineNames.join(', ')}`
-    this.log(`Wrote ${summary.clips} clips (${summary.seconds.toFixed(1)} s of audio, ${voices})${where} to ${summary.out} in ${elapsed.toFixed(1)} s`)
+    this.log(`Wrote ${summary.clips} clips${where} to ${summary.out} in ${elapsed.toFixed(1)} s: ${summary.seconds.toFixed(1)} s of audio, each clip in one of ${describeVoicePool(pool)}`)
     return summary
   }
 }
