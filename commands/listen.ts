@@ -44,7 +44,7 @@ ${exitCodesHelp(['usage', 'badInput', 'badModel', 'device', 'output', 'interrupt
     input: Flags.string({char: 'i', summary: 'Stream this audio file (WAV, FLAC, Ogg, MP3) or raw s16le file instead of the microphone ("-": stdin).'}),
     realtime: Flags.boolean({summary: 'With --input: feed the audio at its real pace instead of as fast as possible.', dependsOn: ['input']}),
     json: Flags.boolean({summary: 'One JSON object per line for each event, and a final summary.'}),
-    exec: Flags.string({summary: 'Shell command to run for each detection (see the environment variables above).'}),
+    exec: Flags.string({summary: 'Shell command to run for each detection, with RNN_WAKE_WORD, RNN_WAKE_SCORE, RNN_WAKE_TIME and RNN_WAKE_TRANSCRIPT in its environment (see DESCRIPTION).'}),
     'save-dir': Flags.string({summary: 'Save ~2 s of audio around each detection here (WAV).'}),
     meter: Flags.boolean({summary: 'Live confidence meter (default: on when stdout is a terminal).', allowNo: true}),
     stats: Flags.string({

@@ -11,13 +11,10 @@ import {encodeNpy} from '../src/util/npy.js'
 
 export default class SpectrogramCommand extends BaseCommand {
   static override summary = "Compute the course's spectrogram (101 bins, hop 80) of audio files"
-  static override description = `Reads PCM or float WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3 files (told by content, not name)
-of any sample rate and channel count, brings them to 44.1 kHz
-(band-limited resampling), takes channel 0 (or the channel mean with --mix) and computes the
-spectrogram of the Sequence Models course: matplotlib specgram(NFFT=200, Fs=8000, noverlap=120).
-A 10 s clip gives 5511 frames x 101 bins, the model's input.
+  static override description = `Reads PCM or float WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3 files (told by content, not name) of any sample rate and channel count, brings them to 44.1 kHz (band-limited resampling), takes channel 0 (or the channel mean with --mix) and computes the spectrogram of the Sequence Models course: matplotlib specgram(NFFT=200, Fs=8000, noverlap=120). A 10 s clip gives 5511 frames x 101 bins, the model's input.
 
 With several input files, --out and --png name directories and each file gets <name>.npy / <name>.png.
+
 ${exitCodesHelp(['usage', 'badInput', 'output'])}`
 
   static override examples = [
