@@ -57,10 +57,10 @@ Files may be WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3 (told by content, not name; 
 ${exitCodesHelp(['usage', 'badInput', 'badModel', 'output'], {ok: 'with or without detections'})}`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> clip.wav',
-    '<%= config.bin %> <%= command.id %> clip.wav --chime clip-chime.wav --plot clip.png',
-    '<%= config.bin %> <%= command.id %> recordings/*.wav --model models/mine --threshold 0.7 --json',
-    '<%= config.bin %> <%= command.id %> recording.wav --threshold real-speech',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav --chime demo-chime.wav --plot demo.png',
+    '<%= config.bin %> <%= command.id %> data/demo/*.wav --model models/mine --threshold 0.7 --json',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav --threshold real-speech',
   ]
 
   static override strict = false

@@ -18,9 +18,8 @@ The threshold starts as the mean of the models' thresholds; averaged probabiliti
 ${exitCodesHelp(['usage', 'badModel', 'output'], {badModel: 'or the models do not match'})}`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> runs/seed1 runs/seed2 runs/seed3 --out models/mine',
-    '<%= config.bin %> <%= command.id %> models/mine runs/seed4 --out models/mine --force',
-    '<%= config.bin %> <%= command.id %> runs/full-band runs/from-encoder --out models/mixed --rearm-ratio 0.5',
+    '<%= config.bin %> <%= command.id %> models/mine models/mine-2 --out models/mine-ensemble',
+    '<%= config.bin %> <%= command.id %> bench/models/real/computer-tts bench/models/encoder/computer-tts --out models/computer-mixed --rearm-ratio 0.5',
   ]
 
   static override strict = false

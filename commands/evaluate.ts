@@ -26,10 +26,10 @@ False accepts per hour are only as fine as the audio is long: on H hours of non-
 ${exitCodesHelp(['usage', 'badInput', 'badModel', 'output'])}`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> --data test-set --negatives ../shared/data/realspeech',
-    '<%= config.bin %> <%= command.id %> --model models/activate --data test-set --plot det.png --target-fa 0.5 --write-threshold',
-    '<%= config.bin %> <%= command.id %> --model models/activate --data real-calibration-set --negatives my-speech --target-fa 0.5 --write-threshold --threshold-name real-speech',
-    '<%= config.bin %> <%= command.id %> --data test-set --json > report.json',
+    '<%= config.bin %> <%= command.id %> --model models/mine --data datasets/test',
+    '<%= config.bin %> <%= command.id %> --model models/mine --data datasets/test --plot det.png --target-fa 0.5',
+    '<%= config.bin %> <%= command.id %> --model models/mine-ensemble --data datasets/test --target-fa 0.5 --write-threshold',
+    '<%= config.bin %> <%= command.id %> --model models/activate --data datasets/test --threshold real-speech --json > report.json',
   ]
 
   static override enableJsonFlag = true

@@ -30,7 +30,7 @@ ${exitCodesHelp(['usage', 'badInput', 'badModel', 'device', 'output', 'interrupt
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --threshold real-speech',
     '<%= config.bin %> <%= command.id %> --device plughw:1,0 --exec \'notify-send "heard $RNN_WAKE_WORD"\'',
-    '<%= config.bin %> <%= command.id %> --input recording.wav --json',
+    '<%= config.bin %> <%= command.id %> --input data/demo/activate-demo.wav --json',
     'arecord -f S16_LE -r 44100 -c 1 -t raw | <%= config.bin %> <%= command.id %> --input -',
     '<%= config.bin %> <%= command.id %> --save-dir false-activations --threshold 0.6',
     '<%= config.bin %> <%= command.id %> --reconnect --device plughw:1,0',

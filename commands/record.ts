@@ -28,7 +28,7 @@ A take with nothing louder than -45 dBFS is not saved and is asked for again; th
 ${exitCodesHelp(['usage', 'device', 'output', 'interrupted'], {interrupted: 'before --count clips; the clips so far are kept'})}`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> --word activate --count 20 --out clips/activate',
+    '<%= config.bin %> <%= command.id %> --word activate --count 20 --out clips/mine',
     '<%= config.bin %> <%= command.id %> --word "lights on" --count 10 --seconds 2 --out clips/lights-on --device plughw:1,0',
   ]
 

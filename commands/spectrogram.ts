@@ -19,8 +19,8 @@ ${exitCodesHelp(['usage', 'badInput', 'output'])}`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav',
-    '<%= config.bin %> <%= command.id %> clip.wav --out clip.npy --png clip.png',
-    '<%= config.bin %> <%= command.id %> a.wav b.wav --json',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav --out demo.npy --png demo.png',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav data/chime.wav --json',
   ]
 
   static override strict = false

@@ -22,11 +22,12 @@ export default class TtsCommand extends BaseCommand {
   ].join('\n\n')
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> activate --count 200 --out data/tts/activates --seed 1',
-    '<%= config.bin %> <%= command.id %> --negatives-for activate --count 400 --out data/tts/negatives',
-    '<%= config.bin %> <%= command.id %> activate stop hello --count 50 --out data/vocab --exclude-voices f3,en-029',
+    '<%= config.bin %> <%= command.id %> activate --count 200 --out clips/activate --seed 1 --exclude-voices en-us+f2,en-029',
+    '<%= config.bin %> <%= command.id %> --negatives-for activate --count 400 --out clips/negatives',
+    '<%= config.bin %> <%= command.id %> activate lights on off stop --count 50 --out clips/vocab --exclude-voices f3,en-029',
     '<%= config.bin %> <%= command.id %> --negatives-for alexa --list-words',
-    '<%= config.bin %> <%= command.id %> activate --count 300 --out data/tts/mixed --engine all --exclude-voices svox:en-GB,gnuspeech:baby',
+    '<%= config.bin %> <%= command.id %> activate --count 300 --out clips/activate-unseen --voices en-us+f2,en-029',
+    '<%= config.bin %> <%= command.id %> activate --count 300 --out clips/activate-mixed --engine all --exclude-voices svox:en-GB,gnuspeech:baby',
     '<%= config.bin %> <%= command.id %> --list-voices --engine all',
   ]
 
