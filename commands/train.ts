@@ -227,7 +227,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       const v = result.config.training?.validation as {frr: number; faPerHour: number; missed: number; triggers: number; falseAccepts: number} | null
       this.log(
         `Saved ${result.out} (epoch ${result.state.epoch}, threshold ${result.config.trigger.threshold}` +
-          (v ? `, validation: missed ${v.missed}/${v.triggers}, ${v.falseAccepts} false accepts` : '') +
+          (v ? `, validation: missed ${v.missed}/${v.triggers}, ${v.falseAccepts} false accept${v.falseAccepts === 1 ? '' : 's'}` : '') +
           `; peak RSS ${Math.round(result.peakRssMiB)} MiB)`,
       )
       if (flags['calibrate-on']?.length && result.state.finished) {
