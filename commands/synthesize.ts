@@ -75,7 +75,10 @@ ${exitCodesHelp(['usage', 'badInput', 'output', 'interrupted'], {interrupted: 'n
 
   static override examples = [
     {description: 'From the clips of "rnn-wake tts" alone: no recordings needed (procedural backgrounds).', command: '<%= config.bin %> <%= command.id %> --activates clips/activate --negatives clips/negatives --count 1000 --seed 1 --out datasets/train'},
-    {description: 'A test and calibration set spoken by voices training never heard (8 h of audio).', command: '<%= config.bin %> <%= command.id %> --activates clips/activate-unseen --negatives clips/negatives --count 3000 --seed 2 --out datasets/test'},
+    {
+      description: 'A test and calibration set spoken by voices training never heard: 10 h of audio, about 7 h of it without a trigger, enough to set a threshold for 0.5 false accepts per hour (see evaluate --help).',
+      command: '<%= config.bin %> <%= command.id %> --activates clips/activate-unseen --negatives clips/negatives --count 3500 --seed 2 --out datasets/test',
+    },
     {description: 'One folder per word (rnn-wake tts with several words), with augmentation.', command: '<%= config.bin %> <%= command.id %> --words clips/vocab --trigger activate --count 4000 --seed 7 --snr=-5,15 --speed 0.9,1.1 --out datasets/aug-4k'},
     {description: 'Trigger + command phrases for a transcription head: most triggers are followed by a command.', command: '<%= config.bin %> <%= command.id %> --words clips/vocab --trigger activate --phrases "lights on,lights off,stop" --phrase-prob 0.8 --count 4000 --out datasets/commands-4k'},
   ]
