@@ -86,13 +86,13 @@ export function trainingCurvePng(history: readonly EpochRecord[]): Uint8Array {
       {label: 'validation', color: [255, 127, 14], values: history.map((h) => h.valLoss)},
     ]],
     // Misses and false accepts on their own axes: false accepts per hour run to thousands early on.
-    ['validation misses', [
-      {label: 'missed % at chosen threshold', color: [214, 39, 40], values: history.map((h) => 100 * h.frr)},
-      {label: 'at 0.5', color: [148, 103, 189], values: history.map((h) => 100 * (h.frrAtHalf ?? Number.NaN))},
+    ['missed triggers %', [
+      {label: 'at chosen threshold', color: [214, 39, 40], values: history.map((h) => 100 * h.frr)},
+      {label: 'at 0.5 (1 step)', color: [148, 103, 189], values: history.map((h) => 100 * (h.frrAtHalf ?? Number.NaN))},
     ]],
-    ['false accepts', [
-      {label: 'fa/h at chosen threshold', color: [44, 160, 44], values: history.map((h) => h.faPerHour)},
-      {label: 'at 0.5', color: [140, 86, 75], values: history.map((h) => h.faPerHourAtHalf ?? Number.NaN)},
+    ['false accepts / h', [
+      {label: 'at chosen threshold', color: [44, 160, 44], values: history.map((h) => h.faPerHour)},
+      {label: 'at 0.5 (1 step)', color: [140, 86, 75], values: history.map((h) => h.faPerHourAtHalf ?? Number.NaN)},
     ]],
   ]
   // The token head's own panels, only for runs that have one: its loss is per step and far below the total's scale.
