@@ -15,7 +15,7 @@ import {DetectionSession, runChunks, runOffline} from '../src/stream/session.js'
 import type {TriggerParams} from '../src/stream/trigger.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {UserError} from '../src/util/errors.js'
+import {UserError, exitCodesHelp} from '../src/util/errors.js'
 import {shipped} from '../src/util/paths.js'
 
 /** Samples per chunk pushed through the session (runOffline's default too). */
@@ -55,13 +55,13 @@ Files may be WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3 (told by content, not name; 
 
 --chime writes the input with a chime at each detection, as the course's chime_on_activate does; --plot draws the spectrogram with the probability curve and the threshold under it. With several input files, --chime and --plot name folders and each file gets <name>.wav / <name>.png.
 
-Exit codes: 0 ok (with or without detections), 2 bad flags, 3 unreadable input, 4 missing or broken model, 6 output not writable.`
+${exitCodesHelp(['usage', 'badInput', 'badModel', 'output'], {ok: 'with or without detections'})}`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> clip.wav',
-    '<%= config.bin %> <%= command.id %> clip.wav --chime clip-chime.wav --plot clip.png',
-    '<%= config.bin %> <%= command.id %> recordings/*.wav --model models/mine --threshold 0.7 --json',
-    '<%= config.bin %> <%= command.id %> recording.wav --threshold real-speech',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav --chime demo-chime.wav --plot demo.png',
+    '<%= config.bin %> <%= command.id %> data/demo/*.wav --model models/mine --threshold 0.7 --json',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav --threshold real-speech',
   ]
 
   static override strict = false

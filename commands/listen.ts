@@ -11,7 +11,7 @@ import {StreamingInference} from '../src/stream/inference.js'
 import {type ListenEvent, type ListenSummary, listen} from '../src/stream/listener.js'
 import {DetectionSession} from '../src/stream/session.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {UserError, describeError} from '../src/util/errors.js'
+import {ExitCode, UserError, describeError, exitCodesHelp} from '../src/util/errors.js'
 
 export default class Listen extends BaseCommand {
   static override summary = 'Listen to the microphone (or a file, or stdin) and report the trigger word as it is said'
@@ -24,13 +24,13 @@ The microphone is read through arecord (alsa-utils), sox or rec, whichever is in
 
 On a terminal a live meter shows the trigger probability; off a terminal only events are printed. Ctrl-C stops cleanly and prints a summary (detections, seconds of audio, real-time factor).
 
-Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --input, 4 missing or broken model, 5 microphone or recorder failure (missing recorder, busy or vanished device), 6 --save-dir not writable.`
+${exitCodesHelp(['usage', 'badInput', 'badModel', 'device', 'output', 'interrupted'], {ok: 'end of --input, or stopped by SIGTERM', interrupted: 'the summary is printed first'})}`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --threshold real-speech',
     '<%= config.bin %> <%= command.id %> --device plughw:1,0 --exec \'notify-send "heard $RNN_WAKE_WORD"\'',
-    '<%= config.bin %> <%= command.id %> --input recording.wav --json',
+    '<%= config.bin %> <%= command.id %> --input data/demo/activate-demo.wav --json',
     'arecord -f S16_LE -r 44100 -c 1 -t raw | <%= config.bin %> <%= command.id %> --input -',
     '<%= config.bin %> <%= command.id %> --save-dir false-activations --threshold 0.6',
     '<%= config.bin %> <%= command.id %> --reconnect --device plughw:1,0',
@@ -44,7 +44,7 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
     input: Flags.string({char: 'i', summary: 'Stream this audio file (WAV, FLAC, Ogg, MP3) or raw s16le file instead of the microphone ("-": stdin).'}),
     realtime: Flags.boolean({summary: 'With --input: feed the audio at its real pace instead of as fast as possible.', dependsOn: ['input']}),
     json: Flags.boolean({summary: 'One JSON object per line for each event, and a final summary.'}),
-    exec: Flags.string({summary: 'Shell command to run for each detection (see the environment variables above).'}),
+    exec: Flags.string({summary: 'Shell command to run for each detection, with RNN_WAKE_WORD, RNN_WAKE_SCORE, RNN_WAKE_TIME and RNN_WAKE_TRANSCRIPT in its environment (see DESCRIPTION).'}),
     'save-dir': Flags.string({summary: 'Save ~2 s of audio around each detection here (WAV).'}),
     meter: Flags.boolean({summary: 'Live confidence meter (default: on when stdout is a terminal).', allowNo: true}),
     stats: Flags.string({
@@ -97,11 +97,16 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
     const source = flags.input === undefined ? `the microphone (${mic!.recorder}${flags.device ? `, ${flags.device}` : ''})` : flags.input === '-' ? 'stdin' : flags.input
     if (!json) this.logToStderr(`listening for "${config.word}" (threshold${thresholdName ? ` "${thresholdName}"` : ''} ${trigger.threshold}) on ${source}${flags.input === undefined ? '; Ctrl-C to stop' : ''}`)
 
+    let ctrlC = false
     const stop = (): void => {
       abort.abort()
       mic?.stop()
     }
-    process.once('SIGINT', stop)
+    const onSigint = (): void => {
+      ctrlC = true
+      stop()
+    }
+    process.once('SIGINT', onSigint)
     process.once('SIGTERM', stop)
     // A reader that went away (`listen --json | head -1`) ends listening like Ctrl-C, not with a stack trace.
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -143,7 +148,7 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
         } : undefined,
       })
     } finally {
-      process.off('SIGINT', stop)
+      process.off('SIGINT', onSigint)
       process.off('SIGTERM', stop)
       meter?.clear()
       mic?.stop()
@@ -158,6 +163,8 @@ Exit codes: 0 ok (also when stopped with Ctrl-C), 2 bad flags, 3 unreadable --in
         `${interrupted ? 'stopped' : 'end of input'}: ${detections} detection${detections === 1 ? '' : 's'} in ${audioSeconds.toFixed(1)} s of audio, real-time factor ${realTimeFactor.toFixed(3)} (${backend})`,
       )
     }
+    // Ctrl-C exits 130 as in every command (after the summary); SIGTERM, how a service manager stops it, exits 0.
+    if (ctrlC) this.exit(ExitCode.interrupted)
     return summary
   }
 }

@@ -7,7 +7,7 @@ import {writeWav16} from '../src/audio/write.js'
 import {secondsFlag} from '../src/stream/command-support.js'
 import {LineReader, clipName, nextClipNumber, recordTake, trimTake} from '../src/stream/record-clips.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {UserError} from '../src/util/errors.js'
+import {UserError, exitCodesHelp} from '../src/util/errors.js'
 
 export interface RecordResult {
   word: string
@@ -25,10 +25,10 @@ export default class Record extends BaseCommand {
 
 A take with nothing louder than -45 dBFS is not saved and is asked for again; three in a row stop with an error (check the device and that it is not muted). Prompts go to stderr and answers are read from stdin, so a script can drive it. Ctrl-C (or stdin ending) stops after the clips already saved.
 
-Exit codes: 0 ok, 2 bad flags, 5 microphone or recorder failure, 6 output not writable, 130 stopped before --count clips.`
+${exitCodesHelp(['usage', 'device', 'output', 'interrupted'], {interrupted: 'before --count clips; the clips so far are kept'})}`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> --word activate --count 20 --out clips/activate',
+    '<%= config.bin %> <%= command.id %> --word activate --count 20 --out clips/mine',
     '<%= config.bin %> <%= command.id %> --word "lights on" --count 10 --seconds 2 --out clips/lights-on --device plughw:1,0',
   ]
 

@@ -6,24 +6,21 @@ import {asNpyData, binHz, formatSummary, frameSeconds, spectrogram, summarize, t
 import {drawSpectrogram} from '../src/plot/index.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {UserError} from '../src/util/errors.js'
+import {UserError, exitCodesHelp} from '../src/util/errors.js'
 import {encodeNpy} from '../src/util/npy.js'
 
 export default class SpectrogramCommand extends BaseCommand {
   static override summary = "Compute the course's spectrogram (101 bins, hop 80) of audio files"
-  static override description = `Reads PCM or float WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3 files (told by content, not name)
-of any sample rate and channel count, brings them to 44.1 kHz
-(band-limited resampling), takes channel 0 (or the channel mean with --mix) and computes the
-spectrogram of the Sequence Models course: matplotlib specgram(NFFT=200, Fs=8000, noverlap=120).
-A 10 s clip gives 5511 frames x 101 bins, the model's input.
+  static override description = `Reads PCM or float WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3 files (told by content, not name) of any sample rate and channel count, brings them to 44.1 kHz (band-limited resampling), takes channel 0 (or the channel mean with --mix) and computes the spectrogram of the Sequence Models course: matplotlib specgram(NFFT=200, Fs=8000, noverlap=120). A 10 s clip gives 5511 frames x 101 bins, the model's input.
 
 With several input files, --out and --png name directories and each file gets <name>.npy / <name>.png.
-Exit codes: 0 ok, 2 bad flags, 3 unreadable or unsupported input, 6 output not writable.`
+
+${exitCodesHelp(['usage', 'badInput', 'output'])}`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav',
-    '<%= config.bin %> <%= command.id %> clip.wav --out clip.npy --png clip.png',
-    '<%= config.bin %> <%= command.id %> a.wav b.wav --json',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav --out demo.npy --png demo.png',
+    '<%= config.bin %> <%= command.id %> data/demo/activate-demo.wav data/chime.wav --json',
   ]
 
   static override strict = false

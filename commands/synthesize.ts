@@ -16,9 +16,11 @@ import {
   loadSources,
   parsePhrases,
   synthesizeDataset,
+  withProceduralBackgrounds,
 } from '../src/dataset/index.js'
+import {DEFAULT_PROCEDURAL_BACKGROUNDS, defaultBackgrounds} from '../src/dataset/backgrounds.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {InputError, UserError, describeError} from '../src/util/errors.js'
+import {InputError, UserError, describeError, exitCodesHelp} from '../src/util/errors.js'
 import {createProgress} from '../src/util/progress.js'
 
 /** LOW,HIGH or one number, checked here rather than in an oclif parser so a mistake is one line with the usage exit code. */
@@ -61,27 +63,24 @@ export default class Synthesize extends BaseCommand {
 
   static override description = `By default this is the course's method (Sequence Models, trigger word detection): each example is a random 10 s window of a background lowered by 20 dB, with 0..4 trigger clips and then 0..2 negative clips (drawn with replacement) at random non-overlapping starts (7 tries, then the clip is skipped), normalised to -20 dBFS. Labels have Ty = 1375 steps: for a trigger whose last sample lies in millisecond end_ms, steps int(end_ms * 1375 / 10000) + 1 to + 50 are 1.
 
-Sources come in one of two layouts. Course layout: --activates DIR (trigger clips) and --negatives DIR (clips of other words, which appear as "<other>" in transcripts; --trigger names the trigger, default "${COURSE_TRIGGER}"). Vocabulary layout: --words DIR with one subfolder per word, and --trigger NAME naming the trigger's subfolder; every other word is a negative. --backgrounds DIR is always needed: backgrounds longer than 10 s give random 10 s windows; shorter ones are looped from a random point, but each must be at least as long as the longest clip. Every file in these folders must be audio: WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3, told by content (any rate and sample width; channel 0 is used), except hidden files and .json/.jsonl/.txt/.md/.csv/.tsv/.yaml notes, which are skipped.
+Sources come in one of two layouts. Course layout: --activates DIR (trigger clips) and --negatives DIR (clips of other words, which appear as "<other>" in transcripts; --trigger names the trigger, default "${COURSE_TRIGGER}"). Vocabulary layout: --words DIR with one subfolder per word, and --trigger NAME naming the trigger's subfolder; every other word is a negative. --backgrounds DIR holds background recordings: those longer than 10 s give random 10 s windows; shorter ones are looped from a random point, but each must be at least as long as the longest clip. --procedural-backgrounds N adds N generated ones (coloured noise, mains hum, babble of the negative words); with neither, ${DEFAULT_PROCEDURAL_BACKGROUNDS} generated ones are used, and a line on stderr says so. Every file in these folders must be audio: WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3, told by content (any rate and sample width; channel 0 is used), except hidden files and .json/.jsonl/.txt/.md/.csv/.tsv/.yaml notes, which are skipped.
 
 Command phrases (--words layout only): --phrases "lights on,lights off,play music,stop" or --phrases-file FILE (one phrase per line; blank lines and lines starting with # are skipped) declares what may be said after the trigger; every word of a phrase must be a folder in --words, and the trigger may not be one of them. Each trigger is then followed by a phrase with probability --phrase-prob (default ${COURSE_PARAMS.phraseProb}), drawn uniformly from the list: its words' clips one after another, with a pause of --phrase-gap ms (uniform, default ${COURSE_PARAMS.phraseGapMs.join(',')}) after the trigger and between words. The trigger and its phrase are placed as one block that overlaps nothing, and nothing later lands inside it; when the block finds no room in 7 tries, the trigger is placed alone and the phrase's words are listed as skipped. Labels are still the 50 steps after each trigger; the transcript lists every placed word in time order, trigger, command words and negatives alike, which is what a CTC head learns. Negatives are still drawn from every non-trigger word, command words included. Make the word clips with e.g. "rnn-wake tts activate lights on off play music stop --count 50 --out clips" (one folder per word).
 
 Augmentation is OFF by default, which reproduces the course. --clip-gain (dB), --snr (clip rms over background-window rms, dB; replaces --clip-gain) and --speed (a resampling factor: tempo and pitch change together) each take LOW,HIGH for a uniform draw per clip, or one number. Write a value that starts with a minus sign with "=": --clip-gain=-6,6.
 
-Output, built in a temporary folder and renamed into place only when complete: OUT/NNNNN.wav (44.1 kHz 16-bit mono); OUT/labels.npy (uint8 0/1, count x 1375, row i for example i); OUT/manifest.jsonl (line i: example i's background window, every inserted clip with word, source, start and end sample and end ms, the label runs, and the transcript; the clips of a trigger + phrase block also carry "group", the block's number in the example, and "phrase", the phrase's index in dataset.json's "phrases"); OUT/dataset.json (all parameters, the phrases, the seed, counts, and the sha256 of every source file). The same sources, seed and parameters give byte-identical output whatever --workers is.`
+Output, built in a temporary folder and renamed into place only when complete: OUT/NNNNN.wav (44.1 kHz 16-bit mono); OUT/labels.npy (uint8 0/1, count x 1375, row i for example i); OUT/manifest.jsonl (line i: example i's background window, every inserted clip with word, source, start and end sample and end ms, the label runs, and the transcript; the clips of a trigger + phrase block also carry "group", the block's number in the example, and "phrase", the phrase's index in dataset.json's "phrases"); OUT/dataset.json (all parameters, the phrases, the seed, counts, and the sha256 of every source file). The same sources, seed and parameters give byte-identical output whatever --workers is.
+
+${exitCodesHelp(['usage', 'badInput', 'output', 'interrupted'], {interrupted: 'nothing is written'})}`
 
   static override examples = [
+    {description: 'From the clips of "rnn-wake tts" alone: no recordings needed (procedural backgrounds).', command: '<%= config.bin %> <%= command.id %> --activates clips/activate --negatives clips/negatives --count 1000 --seed 1 --out datasets/train'},
     {
-      description: 'The course set-up: 1000 examples from the course clips.',
-      command: '<%= config.bin %> <%= command.id %> --activates data/course/activates --negatives data/course/negatives --backgrounds data/course/backgrounds --count 1000 --seed 1 --out datasets/course-1k',
+      description: 'A test and calibration set spoken by voices training never heard: 10 h of audio, about 7 h of it without a trigger, enough to set a threshold for 0.5 false accepts per hour (see evaluate --help).',
+      command: '<%= config.bin %> <%= command.id %> --activates clips/activate-unseen --negatives clips/negatives --count 3500 --seed 2 --out datasets/test',
     },
-    {
-      description: 'One folder per word (e.g. made with "rnn-wake tts"), with augmentation.',
-      command: '<%= config.bin %> <%= command.id %> --words clips --trigger activate --backgrounds noise --count 4000 --seed 7 --snr=-5,15 --speed 0.9,1.1 --out datasets/aug-4k',
-    },
-    {
-      description: 'Trigger + command phrases for a transcription head: most triggers are followed by a command.',
-      command: '<%= config.bin %> <%= command.id %> --words clips --trigger activate --backgrounds noise --phrases "lights on,lights off,play music,stop" --phrase-prob 0.8 --count 4000 --out datasets/commands-4k',
-    },
+    {description: 'One folder per word (rnn-wake tts with several words), with augmentation.', command: '<%= config.bin %> <%= command.id %> --words clips/vocab --trigger activate --count 4000 --seed 7 --snr=-5,15 --speed 0.9,1.1 --out datasets/aug-4k'},
+    {description: 'Trigger + command phrases for a transcription head: most triggers are followed by a command.', command: '<%= config.bin %> <%= command.id %> --words clips/vocab --trigger activate --phrases "lights on,lights off,stop" --phrase-prob 0.8 --count 4000 --out datasets/commands-4k'},
   ]
 
   static override enableJsonFlag = true
@@ -91,7 +90,8 @@ Output, built in a temporary folder and renamed into place only when complete: O
     negatives: Flags.string({summary: 'Folder of other-word clips (course layout).', helpGroup: 'SOURCES', dependsOn: ['activates'], exclusive: ['words']}),
     words: Flags.string({summary: 'Folder with one subfolder of clips per word.', helpGroup: 'SOURCES', dependsOn: ['trigger'], exclusive: ['activates', 'negatives'], exactlyOne: ['activates', 'words']}),
     trigger: Flags.string({summary: `Trigger word: its subfolder with --words; its name in transcripts with --activates (default "${COURSE_TRIGGER}").`, helpGroup: 'SOURCES'}),
-    backgrounds: Flags.string({summary: 'Folder of background recordings.', helpGroup: 'SOURCES', required: true}),
+    backgrounds: Flags.string({summary: `Folder of background recordings (default: ${DEFAULT_PROCEDURAL_BACKGROUNDS} procedural backgrounds).`, helpGroup: 'SOURCES'}),
+    'procedural-backgrounds': Flags.integer({summary: 'Add this many generated 10 s backgrounds (noise colours, mains hum, babble of the negative words).', helpGroup: 'SOURCES', min: 0}),
     count: Flags.integer({summary: 'Number of examples.', required: true, min: 1}),
     seed: Flags.integer({summary: 'Random seed; example i depends only on (seed, i).', default: 0, defaultHelp: async () => '0', min: 0}),
     out: Flags.string({summary: 'Dataset folder to create.', required: true}),
@@ -146,7 +146,9 @@ Output, built in a temporary folder and renamed into place only when complete: O
 
     // Before decoding any audio, so a wrong --out fails at once.
     await checkOutputDir(flags.out, flags.force)
-    const loaded = await loadSources(layout, exampleSamples(params), params.speed ? params.speed[0] : 1)
+    const background = defaultBackgrounds(flags.backgrounds ? 1 : 0, flags['procedural-backgrounds'])
+    if (background.note) this.logToStderr(background.note)
+    const loaded = withProceduralBackgrounds(await loadSources(layout, exampleSamples(params), params.speed ? params.speed[0] : 1), background.procedural, flags.seed)
     const progress = createProgress(flags.count, 'synthesize')
     // Ctrl-C must not leave a half-built temporary dataset beside --out.
     const abort = new AbortController()

@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
+import {DEFAULT_PROCEDURAL_BACKGROUNDS, defaultBackgrounds} from '../src/dataset/backgrounds.js'
 import {listEntries} from '../src/dataset/clips.js'
 import {COURSE_PARAMS, COURSE_TRIGGER, type Range, type SynthParams} from '../src/dataset/index.js'
 import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../src/model/backend.js'
@@ -21,7 +22,7 @@ import {type TrainResult, train} from '../src/train/trainer.js'
 import {defaultRecipe, trainEmbeddingDetector} from '../src/train/embedding/recipe.js'
 import {prepareOutput} from '../src/train/embedding/output.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {InputError, UserError} from '../src/util/errors.js'
+import {InputError, UserError, exitCodesHelp} from '../src/util/errors.js'
 import {type Progress, createProgress} from '../src/util/progress.js'
 
 function parseRange(flag: string, input: string | undefined, lo: number, hi: number): Range | null {
@@ -58,18 +59,17 @@ After every epoch the model is scored on validation examples as a detector: miss
 
 --resume continues from the last checkpoint with its optimizer state; --epochs is the total. Ctrl-C saves a checkpoint and exits with code 130. Only one training run may write a directory at a time (exit 7).
 
+${exitCodesHelp(['usage', 'badInput', 'badModel', 'output', 'busy', 'interrupted'], {interrupted: 'after saving a checkpoint'})}
+
 Transcription (CTC): --ctc-weight W > 0 adds a token head beside the trigger head (a per-step softmax over the vocabulary plus a blank, on the same GRUs) and trains both on BCE + W x CTC, where the CTC term is each example's -log p(transcript) per output step. Off by default (0), so a detector trains exactly as without it. The vocabulary is every word the data can hold (--data: the dataset's words; clips: the trigger, the negatives' words from their tts manifests, the phrases' words), as words or, with --ctc-unit char, characters; it is saved in rnn-wake.json and "detect"/"listen" then print what follows the trigger. A crop's target is the words it holds completely; a word cut by the crop's edge is left out of the target. --ctc-vocabulary "activate,lights,on,off" limits the head to those words: the others are left out of its targets, so it learns to stay silent on them. Synthesized examples know where each word ends, so beside CTC the head is also asked (--ctc-align-weight, default 1) for each word's token in the 0.045 s after it ends (a balanced cross-entropy: word steps weigh as much as all blank steps) and blank elsewhere: one valid CTC path, which gives the shared GRUs a dense signal like the trigger labels; CTC alone stayed at the all-blank plateau within this machine's budgets (bench/RESULTS.md). --phrases "lights on,lights off" (and --phrase-prob) makes triggers followed by command phrases, as "rnn-wake synthesize" does; the phrase words come from --words folders, or from --negatives clips made by "rnn-wake tts" (their manifests name the words).
 
 Presets: course (the course model on raw spectrograms and whole 10 s clips), default (stride-8 convolution, two 64-unit GRUs, log spectrogram, 3 s crops around the labels: much cheaper per example), tiny (for tests).`
 
   static override examples = [
-    {
-      description: 'Train the default preset from TTS clips plus the course recordings, synthesizing on the fly.',
-      command:
-        '<%= config.bin %> <%= command.id %> --activates clips/activates --activates data/course/activates --negatives clips/negatives --negatives data/course/negatives --backgrounds data/course/backgrounds --procedural-backgrounds 20 --epochs 12 --out models/activate',
-    },
-    {description: 'The course model on a synthesized dataset.', command: '<%= config.bin %> <%= command.id %> --data datasets/course-4k --preset course --batch 16 --lr 1e-4 --out models/course'},
-    {description: 'Continue an interrupted run.', command: '<%= config.bin %> <%= command.id %> --data datasets/course-4k --out models/course --resume'},
+    {description: 'Train the default preset from TTS clips alone, synthesizing on the fly (procedural backgrounds).', command: '<%= config.bin %> <%= command.id %> --activates clips/activate --negatives clips/negatives --epochs 12 --out models/mine'},
+    {description: 'Add your own recordings of the word (rnn-wake record), another seed.', command: '<%= config.bin %> <%= command.id %> --activates clips/activate --activates clips/mine --negatives clips/negatives --epochs 12 --seed 2 --out models/mine-2'},
+    {description: 'The course model on a synthesized dataset.', command: '<%= config.bin %> <%= command.id %> --data datasets/train --preset course --batch 16 --lr 1e-4 --out models/course'},
+    {description: 'Continue an interrupted run.', command: '<%= config.bin %> <%= command.id %> --data datasets/train --preset course --out models/course --resume'},
   ]
 
   static override enableJsonFlag = true
@@ -81,7 +81,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     negatives: Flags.string({summary: 'Folder of other-word clips (repeatable).', helpGroup: 'DATA', multiple: true, exclusive: ['words']}),
     words: Flags.string({summary: 'Folder with one subfolder of clips per word; --trigger names the trigger.', helpGroup: 'DATA', dependsOn: ['trigger']}),
     trigger: Flags.string({summary: `The trigger word (default "${COURSE_TRIGGER}"; with --words: its subfolder).`, helpGroup: 'DATA'}),
-    backgrounds: Flags.string({summary: 'Folder of background recordings (repeatable).', helpGroup: 'DATA', multiple: true}),
+    backgrounds: Flags.string({summary: `Folder of background recordings (repeatable; with none and no --procedural-backgrounds: ${DEFAULT_PROCEDURAL_BACKGROUNDS} procedural ones).`, helpGroup: 'DATA', multiple: true}),
     phrases: Flags.string({summary: 'Command phrases that may follow the trigger, comma-separated (each word: a folder in --words, or clips in a --negatives folder made by "rnn-wake tts").', helpGroup: 'DATA'}),
     'phrase-prob': Flags.string({summary: 'Probability that a trigger is followed by a phrase (with --phrases).', helpGroup: 'DATA', dependsOn: ['phrases']}),
     'ctc-weight': Flags.string({summary: 'Weight of the CTC loss of a token head trained beside the trigger head (default 0: no token head; on --resume: the run\'s own).', helpGroup: 'TRANSCRIPTION'}),
@@ -211,7 +211,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       word = String((corpus.describe.trigger as string | undefined) ?? flags.trigger ?? COURSE_TRIGGER)
     } else {
       if (!flags.activates && !flags.words) throw new UserError('Give --data DIR (a synthesized dataset) or clip folders (--activates, --negatives, --backgrounds; or --words and --trigger)', 'usage')
-      if (!flags.backgrounds?.length && flags['procedural-backgrounds'] === 0) throw new UserError('Clip training needs --backgrounds or --procedural-backgrounds', 'usage')
+      const background = defaultBackgrounds(flags.backgrounds?.length ?? 0, flags['procedural-backgrounds'])
+      if (background.note) this.logToStderr(background.note)
       const folders = await this.clipFolders(flags)
       word = folders.trigger
       const params: SynthParams = {
@@ -222,7 +223,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
         maxTriggers: flags['max-triggers'],
         maxNegatives: flags['max-negatives'],
       }
-      corpus = await resolveClipCorpus(folders, params, {valSplit, seed: flags.seed, procedural: flags['procedural-backgrounds']})
+      corpus = await resolveClipCorpus(folders, params, {valSplit, seed: flags.seed, procedural: background.procedural})
     }
 
     const backend = await selectBackend(flags.backend as BackendChoice | undefined)
@@ -282,7 +283,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       const v = result.config.training?.validation as {frr: number; faPerHour: number; missed: number; triggers: number; falseAccepts: number} | null
       this.log(
         `Saved ${result.out} (epoch ${result.state.epoch}, threshold ${result.config.trigger.threshold}` +
-          (v ? `, validation: missed ${v.missed}/${v.triggers}, ${v.falseAccepts} false accepts` : '') +
+          (v ? `, validation: missed ${v.missed}/${v.triggers}, ${v.falseAccepts} false accept${v.falseAccepts === 1 ? '' : 's'}` : '') +
           `; peak RSS ${Math.round(result.peakRssMiB)} MiB)`,
       )
       if (flags['calibrate-on']?.length && result.state.finished) {

@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
-import {folderName, writeTtsClips, type ClipGroup, type WriteSummary} from '../src/dataset/tts-output.js'
+import {describeVoicePool, folderName, writeTtsClips, type ClipGroup, type WriteSummary} from '../src/dataset/tts-output.js'
 import {TtsEngines, parseEngines} from '../src/dataset/tts-engines.js'
 import {negativeWords, parseRange, planNegatives, planWord, type EngineName, type VoiceCatalog} from '../src/dataset/tts.js'
 import {BaseCommand} from '../src/util/base-command.js'
-import {UserError} from '../src/util/errors.js'
+import {UserError, exitCodesHelp} from '../src/util/errors.js'
 import {createProgress} from '../src/util/progress.js'
 
 type TtsResult = WriteSummary | VoiceCatalog | Partial<Record<EngineName, VoiceCatalog>> | {confusable: string[]; common: string[]} | {words: string[]}
@@ -18,15 +18,16 @@ export default class TtsCommand extends BaseCommand {
     '--engine picks the synthesizer: espeak (the default: espeak-ng, GPL-3.0), svox (SVOX Pico, Apache-2.0: en-US and en-GB, one female speaker each; rate 80..125 %, pitch 70..125 % and vocal tract length 94..112 % of the voice\'s own), gnuspeech (articulatory synthesis, GPL-3.0: male, female, large_child, small_child, baby; rate 80..125 %, pitch 85..120 %, tract 94..106 %), a comma list (espeak,svox) or all. With several engines they take turns, one clip each per round in a seeded order, so each speaks an equal share. --rate-range and --pitch-range are espeak\'s; svox and gnuspeech draw rate, pitch and tract from the ranges above. Runs that use svox or gnuspeech add engine and tract (% of the voice\'s own) to every manifest line, and their rate and pitch are % of the voice\'s own.',
     'Voice names for --voices and --exclude-voices: a voice (en-us: that accent with every variant), a variant (f3: that speaker in every accent) or a pair (en-us+f3) of espeak, or ENGINE:NAME (svox:en-GB, gnuspeech:female, espeak:f3); see --list-voices. --voices keeps only the named voices of each engine it names and leaves the other engines whole. Hold voices out of the training clips with --exclude-voices and speak test clips with --voices.',
     'DIR is built under a temporary name and renamed at the end, so it is complete or absent. An existing DIR is an error unless --force, which replaces it once the new one is complete. Same words, flags and --seed (default 0) give byte-identical files.',
-    'Exit codes: 0 ok, 2 bad flags or words, 6 output not writable.',
+    exitCodesHelp(['usage', 'output']),
   ].join('\n\n')
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> activate --count 200 --out data/tts/activates --seed 1',
-    '<%= config.bin %> <%= command.id %> --negatives-for activate --count 400 --out data/tts/negatives',
-    '<%= config.bin %> <%= command.id %> activate stop hello --count 50 --out data/vocab --exclude-voices f3,en-029',
+    '<%= config.bin %> <%= command.id %> activate --count 200 --out clips/activate --seed 1 --exclude-voices en-us+f2,en-029',
+    '<%= config.bin %> <%= command.id %> --negatives-for activate --count 400 --out clips/negatives',
+    '<%= config.bin %> <%= command.id %> activate lights on off stop --count 50 --out clips/vocab --exclude-voices f3,en-029',
     '<%= config.bin %> <%= command.id %> --negatives-for alexa --list-words',
-    '<%= config.bin %> <%= command.id %> activate --count 300 --out data/tts/mixed --engine all --exclude-voices svox:en-GB,gnuspeech:baby',
+    '<%= config.bin %> <%= command.id %> activate --count 300 --out clips/activate-unseen --voices en-us+f2,en-029',
+    '<%= config.bin %> <%= command.id %> activate --count 300 --out clips/activate-mixed --engine all --exclude-voices svox:en-GB,gnuspeech:baby',
     '<%= config.bin %> <%= command.id %> --list-voices --engine all',
   ]
 
@@ -110,8 +111,7 @@ export default class TtsCommand extends BaseCommand {
     }
     const elapsed = (performance.now() - started) / 1000
     const where = summary.folders.length > 1 ? ` in ${summary.folders.length} word folders` : ''
-    const voices = engineNames.length === 1 && engineNames[0] === 'espeak' ? `${pool.length} voice+variant pairs` : `${pool.length} voices of ${engineNames.join(', ')}`
-    this.log(`Wrote ${summary.clips} clips (${summary.seconds.toFixed(1)} s of audio, ${voices})${where} to ${summary.out} in ${elapsed.toFixed(1)} s`)
+    this.log(`Wrote ${summary.clips} clips${where} to ${summary.out} in ${elapsed.toFixed(1)} s: ${summary.seconds.toFixed(1)} s of audio, each clip in one of ${describeVoicePool(pool)}`)
     return summary
   }
 }

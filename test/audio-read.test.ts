@@ -60,6 +60,11 @@ describe('WAV ingestion: every PCM and float layout lands in int16 units at 44.1
     const bytes = buildWav({channels: 1, sampleRate: SAMPLE_RATE, bitsPerSample: 16, data: encodeSamples([left], 16), declaredDataSize: 0xffffffff})
     expect(decodeWav(bytes, 'pipe.wav').info.frames).toBe(left.length)
   })
+
+  it('reads a data chunk whose header says size 0 (a streaming recorder never patched it) to the end of the file', () => {
+    const bytes = buildWav({channels: 1, sampleRate: SAMPLE_RATE, bitsPerSample: 16, data: encodeSamples([left], 16), declaredDataSize: 0})
+    expect(Array.from(decodeWav(bytes, 'recorder.wav').samples)).toEqual(left)
+  })
 })
 
 describe('resampling is band-limited and accurate', () => {

@@ -52,6 +52,14 @@ describe('audio sources', () => {
     await expect(collect(await openInput('-', {stdin: Readable.from([])}))).rejects.toBeInstanceOf(InputError)
   })
 
+  it('a WAV file whose header says data size 0 streams from disk to the end of the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wake-src-'))
+    const wav = encodeWav16(signal)
+    new DataView(wav.buffer, wav.byteOffset).setUint32(40, 0, true)
+    writeFileSync(join(dir, 'recorder.wav'), wav)
+    expect(await collect(await openInput(join(dir, 'recorder.wav'), {chunkSamples: 999}))).toEqual(signal)
+  })
+
   it('a WAV file and a .raw file give the same samples', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rnn-wake-src-'))
     writeFileSync(join(dir, 'a.wav'), encodeWav16(signal))

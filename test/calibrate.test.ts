@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {encodeWav16} from '../src/audio/write.js'
-import {calibrateOnSpeech} from '../src/metrics/calibrate.js'
+import {calibrateOnSpeech, falseAcceptResolution, hoursNeeded, supportsTarget} from '../src/metrics/calibrate.js'
 import {selectBackend} from '../src/model/backend.js'
 import {readModelConfig} from '../src/model/config.js'
 import {COURSE_TRIGGER} from '../src/stream/trigger.js'
@@ -50,5 +50,28 @@ describe('calibrateOnSpeech', () => {
     await saveConstantModel(model, 0.9999, {trigger: {...COURSE_TRIGGER, threshold: 0.3}})
     await expect(calibrateOnSpeech(model, [speech], 0)).rejects.toThrow(/no threshold up to 0\.999 keeps it within 0 false accepts per hour/)
     expect((await readModelConfig(model)).trigger.threshold).toBe(0.3)
+  })
+})
+
+describe('is this audio long enough for a target (rule of three)', () => {
+  it('one false accept in H hours is 1/H FA/h', () => {
+    expect(falseAcceptResolution(2.6 / 60)).toBeCloseTo(23.08, 2)
+    expect(falseAcceptResolution(0)).toBe(Infinity)
+  })
+
+  it('a target T needs 3/T hours: 2.6 minutes cannot support 1 FA/h, 3 hours can', () => {
+    expect(hoursNeeded(1)).toBe(3)
+    expect(hoursNeeded(0.5)).toBe(6)
+    expect(supportsTarget(2.6 / 60, 1)).toBe(false)
+    expect(supportsTarget(3, 1)).toBe(true)
+    expect(supportsTarget(2.99, 1)).toBe(false)
+    expect(supportsTarget(146 / 60, 0.5)).toBe(false)
+    expect(supportsTarget(6, 0.5)).toBe(true)
+    expect(supportsTarget(0.1, 30)).toBe(true)
+  })
+
+  it('no audio supports a target of 0 false accepts per hour', () => {
+    expect(hoursNeeded(0)).toBe(Infinity)
+    expect(supportsTarget(1e6, 0)).toBe(false)
   })
 })

@@ -23,3 +23,30 @@ describe('every command documents itself', () => {
     })
   }
 })
+
+describe('help text reads cleanly', () => {
+  for (const c of commands) {
+    it(`${c} --help: no empty usage groups, no empty defaults`, () => {
+      const help = runCli([c, '--help']).stdout
+      const usage = help.slice(help.indexOf('USAGE'), help.indexOf('\n\n', help.indexOf('USAGE')))
+      expect(usage).not.toMatch(/\s\]|\|\s*\]/)
+      expect(help).not.toMatch(/\[default: \]/)
+    })
+
+    it(`${c}: description paragraphs are not wrapped by hand (oclif wraps them to the terminal)`, async () => {
+      const command = (await import(`../commands/${c}.ts`)).default as {description?: string}
+      for (const paragraph of (command.description ?? '').split('\n\n')) expect(paragraph, paragraph).not.toMatch(/\n/)
+    })
+  }
+
+  it('listen --help points at the environment variables where they are', () => {
+    expect(runCli(['listen', '--help']).stdout).not.toMatch(/environment variables above/)
+  })
+
+  it("ensemble --help describes the shipped model as README does", () => {
+    const help = runCli(['ensemble', '--help']).stdout.replace(/\s+/g, ' ')
+    expect(help).toMatch(/four networks/)
+    expect(help).toMatch(/4\.1%/)
+    expect(help).not.toMatch(/three seeds|4\.8%/)
+  })
+})

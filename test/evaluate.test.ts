@@ -1,4 +1,4 @@
-import {mkdtempSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -79,7 +79,8 @@ describe('rnn-wake evaluate agrees with a count by hand', () => {
   it('--write-threshold stores the threshold that meets the target', async () => {
     const model = join(root, 'write')
     await saveConstantModel(model, 0.9)
-    const r = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--target-fa', '0', '--write-threshold'])
+    // 25 s of audio supports no target: --force writes anyway.
+    const r = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--target-fa', '0', '--write-threshold', '--force'])
     expect(r.status, r.stderr).toBe(0)
     // Constant 0.9: any threshold >= 0.9 gives no false accepts; the lowest such one is 0.9.
     expect(JSON.parse(readFileSync(join(model, 'rnn-wake.json'), 'utf8')).trigger.threshold).toBe(0.9)
@@ -90,7 +91,7 @@ describe('rnn-wake evaluate agrees with a count by hand', () => {
     const model = join(root, 'named')
     await saveConstantModel(model, 0.9)
     const before = JSON.parse(readFileSync(join(model, 'rnn-wake.json'), 'utf8')).trigger.threshold
-    const r = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--target-fa', '0', '--write-threshold', '--threshold-name', 'real-speech'])
+    const r = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--target-fa', '0', '--write-threshold', '--force', '--threshold-name', 'real-speech'])
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/written to rnn-wake.json as "real-speech"/)
     const config = JSON.parse(readFileSync(join(model, 'rnn-wake.json'), 'utf8'))
@@ -101,10 +102,30 @@ describe('rnn-wake evaluate agrees with a count by hand', () => {
     expect(JSON.parse(at.stdout).trigger.threshold).toBe(0.9)
     // Every evaluation reports the named thresholds beside the default: at 0.9 the constant 0.9 never fires.
     const report = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--threshold', '0.5'])
-    expect(report.stdout).toMatch(/at threshold 0.5: .* 1 false accepts/)
+    expect(report.stdout).toMatch(/at threshold 0.5: .* 1 false accept = /)
     expect(report.stdout).toMatch(/at the model's "real-speech" threshold 0.9: FRR 0.0% \(0\/0 missed\), 0 false accepts = 0.00 FA\/h/)
     expect(runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--threshold-name', 'x']).status).toBe(2)
     expect(runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--write-threshold', '--threshold-name', 'Real Speech']).status).toBe(2)
+  })
+
+  it('--write-threshold refuses a target this audio is too short for (exit 2, nothing written) and says the resolution', async () => {
+    const model = join(root, 'short')
+    await saveConstantModel(model, 0.9)
+    const before = readFileSync(join(model, 'rnn-wake.json'), 'utf8')
+    const plot = join(root, 'refused.png')
+    const r = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--target-fa', '1', '--write-threshold', '--plot', plot])
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('rnn-wake: '))).toHaveLength(1)
+    // 25 s: one false accept = 144 FA/h; 1 FA/h needs 3 h = 180 min.
+    expect(r.stderr).toMatch(/rnn-wake: Not writing a threshold for 1 FA\/h: 0.4 min of non-trigger audio is too short \(one false accept = 144 FA\/h on it; 1 FA\/h needs 180.0 min.*--force/)
+    expect(readFileSync(join(model, 'rnn-wake.json'), 'utf8')).toBe(before)
+    expect(existsSync(plot)).toBe(false)
+
+    const forced = runCli(['evaluate', '--model', model, '--negatives', negatives, '--backend', 'cpu', '--target-fa', '1', '--write-threshold', '--force', '--plot', plot])
+    expect(forced.status, forced.stderr).toBe(0)
+    expect(forced.stdout).toMatch(/^resolution: one false accept = 144 FA\/h on this audio; a target of 1 FA\/h needs 180.0 min of it \(3 \/ target hours\): too short/m)
+    expect(forced.stdout).toMatch(/\(this audio is too short to tell\)/)
+    expect(forced.stdout.trim().split('\n').slice(-3)).toEqual([`  wrote ${plot}`, `  wrote ${join(root, 'refused.csv')}`, `  wrote ${join(model, 'rnn-wake.json')}`])
   })
 
   it('a missing model is a one-line error with exit 4', () => {

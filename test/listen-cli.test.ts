@@ -186,7 +186,7 @@ describe('rnn-wake listen', () => {
         })
       })
       child.kill('SIGINT')
-      expect(await exited).toBe(0)
+      expect(await exited).toBe(130)
       const lines = jsonLines(stdout)
       expectSameEvents(listenEvents(lines), detectEvents())
       expect(lines.at(-1)).toMatchObject({type: 'summary', interrupted: true, detections: 2})

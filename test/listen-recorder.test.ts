@@ -83,7 +83,7 @@ describe('the recorder dying mid-stream', () => {
       look()
     })
     child.kill('SIGINT')
-    expect(await exited).toBe(0)
+    expect(await exited).toBe(130)
     expect(stderr()).toMatch(/stopped: \d+ detections?/)
   }, 90_000)
 })

@@ -20,6 +20,14 @@ describe('rnn-wake tts', () => {
     expect(readdirSync(out).sort()).toEqual(['00000.wav', '00001.wav', '00002.wav', 'manifest.jsonl'])
   })
 
+  it('says plainly how many voices the clips were drawn from', () => {
+    const out = join(dir, 'plain')
+    const r = runCli(['tts', 'activate', '--count', '2', '--out', out, '--voices', 'en-us'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^Wrote 2 clips to .*plain in [\d.]+ s: [\d.]+ s of audio, each clip in one of \d+ voices \(espeak accent \+ speaker pairs\)$/m)
+    expect(r.stdout).not.toMatch(/voice\+variant/)
+  })
+
   it('speaks negatives for a trigger into one flat folder', () => {
     const out = join(dir, 'negatives')
     const r = runCli(['tts', '--negatives-for', 'activate', '--count', '4', '--out', out])

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {readAudio} from '../src/audio/index.js'
-import {folderName, writeTtsClips, type ManifestRow} from '../src/dataset/tts-output.js'
+import {describeVoicePool, folderName, writeTtsClips, type ManifestRow} from '../src/dataset/tts-output.js'
 import {
   EspeakEngine,
   generateClips,
@@ -99,7 +99,7 @@ describe('writeTtsClips', () => {
     const out = join(dir, 'existing')
     await mkdir(out)
     const clips = planWord('stop', 1, pool)
-    await expect(writeTtsClips(out, [{folder: '', clips}], engine)).rejects.toThrow(/already exists: pass --force/)
+    await expect(writeTtsClips(out, [{folder: '', clips}], engine)).rejects.toThrow(/already exists; pass --force/)
     await writeTtsClips(out, [{folder: '', clips}], engine, {force: true})
     expect(readdirSync(out).sort()).toEqual(['00000.wav', 'manifest.jsonl'])
   })
@@ -251,5 +251,13 @@ describe('planNegatives', () => {
     expect(clips.map((c) => c.text)).not.toContain('activate')
     expect(clips.filter((_, i) => i % 2 === 0).map((c) => c.text)).toEqual(['activity', 'active', 'captivate', 'activated', 'motivate', 'activation'])
     expect(new Set(clips.filter((_, i) => i % 2 === 1).map((c) => c.text)).size).toBe(6)
+  })
+})
+
+describe('describeVoicePool', () => {
+  it('counts the voices per engine in words', () => {
+    expect(describeVoicePool([{voice: 'en-us', variant: 'f1'}, {voice: 'en-us', variant: 'm1'}])).toBe('2 voices (espeak accent + speaker pairs)')
+    expect(describeVoicePool([{voice: 'en-us', variant: 'f1'}, {engine: 'svox', voice: 'en-GB', variant: ''}, {engine: 'gnuspeech', voice: 'baby', variant: ''}])).toBe('3 voices (espeak 1, svox 1, gnuspeech 1)')
+    expect(describeVoicePool([{engine: 'svox', voice: 'en-GB', variant: ''}])).toBe('1 voice (svox 1)')
   })
 })

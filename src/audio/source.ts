@@ -5,7 +5,7 @@ import type {Readable} from 'node:stream'
 
 import {InputError} from '../util/errors.js'
 import {SAMPLE_RATE, decodeAudio, readAudio, readBytes} from './read.js'
-import {WavFormatError, parseWavLayout} from './wav-header.js'
+import {WavFormatError, isStreamingSize, parseWavLayout} from './wav-header.js'
 
 /** Audio as it arrives: mono chunks at 44.1 kHz in int16 units, of any size. */
 export type AudioChunks = AsyncIterable<Float64Array>
@@ -171,8 +171,8 @@ async function streamableWav(file: string): Promise<{dataOffset: number; dataByt
     if (layout.encoding !== 'int' || layout.bitsPerSample !== 16 || layout.sampleRate !== SAMPLE_RATE) return undefined
     const declared = new DataView(head.buffer).getUint32(layout.dataOffset - 4, true)
     const available = size - layout.dataOffset
-    if (declared > available && declared !== 0xffffffff) return undefined
-    const bytes = Math.min(declared, available)
+    if (declared > available && !isStreamingSize(declared)) return undefined
+    const bytes = isStreamingSize(declared) ? available : Math.min(declared, available)
     const dataBytes = bytes - (bytes % layout.blockAlign)
     return dataBytes > 0 ? {dataOffset: layout.dataOffset, dataBytes, channels: layout.channels} : undefined
   } catch {

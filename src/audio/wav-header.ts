@@ -48,8 +48,17 @@ function fourCC(view: DataView, at: number): string {
 export const MIN_SAMPLE_RATE = 1000
 export const MAX_SAMPLE_RATE = 1_000_000
 
-/** A data chunk size a streaming writer leaves when it cannot seek back (arecord to a pipe, sox -t wav -). */
-const STREAMING_SIZES = new Set([0xffffffff, 0x7fffffff])
+/**
+ * Data chunk sizes a streaming writer leaves when it cannot seek back to patch
+ * the header (arecord to a pipe, sox -t wav -: 0xFFFFFFFF or 0x7FFFFFFF; many
+ * streaming recorders: 0). Such a chunk runs to the end of the file.
+ */
+const STREAMING_SIZES = new Set([0, 0xffffffff, 0x7fffffff])
+
+/** True for a data chunk size that means "until the end of the file". */
+export function isStreamingSize(size: number): boolean {
+  return STREAMING_SIZES.has(size)
+}
 
 export function parseWavLayout(bytes: Uint8Array): WavLayout {
   if (bytes.length === 0) throw new WavFormatError('empty file')
@@ -81,8 +90,8 @@ export function parseWavLayout(bytes: Uint8Array): WavLayout {
         if (ds64DataBytes === undefined) throw new WavFormatError('RF64 WAV without a ds64 chunk')
         dataBytes = ds64DataBytes
         if (dataBytes > available) throw new WavFormatError(`truncated data chunk (expected ${dataBytes} bytes, found ${available})`)
-      } else if (size > available) {
-        if (!STREAMING_SIZES.has(size)) {
+      } else if (size > available || (size === 0 && available > 0)) {
+        if (!isStreamingSize(size)) {
           throw new WavFormatError(`truncated data chunk (expected ${size} bytes, found ${available})`)
         }
         dataBytes = available - (available % fmt.blockAlign)

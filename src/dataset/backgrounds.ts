@@ -120,3 +120,19 @@ export function proceduralBackgrounds(count: number, seed: number, speech: reado
   }
   return out
 }
+
+/** How many procedural backgrounds train and synthesize mix into when given no background recordings. */
+export const DEFAULT_PROCEDURAL_BACKGROUNDS = 20
+
+/**
+ * The background plan of train and synthesize: with no --backgrounds folder and
+ * no --procedural-backgrounds count, DEFAULT_PROCEDURAL_BACKGROUNDS procedural
+ * ones, and the one line that tells the user so.
+ */
+export function defaultBackgrounds(folders: number, procedural: number | undefined): {procedural: number; note?: string} {
+  if (folders > 0 || (procedural ?? 0) > 0) return {procedural: procedural ?? 0}
+  return {
+    procedural: DEFAULT_PROCEDURAL_BACKGROUNDS,
+    note: `no --backgrounds given: using ${DEFAULT_PROCEDURAL_BACKGROUNDS} procedural backgrounds (coloured noise, mains hum, babble of the negative words); recordings of real rooms (--backgrounds DIR) make a detector that copes better with them`,
+  }
+}

@@ -5,6 +5,7 @@ import {join, resolve} from 'node:path'
 
 import {SAMPLE_RATE, decodeAudio, readBytes} from '../audio/index.js'
 import {InputError, UserError} from '../util/errors.js'
+import {proceduralBackgrounds, soundsLike} from './backgrounds.js'
 import {type Phrase, phraseText} from './phrases.js'
 
 /**
@@ -48,8 +49,8 @@ export interface SourceFile {
 }
 
 export type SourceLayout =
-  | {kind: 'course'; activates: string; negatives: string; backgrounds: string; trigger?: string}
-  | {kind: 'words'; words: string; trigger: string; backgrounds: string; phrases?: Phrase[]}
+  | {kind: 'course'; activates: string; negatives: string; backgrounds?: string; trigger?: string}
+  | {kind: 'words'; words: string; trigger: string; backgrounds?: string; phrases?: Phrase[]}
 
 export interface LoadedSources {
   sources: SynthSources
@@ -193,8 +194,9 @@ export async function loadSources(layout: SourceLayout, exampleSamples: number, 
     }
     inputs.words = resolve(layout.words)
   }
-  const backgrounds = await loadFolder(layout.backgrounds, '--backgrounds', 'backgrounds', '', 'background')
-  inputs.backgrounds = resolve(layout.backgrounds)
+  // No folder: the caller adds procedural backgrounds (withProceduralBackgrounds).
+  const backgrounds = layout.backgrounds === undefined ? [] : await loadFolder(layout.backgrounds, '--backgrounds', 'backgrounds', '', 'background')
+  if (layout.backgrounds !== undefined) inputs.backgrounds = resolve(layout.backgrounds)
 
   checkLengths([...triggers, ...negatives], backgrounds, exampleSamples, minSpeed, layout)
   const all = [...triggers, ...negatives, ...backgrounds]
@@ -209,6 +211,30 @@ export async function loadSources(layout: SourceLayout, exampleSamples: number, 
     files: all.map((l) => l.file),
     inputs,
   }
+}
+
+/**
+ * Add `count` procedural backgrounds (backgrounds.ts: noise, hum, and babble
+ * of the negatives that do not sound like the trigger), seeded by `seed`, to
+ * loaded sources; dataset.json records them under inputs.proceduralBackgrounds.
+ */
+export function withProceduralBackgrounds(loaded: LoadedSources, count: number, seed: number): LoadedSources {
+  if (count === 0) return loaded
+  const {sources} = loaded
+  const babble = sources.negatives.filter((c) => !soundsLike(c.word, sources.trigger))
+  // In shared memory, as loadClip does: every synthesis worker gets the backgrounds without a copy.
+  const made = proceduralBackgrounds(count, seed, babble).map((c) => ({...c, samples: shared(c.samples)}))
+  return {
+    ...loaded,
+    sources: {...sources, backgrounds: [...sources.backgrounds, ...made]},
+    inputs: {...loaded.inputs, proceduralBackgrounds: `${count} (seed ${seed})`},
+  }
+}
+
+function shared(x: Float64Array): Float64Array {
+  const out = new Float64Array(new SharedArrayBuffer(x.byteLength))
+  out.set(x)
+  return out
 }
 
 /**

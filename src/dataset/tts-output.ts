@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {SAMPLE_RATE, encodeWav16} from '../audio/index.js'
 import {existingFolder, writeDirAtomic} from '../util/atomic.js'
 import {UserError, describeError} from '../util/errors.js'
-import {engineOf, type ClipSettings, type EngineName, type Speaker, type TrimOptions} from './tts.js'
+import {engineOf, type ClipSettings, type EngineName, type Speaker, type TrimOptions, type VoiceChoice} from './tts.js'
 import {normalizeWord} from './wordlists.js'
 
 /**
@@ -75,7 +75,7 @@ function fileName(index: number, total: number): string {
 
 async function checkTarget(out: string, force: boolean): Promise<void> {
   if ((await existingFolder(out)) === undefined) return
-  if (!force) throw new UserError(`${out} already exists: pass --force to replace it (the old folder is removed only once the new one is complete)`, 'usage')
+  if (!force) throw new UserError(`Cannot write ${out}: it already exists; pass --force to replace it (the old folder is removed only once the new one is complete)`, 'output')
 }
 
 /** Render every clip with `engine` and write the groups under `out` atomically. */
@@ -120,4 +120,16 @@ export async function writeTtsClips(out: string, groups: readonly ClipGroup[], e
     throw new UserError(`Cannot write ${out}: ${describeError(error)}`, 'output')
   })
   return {out, clips: done, folders, seconds: samples / SAMPLE_RATE}
+}
+
+/**
+ * How many voices the clips were drawn from, in words: "831 voices (espeak
+ * accent + speaker pairs)", or "838 voices (espeak 831, svox 2, gnuspeech 5)".
+ */
+export function describeVoicePool(pool: readonly VoiceChoice[]): string {
+  const counts = new Map<string, number>()
+  for (const choice of pool) counts.set(engineOf(choice), (counts.get(engineOf(choice)) ?? 0) + 1)
+  const parts = [...counts].map(([engine, n]) => `${engine} ${n}`)
+  const what = counts.size === 1 && counts.has('espeak') ? 'espeak accent + speaker pairs' : parts.join(', ')
+  return `${pool.length} voice${pool.length === 1 ? '' : 's'} (${what})`
 }

@@ -3,6 +3,32 @@ import {loadDetector} from '../model/model-dir.js'
 import {UserError} from '../util/errors.js'
 import {evaluateModel} from './evaluate-model.js'
 
+/**
+ * How far a count of false accepts can be trusted. One false accept in H hours
+ * of non-trigger audio is 1/H false accepts per hour: the resolution. Seeing
+ * none at all says the rate is below 3/H per hour with 95% confidence (the
+ * "rule of three": P(0 events) = e^(-3) < 5% for a rate of 3 per H hours).
+ * So audio supports a target T only when H >= 3/T: then a threshold with no
+ * false accept on it has shown that it meets T. Shorter audio cannot tell a
+ * threshold that meets T from one that fires several times more often.
+ */
+export const RULE_OF_THREE = 3
+
+/** False accepts per hour that one false accept amounts to on `hours` of non-trigger audio. */
+export function falseAcceptResolution(hours: number): number {
+  return hours > 0 ? 1 / hours : Infinity
+}
+
+/** Hours of non-trigger audio needed to support a target of `targetFaPerHour` (3 / target). */
+export function hoursNeeded(targetFaPerHour: number): number {
+  return targetFaPerHour > 0 ? RULE_OF_THREE / targetFaPerHour : Infinity
+}
+
+/** Whether `hours` of non-trigger audio are enough to set a threshold for `targetFaPerHour` (see RULE_OF_THREE). */
+export function supportsTarget(hours: number, targetFaPerHour: number): boolean {
+  return targetFaPerHour > 0 && hours * targetFaPerHour >= RULE_OF_THREE * (1 - 1e-9)
+}
+
 /** What calibrating a trained model on real non-trigger audio found (kept in rnn-wake.json). */
 export interface SpeechCalibration {
   /** Files and minutes of non-trigger audio listened to. */

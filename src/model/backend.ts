@@ -6,6 +6,12 @@ import * as tf from '@tensorflow/tfjs'
 import {UserError, describeError} from '../util/errors.js'
 import {registerWasmKernels} from './wasm-kernels.js'
 
+// tfjs' own console warnings (the "Hi, looks like you are running TensorFlow.js in Node.js" banner the
+// cpu backend prints on its first tensor, initializer notes) speak to developers, not to users of a CLI
+// that already says which backend it runs on. Set on import, so a tensor made before selectBackend (a
+// test, a bench script, a worker) stays quiet too.
+tf.env().set('PROD', true)
+
 /** What `--backend` accepts; `node` is the native TensorFlow backend of @tensorflow/tfjs-node. */
 export type BackendChoice = 'node' | 'wasm' | 'cpu'
 
@@ -21,8 +27,6 @@ const TFJS_NAME: Record<BackendChoice, string> = {node: 'tensorflow', wasm: 'was
  * measuring the cpu backend. Returns the tfjs name of the backend in use.
  */
 export async function selectBackend(preferred?: BackendChoice): Promise<string> {
-  // tfjs' own console warnings (the "install tfjs-node" banner on cpu, initializer notes) speak to
-  // developers, not to users of a CLI that already says which backend it runs on.
   tf.env().set('PROD', true)
   const order = preferred === undefined ? BACKEND_CHOICES : [preferred]
   const failures: string[] = []

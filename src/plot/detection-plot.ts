@@ -49,7 +49,7 @@ export function drawDetectionPlot(spec: Spectrogram, probabilities: ArrayLike<nu
   const threshold = yOf(options.threshold)
   canvas.line(left, threshold, left + plotWidth, threshold, THRESHOLD, true)
   // Inside the plot, right-aligned above the line: the margin beside it fits only short labels ("0.9", not "0.68").
-  canvas.text(`threshold ${formatTick(options.threshold)}`, left + plotWidth - 4, threshold - 12, THRESHOLD, 1, 'right')
+  canvas.text(`threshold ${formatTick(options.threshold)}`, left + plotWidth - 4, threshold - 18, THRESHOLD, 2, 'right')
 
   // Step i at i x stepSeconds, where detections (and the course's chime) are
   // placed, so marks sit on the curve; the step's window ends ~30 ms later.

@@ -81,7 +81,7 @@ export function drawSpectrogram(spec: Spectrogram, options: SpectrogramPlotOptio
   for (let y = 0; y < plotHeight; y++) canvas.fillRect(barX, MARGIN_TOP + y, 14, 1, viridis(1 - y / plotHeight))
   for (const t of niceTicks(floor, top, 5)) {
     const y = MARGIN_TOP + ((top - t) / rangeDb) * plotHeight
-    canvas.text(formatTick(Math.round(t)), barX + 18, y - 7, AXIS_BLACK, 1)
+    canvas.text(formatTick(Math.round(t)), barX + 18, y - 7, AXIS_BLACK, 2)
   }
   canvas.text('dB', barX + 18, MARGIN_TOP - 14, AXIS_BLACK, 2)
   return {canvas, left: MARGIN_LEFT, plotWidth, duration}

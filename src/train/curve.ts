@@ -34,7 +34,8 @@ interface Series {
 
 function panel(canvas: Canvas, top: number, height: number, title: string, epochs: number[], series: Series[]): void {
   const left = 80
-  const right = canvas.width - 20
+  // Room on the right for the last epoch's label, centred on the edge of the plot.
+  const right = canvas.width - 40
   const bottom = top + height - 40
   const plotTop = top + 30
   canvas.text(title, left, top + 6, [0, 0, 0], 2)
@@ -58,17 +59,23 @@ function panel(canvas: Canvas, top: number, height: number, title: string, epoch
     canvas.text(String(t), X(t), bottom + 8, [0, 0, 0], 2, 'center')
   }
   let legendX = left + textWidth(title, 2) + 30
-  for (const s of series) {
-    canvas.fillRect(legendX, top + 8, 14, 10, s.color)
+  // The first series wide and solid, the others thin and dashed on top: where two coincide both still show.
+  series.forEach((s, k) => {
+    const first = k === 0
+    canvas.fillRect(legendX, top + (first ? 8 : 12), 14, first ? 10 : 3, s.color)
     canvas.text(s.label, legendX + 20, top + 6, [0, 0, 0], 2)
     legendX += 40 + s.label.length * 12
     for (let i = 0; i < epochs.length; i++) {
       const v = s.values[i]
       if (!Number.isFinite(v)) continue
-      canvas.fillRect(Math.round(X(epochs[i])) - 2, Math.round(Y(v)) - 2, 5, 5, s.color)
-      if (i > 0 && Number.isFinite(s.values[i - 1])) canvas.line(X(epochs[i - 1]), Y(s.values[i - 1]), X(epochs[i]), Y(v), s.color)
+      const size = first ? 7 : 5
+      canvas.fillRect(Math.round(X(epochs[i])) - (size >> 1), Math.round(Y(v)) - (size >> 1), size, size, s.color)
+      if (i === 0 || !Number.isFinite(s.values[i - 1])) continue
+      const [x0, y0, x1, y1] = [X(epochs[i - 1]), Y(s.values[i - 1]), X(epochs[i]), Y(v)]
+      if (first) for (let d = -1; d <= 1; d++) canvas.line(x0, y0 + d, x1, y1 + d, s.color)
+      else canvas.line(x0, y0, x1, y1, s.color, true)
     }
-  }
+  })
 }
 
 export function trainingCurvePng(history: readonly EpochRecord[]): Uint8Array {
@@ -79,13 +86,13 @@ export function trainingCurvePng(history: readonly EpochRecord[]): Uint8Array {
       {label: 'validation', color: [255, 127, 14], values: history.map((h) => h.valLoss)},
     ]],
     // Misses and false accepts on their own axes: false accepts per hour run to thousands early on.
-    ['validation misses', [
-      {label: 'frr % at threshold', color: [214, 39, 40], values: history.map((h) => 100 * h.frr)},
-      {label: 'at 0.5', color: [148, 103, 189], values: history.map((h) => 100 * (h.frrAtHalf ?? Number.NaN))},
+    ['missed triggers %', [
+      {label: 'at chosen threshold', color: [214, 39, 40], values: history.map((h) => 100 * h.frr)},
+      {label: 'at 0.5 (1 step)', color: [148, 103, 189], values: history.map((h) => 100 * (h.frrAtHalf ?? Number.NaN))},
     ]],
-    ['false accepts', [
-      {label: 'fa/h at threshold', color: [44, 160, 44], values: history.map((h) => h.faPerHour)},
-      {label: 'at 0.5', color: [140, 86, 75], values: history.map((h) => h.faPerHourAtHalf ?? Number.NaN)},
+    ['false accepts / h', [
+      {label: 'at chosen threshold', color: [44, 160, 44], values: history.map((h) => h.faPerHour)},
+      {label: 'at 0.5 (1 step)', color: [140, 86, 75], values: history.map((h) => h.faPerHourAtHalf ?? Number.NaN)},
     ]],
   ]
   // The token head's own panels, only for runs that have one: its loss is per step and far below the total's scale.

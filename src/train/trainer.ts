@@ -27,6 +27,7 @@ import {type TrainExample, presetGeometry} from './examples.js'
 import {type Stepper, type TokenTargets, createStepper} from './parallel.js'
 import {alignmentTargets} from './token-targets.js'
 import {chooseTrigger, validate} from './validate.js'
+import {formatEpochLine} from './epoch-log.js'
 
 /**
  * The training loop: data -> model -> per-step binary cross-entropy -> Adam
@@ -521,13 +522,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         ...(v.wer ? {valWer: v.wer.rate} : {}),
       }
       state.history.push(record)
+      const extra = [`${((done / seconds) * equivalent).toFixed(2)} ex/s (10 s-equivalent)`, ctcText.slice(2), v.wer ? `val WER ${(100 * v.wer.rate).toFixed(1)}% (${v.decoder ? describeDecoder(v.decoder) : 'best path'})` : '']
       options.log(
-        `${trained}; ` +
-          `val loss ${v.loss.toFixed(4)}, accuracy ${v.accuracy.toFixed(4)}; at threshold ${threshold} (${minSteps} step${minSteps > 1 ? 's' : ''}): missed ${at.missed}/${at.triggers} (FRR ${(100 * at.frr).toFixed(1)}%), ` +
-          `false accepts ${at.falseAccepts} (${at.faPerHour.toFixed(2)}/h over ${(at.nonTriggerHours * 60).toFixed(1)} min); ` +
-          `at 0.5: FRR ${(100 * v.point.frr).toFixed(1)}%, ${v.point.falseAccepts} false accepts` +
-          ctcText +
-          (v.wer ? `; val WER ${(100 * v.wer.rate).toFixed(1)}% (${v.decoder ? describeDecoder(v.decoder) : 'best path'})` : ''),
+        formatEpochLine({
+          ...at,
+          epoch,
+          epochs: options.epochs,
+          loss,
+          valLoss: v.loss,
+          threshold,
+          minSteps,
+          previousMinSteps: state.history.at(-2)?.minSteps,
+          rule: choice.rule,
+          targetFaPerHour: options.targetFaPerHour,
+          maxFrr: options.maxFrr,
+          extra: extra.filter((t) => t !== '').join('; '),
+        }),
       )
       await save(last, threshold, minSteps)
     }
