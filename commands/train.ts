@@ -34,7 +34,20 @@ function parseRange(flag: string, input: string | undefined, lo: number, hi: num
   return [a, b]
 }
 
+/** Flags the speech-embedding recipe does not read: typing one selects the spectrogram recipe. */
+const SPECTROGRAM_FLAGS = [
+  'data', 'clips', 'words', 'phrases', 'phrase-prob', 'ctc-weight', 'ctc-unit', 'ctc-vocabulary', 'ctc-align-weight', 'procedural-backgrounds', 'snr', 'max-triggers', 'max-negatives',
+  'speed', 'epoch-size', 'val', 'val-split', 'val-count', 'val-every', 'calibrate-on', 'max-frr', 'preset', 'features', 'max-hz', 'crop', 'epochs', 'batch', 'lr', 'lr-decay',
+  'crop-around', 'class-weight', 'hard-negative-weight', 'augment', 'init-from', 'from', 'freeze', 'init-member', 'resume', 'keep-optimizer', 'workers', 'threads', 'budget-cpu-minutes',
+]
+
+export function spectrogramFlagsGiven(argv: readonly string[]): string[] {
+  const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]))
+  return SPECTROGRAM_FLAGS.filter((f) => given.has(f))
+}
+
 interface EmbeddingFlags {
+  backgrounds?: string[]
   activates?: string[]
   negatives?: string[]
   trigger?: string
@@ -53,7 +66,9 @@ interface EmbeddingFlags {
 export default class Train extends BaseCommand {
   static override summary = 'Train a wake-word detector (GRU many-to-many) and save it as a model directory.'
 
-  static override description = `Learns from a synthesized dataset (--data DIR, made by "rnn-wake synthesize") or from clip folders, synthesizing fresh examples every epoch with the course's method (--activates/--negatives/--backgrounds, or --words DIR --trigger NAME; --activates, --negatives and --backgrounds may be repeated). Adam on the per-step binary cross-entropy (--class-weight weights the positive steps).
+  static override description = `Two recipes. The default (speech-embedding, used when none of the spectrogram recipe's flags is given) trains a GRU many-to-many detector on Google's pretrained speech embedding (data/speech-embedding, Apache-2.0): each clip of the word (--activates, repeatable) is mixed once into a 3.2 s example after up to two other words (--negatives clips) over procedural noise or --backgrounds, run through the front end once (cached in ~/.cache/rnn-wake/examples), and trained for --steps Adam steps on sequences that join it to hours of real speech from a shipped bank of features (data/speech-bank/train.bank; --bank), labels = ones for 0.48 s after the word. Its threshold is then set on real speech it never trained on (data/speech-bank/calibration.bank, 0.59 h; --calibration-bank) at --target-fa false accepts per hour, and train says on how many hours and warns when they are too few to show the target (rule of three: 3/target hours).
+
+The spectrogram recipe (the course's method; --recipe spectrogram, or any flag below that only it reads, such as --epochs, --preset or --data) learns from a synthesized dataset (--data DIR, made by "rnn-wake synthesize") or from clip folders, synthesizing fresh examples every epoch with the course's method (--activates/--negatives/--backgrounds, or --words DIR --trigger NAME; --activates, --negatives and --backgrounds may be repeated). Adam on the per-step binary cross-entropy (--class-weight weights the positive steps).
 
 After every epoch the model is scored on validation examples as a detector: missed triggers and false accepts at its threshold (FRR and false accepts per hour), and the whole model directory is rewritten atomically as a checkpoint: model.json + weights.bin (a standard TensorFlow.js Layers model), rnn-wake.json (front end, preset, trigger threshold and refractory steps, training facts), training.json (epoch and history), Adam's state (optimizer.json/.bin) and training-curve.png. The threshold is chosen on validation: the lowest miss rate whose false accepts stay within --target-fa per hour if that misses at most --max-frr of the triggers, else the highest threshold missing at most --max-frr, else 0.5.
 
@@ -66,8 +81,9 @@ Transcription (CTC): --ctc-weight W > 0 adds a token head beside the trigger hea
 Presets: course (the course model on raw spectrograms and whole 10 s clips), default (stride-8 convolution, two 64-unit GRUs, log spectrogram, 3 s crops around the labels: much cheaper per example), tiny (for tests).`
 
   static override examples = [
-    {description: 'Train the default preset from TTS clips alone, synthesizing on the fly (procedural backgrounds).', command: '<%= config.bin %> <%= command.id %> --activates clips/activate --negatives clips/negatives --epochs 12 --out models/mine'},
-    {description: 'Add your own recordings of the word (rnn-wake record), another seed.', command: '<%= config.bin %> <%= command.id %> --activates clips/activate --activates clips/mine --negatives clips/negatives --epochs 12 --seed 2 --out models/mine-2'},
+    {description: 'The default recipe from TTS clips alone (speech embedding, the shipped real-speech bank as negatives, threshold set on real speech): a few minutes.', command: '<%= config.bin %> <%= command.id %> --activates clips/activate --negatives clips/negatives --trigger activate --out models/mine'},
+    {description: 'Add your own recordings of the word (rnn-wake record), another seed.', command: '<%= config.bin %> <%= command.id %> --activates clips/activate --activates clips/mine --negatives clips/negatives --trigger activate --seed 2 --out models/mine-2'},
+    {description: 'The spectrogram recipe (the course\'s method), synthesizing on the fly over procedural backgrounds.', command: '<%= config.bin %> <%= command.id %> --activates clips/activate --negatives clips/negatives --epochs 12 --out models/mine-spectrogram'},
     {description: 'The course model on a synthesized dataset.', command: '<%= config.bin %> <%= command.id %> --data datasets/train --preset course --batch 16 --lr 1e-4 --out models/course'},
     {description: 'Continue an interrupted run.', command: '<%= config.bin %> <%= command.id %> --data datasets/train --preset course --out models/course --resume'},
   ]
@@ -153,6 +169,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     await prepareOutput(flags.out, flags.force)
     await selectBackend(flags.backend as BackendChoice | undefined)
     const recipe = defaultRecipe(word, flags.out, flags.activates, flags.negatives ?? [])
+    recipe.backgrounds = flags.backgrounds ?? []
     recipe.seed = flags.seed
     if (flags.steps !== undefined) recipe.steps = flags.steps
     if (flags['data-seed'] !== undefined) recipe.dataSeed = flags['data-seed']
@@ -174,11 +191,11 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       if (!Number.isFinite(v) || v < min || v > max) throw new UserError(`--${flag} must be a number in [${min}, ${max}], not "${value}"`, 'usage')
       return v
     }
-    const spectrogramOnly = ['data', 'words', 'preset', 'features', 'max-hz', 'from', 'init-from', 'resume', 'phrases', 'ctc-weight', 'augment'] as const
-    const named = spectrogramOnly.filter((f) => flags[f] !== undefined && flags[f] !== false)
-    const recipeName = flags.recipe ?? (named.length > 0 ? 'spectrogram' : 'speech-embedding')
+    // Flags only the spectrogram recipe reads, as typed (defaults do not count): any of them selects it.
+    const given = spectrogramFlagsGiven(this.argv)
+    const recipeName = flags.recipe ?? (given.length > 0 ? 'spectrogram' : 'speech-embedding')
     if (recipeName === 'speech-embedding') {
-      if (named.length > 0) throw new UserError(`--recipe speech-embedding cannot take --${named[0]} (a spectrogram-recipe flag)`, 'usage')
+      if (given.length > 0) throw new UserError(`--recipe speech-embedding cannot take --${given[0]} (a spectrogram-recipe flag; see train --help)`, 'usage')
       return this.trainEmbedding(flags, num)
     }
     const valSplit = num('val-split', flags['val-split'], 0, 0.9)

@@ -123,6 +123,8 @@ export function defaultThresholds(): number[] {
   const t: number[] = []
   for (let i = 1; i < 100; i++) t.push(i / 100)
   for (const extra of [0.991, 0.993, 0.995, 0.997, 0.999]) t.push(extra)
+  // Networks on the speech embedding are confident: their scores on real speech reach 0.99999.
+  for (const extra of [0.9995, 0.9998, 0.9999, 0.99995, 0.99998, 0.99999, 0.999995, 0.999998, 0.999999]) t.push(extra)
   return t
 }
 

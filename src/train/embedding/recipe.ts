@@ -27,6 +27,8 @@ export interface EmbeddingRecipe {
   activates: string[]
   /** Folders of clips of other words. */
   negatives: string[]
+  /** Folders of background recordings to mix examples over (none: procedural noise). */
+  backgrounds?: string[]
   seed: number
   /** Optimizer steps. */
   steps: number
@@ -106,14 +108,15 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
     }
   }
   const dataSeed = recipe.dataSeed ?? recipe.seed
-  const backgrounds = exampleBackgrounds(others, dataSeed, SAMPLE_RATE)
+  const backgrounds = recipe.backgrounds?.length ? await read(recipe.backgrounds, 'backgrounds', '') : exampleBackgrounds(others, dataSeed, SAMPLE_RATE)
   const othersKey = clipsHash(others)
+  const backgroundsKey = recipe.backgrounds?.length ? `+bg${clipsHash(backgrounds)}` : ''
   let fromCache = 0
   const examplesOf = async (clips: Clip[], perClip: number, context: Clip[], contextKey: string): Promise<ExampleSet> => {
     const set: ExampleSet = {positives: [], negatives: []}
     for (const clip of clips) {
       const id = clipHash(clip)
-      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey})
+      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey})
       const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE}))
       set.positives.push(...one.positives)
       set.negatives.push(...one.negatives)
