@@ -10,7 +10,7 @@
 # Both also train on the shipped real-speech bank and set their threshold on its calibration
 # part (data/speech-bank). The examples of a word are embedded once (--data-seed 1, cached), so
 # seeds differ in initial weights, batches and dropout. Knobs: WORDS, SEEDS (default "1 2 3"),
-# PROTOCOLS (default "tts real20"), STEPS (train --steps), TRAIN_FLAGS.
+# PROTOCOLS (default "tts real20"), STEPS (train --steps), TRAIN_FLAGS, ENSEMBLE=1 (below).
 # The feature cache (RNN_WAKE_FEATURE_CACHE, default $WORK/features) lets every model reuse the
 # test audio's embeddings.
 set -euo pipefail
@@ -48,4 +48,12 @@ for word in $WORDS; do
     done
   done
 done
+# ENSEMBLE=1: the seeds of each word and protocol averaged ("rnn-wake ensemble"), as <word>-ens<N>-<protocol>.
+if [ "${ENSEMBLE:-0}" = 1 ]; then
+  for word in $WORDS; do for protocol in $PROTOCOLS; do
+    members=(); for seed in $SEEDS; do members+=("$MODELS/$word-s$seed-$protocol"); done
+    out="$MODELS/$word-ens${#members[@]}-$protocol"
+    [ -f "$out/rnn-wake.json" ] || rw ensemble "${members[@]}" --out "$out" > /dev/null
+  done; done
+fi
 bash bench/real/run.sh "$MODELS" "$WORK"

@@ -5,6 +5,7 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {StreamingResampler} from '../audio/resample.js'
+import {concatFloat32} from '../util/arrays.js'
 import {ModelError} from '../util/errors.js'
 import {shipped} from '../util/paths.js'
 
@@ -131,42 +132,6 @@ const LAYERS_SPEC: Layer[] = [
 ]
 const LAYERS = LAYERS_SPEC.filter((l) => 'conv' in l)
 
-/** Most windows per forward pass: bounds the activations of a long file (~50 MB at 512). */
-const MAX_WINDOWS_PER_PASS = 512
-
-/**
- * Embeddings of consecutive windows: `mel` holds frames x 32 values whose first frame starts
- * window 0; windows advance by 8 frames. Returns windows x 96.
- */
-export function embedMel(weights: SpeechEmbeddingWeights, mel: Float32Array, frames: number): Float32Array {
-  const windows = frames < WINDOW_FRAMES ? 0 : Math.floor((frames - WINDOW_FRAMES) / FRAMES_PER_CHUNK) + 1
-  const out = new Float32Array(windows * EMBEDDING_SIZE)
-  for (let first = 0; first < windows; first += MAX_WINDOWS_PER_PASS) {
-    const count = Math.min(MAX_WINDOWS_PER_PASS, windows - first)
-    const span = WINDOW_FRAMES + (count - 1) * FRAMES_PER_CHUNK
-    const from = first * FRAMES_PER_CHUNK * MEL_BINS
-    const result = tf.tidy(() => {
-      let x: tf.Tensor4D = tf.tensor4d(mel.subarray(from, from + span * MEL_BINS), [1, span, MEL_BINS, 1])
-      let c = 0
-      for (const layer of LAYERS_SPEC) {
-        if ('pool' in layer) {
-          x = tf.maxPool(x, layer.pool, layer.pool, 'valid')
-          continue
-        }
-        const {kernel, bias} = weights.convs[c++]
-        const padMel = layer.conv[1] === 3 ? 1 : 0
-        const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [0, 0], [padMel, padMel], [0, 0]]
-        // One fused op for conv + bias + LeakyReLU (wasm: one XNNPACK call instead of three kernels).
-        x = bias === undefined ? tf.conv2d(x, kernel, 1, pad) : tf.maximum(tf.fused.conv2d({x, filter: kernel, strides: 1, pad, bias, activation: 'leakyrelu', leakyreluAlpha: 0.2}), -0.4)
-      }
-      return x
-    })
-    out.set(result.dataSync() as Float32Array, first * EMBEDDING_SIZE)
-    result.dispose()
-  }
-  return out
-}
-
 /**
  * The embedding network run incrementally along time: each layer keeps the last rows of its input
  * its next outputs still need (kernel height - 1 rows for a convolution, an unpaired row for a
@@ -186,14 +151,7 @@ export class IncrementalEmbedder {
       const count = Math.min(MAX_ROWS_PER_PASS, rows - first)
       parts.push(this.pushBlock(mel.subarray(first * MEL_BINS, (first + count) * MEL_BINS), count))
     }
-    if (parts.length === 1) return parts[0]
-    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
-    let at = 0
-    for (const p of parts) {
-      out.set(p, at)
-      at += p.length
-    }
-    return out
+    return parts.length === 1 ? parts[0] : concatFloat32(parts)
   }
 
   reset(): void {

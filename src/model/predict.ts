@@ -5,6 +5,7 @@ import {isSpeechEmbedding} from '../features/front-end.js'
 import {lowestBins} from '../features/transform.js'
 import {type Detector, networkBins} from './model-dir.js'
 import {outputSteps} from './presets.js'
+import {concatFloat32} from '../util/arrays.js'
 
 export interface ClipPrediction {
   /** Trigger probability per output step. */
@@ -93,16 +94,6 @@ export function predictLong(detector: Detector, samples: Float64Array, windowSec
     if (p.tokens) tokens.push(p.tokens.subarray(0, (p.tokens.length / p.steps) * keep))
     if (start + windowSamples >= samples.length) break
   }
-  const trigger = concat(triggers)
-  return {trigger, tokens: tokens.length ? concat(tokens) : undefined, steps: trigger.length}
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  const trigger = concatFloat32(triggers)
+  return {trigger, tokens: tokens.length ? concatFloat32(tokens) : undefined, steps: trigger.length}
 }
