@@ -2,6 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {selectBackend} from '../src/model/backend.js'
 import {type EnsembleResult, writeEnsemble} from '../src/model/ensemble.js'
+import {isSpeechEmbedding} from '../src/features/front-end.js'
+import {DEFAULT_CALIBRATION_BANK, DEFAULT_TARGET_FA, recalibrate} from '../src/train/embedding/recipe.js'
 import {parseRearmRatio} from '../src/stream/command-support.js'
 import {BaseCommand} from '../src/util/base-command.js'
 import {UserError, exitCodesHelp} from '../src/util/errors.js'
@@ -46,6 +48,15 @@ ${exitCodesHelp(['usage', 'badModel', 'output'], {badModel: 'or the models do no
     // Each model gets a trial prediction, as in detect.
     await selectBackend()
     const result = await writeEnsemble(flags.out, models, {force: flags.force, rearmRatio})
+    if (isSpeechEmbedding(result.config.features)) {
+      // The same calibration train makes: real speech none of the networks trained on.
+      const calibration = await recalibrate(result.out, DEFAULT_CALIBRATION_BANK(), DEFAULT_TARGET_FA)
+      result.config.trigger.threshold = calibration.threshold
+      if (!this.jsonEnabled()) {
+        this.log(`${result.out}: ensemble of ${result.networks} networks detecting "${result.config.word}", threshold ${calibration.threshold}: ${calibration.falseAccepts} false accept(s) in ${calibration.hours.toFixed(2)} h of real speech never trained on (one = ${calibration.resolution.toFixed(2)} FA/h)`)
+      }
+      return result
+    }
     if (!this.jsonEnabled()) {
       this.log(`${result.out}: ensemble of ${result.networks} networks detecting "${result.config.word}", threshold ${result.config.trigger.threshold} (the mean of the models')`)
       this.log(`Calibrate it: rnn-wake evaluate --model ${result.out} --data CALIBRATION-SET --target-fa 0.5 --write-threshold`)

@@ -81,6 +81,14 @@ describe('speech-embedding recipe', () => {
     for (let at = 0; at < x.length; at += 3000) parts.push(...stream.push(x.subarray(at, at + 3000)).probabilities)
     expect(parts.length).toBe(offline.length)
     for (let i = 0; i < parts.length; i++) expect(parts[i]).toBeCloseTo(offline[i], 4)
+    // Two seeds as an ensemble: its threshold is set again, on the shipped calibration bank.
+    const second = join(dir, 'model-2')
+    expect(runCli([...args.slice(0, args.indexOf('--out')), '--out', second, ...args.slice(args.indexOf('--out') + 2), '--seed', '2']).status).toBe(0)
+    const ensemble = runCli(['ensemble', out, second, '--out', join(dir, 'ensemble')])
+    expect(ensemble.status, ensemble.stderr).toBe(0)
+    expect(ensemble.stdout).toMatch(/ensemble of 2 networks detecting "beep", threshold [\d.]+: \d+ false accept\(s\) in 0\.59 h of real speech never trained on/)
+    const combined = await readModelConfig(join(dir, 'ensemble'))
+    expect(ensemble.stdout).toContain(`threshold ${combined.trigger.threshold}:`)
     // A spectrogram flag selects the spectrogram recipe; mixing it with --recipe speech-embedding is a usage error.
     const mixed = runCli([...args.slice(0, -1), '--recipe', 'speech-embedding', '--preset', 'tiny', '--force'])
     expect(mixed.status).toBe(2)

@@ -4,8 +4,9 @@ import {SAMPLE_RATE} from '../../audio/read.js'
 import {type Clip} from '../../dataset/clips.js'
 import {openFrontEnd} from '../../features/front-end.js'
 import {type SpeechEmbeddingFeatures, loadSpeechEmbedding} from '../../features/speech-embedding.js'
-import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig} from '../../model/config.js'
-import {saveDetector} from '../../model/model-dir.js'
+import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, writeModelConfig} from '../../model/config.js'
+import {loadDetector, saveDetector} from '../../model/model-dir.js'
+import {predictFeatures} from '../../model/predict.js'
 import type {ModelPreset} from '../../model/presets.js'
 import {UserError} from '../../util/errors.js'
 import {shipped} from '../../util/paths.js'
@@ -51,6 +52,9 @@ export interface EmbeddingRecipe {
   cacheDir?: string
 }
 
+/** False accepts per hour of real speech a threshold is set for (train --target-fa; ensembles of these models). */
+export const DEFAULT_TARGET_FA = 0.5
+
 export const DEFAULT_BANK = () => shipped('data', 'speech-bank', 'train.bank')
 export const DEFAULT_CALIBRATION_BANK = () => shipped('data', 'speech-bank', 'calibration.bank')
 
@@ -67,7 +71,7 @@ export function defaultRecipe(word: string, out: string, activates: string[], ne
     perClip: 1,
     learningRate: 0.002,
     positiveWeight: 4,
-    targetFaPerHour: 0.5,
+    targetFaPerHour: DEFAULT_TARGET_FA,
     bank: DEFAULT_BANK(),
     calibrationBank: DEFAULT_CALIBRATION_BANK(),
     preset: SPEECH_EMBEDDING_PRESET,
@@ -182,5 +186,22 @@ export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log =
   } finally {
     model.dispose()
     optimizer.dispose()
+  }
+}
+
+/**
+ * Set a speech-embedding model's threshold (an ensemble's too: its networks' mean) on the
+ * calibration bank, as train does; rewrites rnn-wake.json. Returns the calibration.
+ */
+export async function recalibrate(dir: string, calibrationBank: string, targetFaPerHour: number): Promise<Calibration> {
+  const detector = await loadDetector(dir)
+  try {
+    const bank = await readBank(calibrationBank)
+    const calibration = calibrateThreshold((data, steps) => predictFeatures(detector, {data, frames: steps, bins: bank.bins}).trigger, bank, targetFaPerHour)
+    const training = {...detector.config.training, calibration: {targetFaPerHour, hours: Number(calibration.hours.toFixed(3)), falseAccepts: calibration.falseAccepts}}
+    await writeModelConfig(dir, {...detector.config, trigger: {...detector.config.trigger, threshold: calibration.threshold}, training})
+    return calibration
+  } finally {
+    for (const network of detector.networks) network.dispose()
   }
 }

@@ -80,8 +80,9 @@ export interface Calibration {
  * calibration speech (real, never trained on) gives at most `targetFaPerHour`. Every false
  * accept counts, so on short audio this is "no false accept at all" and says so.
  */
-export function calibrateThreshold(model: tf.LayersModel, calibration: FeatureBank, targetFaPerHour: number): Calibration {
-  const tracks = calibration.sequences.map((s) => scoreSequence(model, s.data, s.frames))
+export function calibrateThreshold(model: tf.LayersModel | ((data: Float32Array, steps: number) => Float32Array), calibration: FeatureBank, targetFaPerHour: number): Calibration {
+  const score = typeof model === 'function' ? model : (data: Float32Array, steps: number) => scoreSequence(model, data, steps)
+  const tracks = calibration.sequences.map((s) => score(s.data, s.frames))
   const hours = (bankFrames(calibration) * EMBEDDING_STEP_SECONDS) / 3600
   const allowed = Math.floor(targetFaPerHour * hours + 1e-9)
   const falseAcceptsAt = (threshold: number) => tracks.reduce((n, t) => n + detectTriggers(t, embeddingTrigger(threshold)).length, 0)
