@@ -47,8 +47,8 @@ describe('calibrateOnSpeech', () => {
 
   it('says so and writes nothing when no threshold meets the target', async () => {
     const model = join(root, 'stuck')
-    await saveConstantModel(model, 0.9999, {trigger: {...COURSE_TRIGGER, threshold: 0.3}})
-    await expect(calibrateOnSpeech(model, [speech], 0)).rejects.toThrow(/no threshold up to 0\.999 keeps it within 0 false accepts per hour/)
+    await saveConstantModel(model, 0.9999995, {trigger: {...COURSE_TRIGGER, threshold: 0.3}})
+    await expect(calibrateOnSpeech(model, [speech], 0)).rejects.toThrow(/no threshold up to 0\.999999 keeps it within 0 false accepts per hour/)
     expect((await readModelConfig(model)).trigger.threshold).toBe(0.3)
   })
 })

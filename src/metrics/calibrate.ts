@@ -2,6 +2,7 @@ import {writeModelConfig} from '../model/config.js'
 import {loadDetector} from '../model/model-dir.js'
 import {UserError} from '../util/errors.js'
 import {evaluateModel} from './evaluate-model.js'
+import {defaultThresholds} from './events.js'
 
 /**
  * How far a count of false accepts can be trusted. One false accept in H hours
@@ -60,7 +61,7 @@ export async function calibrateOnSpeech(
   const detector = await loadDetector(dir)
   const report = await evaluateModel(detector, {datasets: [], negatives: [...paths], trigger: detector.config.trigger, targetFaPerHour, onProgress})
   const point = report.target.point
-  if (!point) throw new UserError(`${dir}: no threshold up to 0.999 keeps it within ${targetFaPerHour} false accepts per hour on ${paths.join(', ')}; threshold left at ${detector.config.trigger.threshold}`, 'badInput')
+  if (!point) throw new UserError(`${dir}: no threshold up to ${Math.max(...defaultThresholds())} keeps it within ${targetFaPerHour} false accepts per hour on ${paths.join(', ')}; threshold left at ${detector.config.trigger.threshold}`, 'badInput')
   const previousThreshold = detector.config.trigger.threshold
   const threshold = Math.max(previousThreshold, point.threshold)
   const at = report.det.find((p) => p.threshold === threshold)
