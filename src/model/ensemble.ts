@@ -73,7 +73,9 @@ export async function writeEnsemble(out: string, sourceDirs: readonly string[], 
 
   const networks: NetworkSource[] = dirs.flatMap((dir, i) => ['.', ...(configs[i].members ?? [])].map((m, j) => ({folder: m === '.' ? dir : join(dir, m), facts: {...trainingFacts(configs[i], j), features: configs[i].preset.features}})))
   const members = networks.slice(1).map((_, i) => `member-${i + 2}`)
-  const threshold = Math.round((100 * configs.reduce((sum, c) => sum + c.trigger.threshold, 0)) / configs.length) / 100
+  const mean = configs.reduce((sum, c) => sum + c.trigger.threshold, 0) / configs.length
+  // Rounded to two decimals, unless that would make it 1 (thresholds of confident networks are 0.9999...).
+  const threshold = Math.round(100 * mean) / 100 < 1 ? Math.round(100 * mean) / 100 : mean
   // Named thresholds were calibrated on one network's outputs, not on the average: not carried over.
   const {thresholds: _named, ...base} = first
   const config: ModelConfig = {
