@@ -5,7 +5,7 @@ import {transformBins} from './transform.js'
 import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {FeatureStream, type FrameBlock} from '../stream/features.js'
+import {FeatureStream, type FrameBlock} from './feature-stream.js'
 
 /** A model directory's front end: a spectrogram (the course's, and its log variants) or the pretrained speech embedding. */
 export type ModelFeatures = FeatureConfig | SpeechEmbeddingFeatures

@@ -1,5 +1,4 @@
 export * from './trigger.js'
-export * from './features.js'
 export * from './network.js'
 export * from './inference.js'
 export * from './transcript.js'

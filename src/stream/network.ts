@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 
 import {unsupportedGruConfig} from '../model/gru.js'
-import type {FrameBlock} from './features.js'
+import type {FrameBlock} from '../features/feature-stream.js'
 
 /**
  * Incremental inference: the detector network run a few output steps at a

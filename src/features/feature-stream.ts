@@ -1,6 +1,6 @@
-import {type FeatureConfig} from '../features/featurize.js'
-import {SpectrogramFramer} from '../features/framer.js'
-import {transformBins, transformFeatures} from '../features/transform.js'
+import {type FeatureConfig} from './featurize.js'
+import {SpectrogramFramer} from './framer.js'
+import {transformBins, transformFeatures} from './transform.js'
 
 /** Model input frames, frame-major: `frames` x `bins` float32 values. */
 export interface FrameBlock {
