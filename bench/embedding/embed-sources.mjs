@@ -1,7 +1,7 @@
 // Embeds lists of real non-trigger audio with the speech-embedding front end, once, into a
 // cache of float32 files keyed by content (the files' bytes and the front end's weights):
 //   node bench/embedding/embed-sources.mjs LIST.json CACHE [SHARD/SHARDS]
-// LIST.json: {"train": [{path, source, seconds}], "test": [...]} (see make-bank.mjs). Files of a
+// LIST.json: {"train": [{path, source, seconds}], "test": [...]}, made by list-sources.mjs. Files of a
 // source are joined, in order, into streams of at most 60 s with 0.25 s of silence between
 // files (short words then read like speech with pauses, as a microphone hears them).
 import {createHash} from 'node:crypto'
