@@ -2,6 +2,7 @@ import {copyFile, mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import * as tf from '@tensorflow/tfjs'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {StreamingResampler, resample} from '../src/audio/resample.js'
@@ -104,6 +105,17 @@ describe('speech-embedding front end', () => {
     const error = await loadSpeechEmbedding('models/third', dir).catch((e: Error) => e)
     expect(error).toBeInstanceOf(ModelError)
     expect((error as Error).message).not.toMatch(/\n/)
+  })
+
+  it('frees its tensors: embedding a clip leaves no tensor behind, nor does a disposed stream', () => {
+    const x = new Float64Array(44_100).map((_, i) => Math.sin(i * 0.01) * 3000)
+    embedAudio(weights, x, 44_100)
+    const before = tf.memory().numTensors
+    for (let i = 0; i < 3; i++) embedAudio(weights, x, 44_100)
+    const stream = new SpeechEmbeddingStream(weights, 44_100)
+    stream.push(x)
+    stream.dispose()
+    expect(tf.memory().numTensors).toBe(before)
   })
 
   it('has 32 mel bins and 96-value embeddings', () => {

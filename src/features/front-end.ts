@@ -30,6 +30,8 @@ export interface FrameSource {
   readonly frames: number
   push(samples: ArrayLike<number>): FrameBlock
   reset(): void
+  /** Free what the source holds outside the JavaScript heap (tensors), if anything. */
+  dispose?(): void
 }
 
 /**

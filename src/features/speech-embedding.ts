@@ -20,7 +20,7 @@ import {shipped} from '../util/paths.js'
  * One definition for training and streaming: `SpeechEmbeddingStream` is the front end, and the
  * offline path (`embedAudio`) is that stream fed the whole signal, so the two cannot drift apart.
  *
- * Framing (16 kHz samples): the stream starts with LEAD_SAMPLES of silence, so the first embedding
+ * Framing (16 kHz samples): the stream starts with LEAD_CHUNKS chunks of silence, so the first embedding
  * is due 80 ms into the audio and step k always covers the 0.8 s of audio ending at (k + 1) x 80 ms.
  * Mel frame j covers samples [160 j - 480, 160 j + 32); frames are made 8 at a time from each
  * 1280-sample chunk plus 480 samples of context, with the graph's 80 dB floor taken over those 8
@@ -154,6 +154,7 @@ export class IncrementalEmbedder {
     return parts.length === 1 ? parts[0] : concatFloat32(parts)
   }
 
+  /** Back to an empty sequence; also frees the rows kept (tensors outside any tidy). */
   reset(): void {
     for (const t of this.tails) t?.dispose()
     this.tails = LAYERS_SPEC.map(() => undefined)
@@ -318,6 +319,11 @@ export class SpeechEmbeddingStream {
     this.pushResampled(new Float64Array(LEAD_CHUNKS * CHUNK_SAMPLES), WINDOW_OFFSET)
   }
 
+  /** Free the network's kept rows; the stream is not used again. */
+  dispose(): void {
+    this.embedder.reset()
+  }
+
   private pushResampled(samples: Float64Array, skipFrames = 0): {data: Float32Array; frames: number} {
     const fresh = this.chunker.push(samples)
     const rows = fresh.frames - skipFrames
@@ -330,7 +336,12 @@ export class SpeechEmbeddingStream {
 
 /** The whole signal through the stream: the offline path, equal to streaming it by construction. */
 export function embedAudio(weights: SpeechEmbeddingWeights, samples: ArrayLike<number>, sampleRate: number): {data: Float32Array; frames: number} {
-  return new SpeechEmbeddingStream(weights, sampleRate).push(samples)
+  const stream = new SpeechEmbeddingStream(weights, sampleRate)
+  try {
+    return stream.push(samples)
+  } finally {
+    stream.dispose()
+  }
 }
 
 /** Seconds per embedding. */

@@ -75,6 +75,7 @@ export class StreamingInference {
   }
 
   dispose(): void {
+    this.features.dispose?.()
     for (const network of this.networks) network.dispose()
   }
 }
