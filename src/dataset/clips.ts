@@ -155,6 +155,11 @@ async function loadFolder(dir: string, what: string, prefix: string, word: strin
   return out
 }
 
+/** A folder's clips as Clips (each checked as synthesis checks it), for callers that need no manifest. */
+export async function readClipFolder(dir: string, what: string, word: string, role: SourceFile['role']): Promise<Clip[]> {
+  return (await loadFolder(dir, what, what, word, role)).map((l) => l.clip)
+}
+
 /**
  * Load and check every source. `exampleSamples` is the example length and
  * `minSpeed` the slowest speed perturbation (1 when off): a clip slowed down

@@ -4,10 +4,10 @@ import {join} from 'node:path'
 import {SAMPLE_RATE} from '../audio/read.js'
 import type {TokenDecoder} from '../ctc/decode.js'
 import {type FeatureConfig} from '../features/featurize.js'
-import {type ModelFeatures, frameStepSeconds, isSpeechEmbedding} from '../features/front-end.js'
+import {type ModelFeatures, frameStepSeconds, frontEndBins, isSpeechEmbedding} from '../features/front-end.js'
 import {EMBEDDING_SIZE, type SpeechEmbeddingFeatures} from '../features/speech-embedding.js'
 import {COURSE_SPECTROGRAM} from '../features/spectrogram.js'
-import {type FeatureTransform, transformBins} from '../features/transform.js'
+import {type FeatureTransform} from '../features/transform.js'
 import {type TriggerParams} from '../stream/trigger.js'
 import {writeFileAtomic} from '../util/atomic.js'
 import {ModelError} from '../util/errors.js'
@@ -156,7 +156,7 @@ export function parseModelConfig(value: unknown, dir: string): ModelConfig {
       transform,
     }
     if (spectrogramConfig.spectrogram.nfft % 2 !== 0) fail('features.spectrogram.nfft must be even')
-    const inputBins = transformBins(transform, spectrogramConfig.spectrogram.nfft / 2 + 1)
+    const inputBins = frontEndBins(spectrogramConfig)
     if (inputBins !== preset.features) fail(`preset.features (${preset.features}) does not match the front end's ${inputBins} bins`)
     features = spectrogramConfig
   }

@@ -1,8 +1,5 @@
-import {join} from 'node:path'
-
-import {readAudio} from '../../audio/read.js'
 import {proceduralBackgrounds} from '../../dataset/backgrounds.js'
-import {type Clip, listClipFiles} from '../../dataset/clips.js'
+import {type Clip, type SourceFile, readClipFolder} from '../../dataset/clips.js'
 import {type Rng, deriveRng, shuffled} from '../../dataset/rng.js'
 import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embedding.js'
 import type {FrontEnd} from '../../features/front-end.js'
@@ -29,16 +26,12 @@ export interface EmbeddedExample {
   positiveSteps: number[]
 }
 
-export async function readClips(dir: string, what: string, word: string): Promise<Clip[]> {
-  const files = await listClipFiles(dir, what)
-  const clips: Clip[] = []
-  for (const name of files.sort()) {
-    const {samples} = await readAudio(join(dir, name))
-    let sum = 0
-    for (const v of samples) sum += v * v
-    clips.push({word, source: `${what}/${name}`, samples, rms: Math.sqrt(sum / Math.max(1, samples.length))})
-  }
-  return clips
+/**
+ * A folder's clips, in the order of their file names as JavaScript sorts them (the order the
+ * held-out split was drawn in since this recipe began, kept so a seed keeps its split).
+ */
+export async function readClips(dir: string, what: string, word: string, role: SourceFile['role']): Promise<Clip[]> {
+  return (await readClipFolder(dir, what, word, role)).sort((x, y) => (x.source < y.source ? -1 : x.source > y.source ? 1 : 0))
 }
 
 /**

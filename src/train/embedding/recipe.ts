@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 
 import {SAMPLE_RATE} from '../../audio/read.js'
-import {type Clip} from '../../dataset/clips.js'
+import {type Clip, type SourceFile} from '../../dataset/clips.js'
 import {openFrontEnd} from '../../features/front-end.js'
 import {type SpeechEmbeddingFeatures, loadSpeechEmbedding} from '../../features/speech-embedding.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, writeModelConfig} from '../../model/config.js'
@@ -10,10 +10,10 @@ import {predictFeatures} from '../../model/predict.js'
 import type {ModelPreset} from '../../model/presets.js'
 import {UserError} from '../../util/errors.js'
 import {shipped} from '../../util/paths.js'
-import {type FeatureBank, bankFrames, readBank} from '../feature-bank.js'
+import {type FeatureBank, readBank} from '../feature-bank.js'
 import {type ExampleSet, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
 import {cachedExamples, clipHash, clipsHash, defaultCacheDir, examplesKey} from './cache.js'
-import {SPEECH_EMBEDDING_PRESET, type Calibration, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
+import {SPEECH_EMBEDDING_PRESET, type Calibration, bankHours, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 
 /**
  * The default training recipe: a GRU detector on the pretrained speech embedding, trained on the
@@ -90,9 +90,9 @@ type Log = (line: string) => void
 
 /** Data stage: clips read, examples mixed and embedded once, banks loaded and checked. */
 async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: ExampleSet; held: ExampleSet; bank: FeatureBank; calibration: FeatureBank; features: SpeechEmbeddingFeatures}> {
-  const read = async (dirs: string[], what: string, word: string) => (await Promise.all(dirs.map((d) => readClips(d, what, word)))).flat()
-  const triggers = await read(recipe.activates, 'activates', recipe.word)
-  const others: Clip[] = await read(recipe.negatives, 'negatives', '<other>')
+  const read = async (dirs: string[], what: string, word: string, role: SourceFile['role']) => (await Promise.all(dirs.map((d) => readClips(d, what, word, role)))).flat()
+  const triggers = await read(recipe.activates, 'activates', recipe.word, 'trigger')
+  const others: Clip[] = await read(recipe.negatives, 'negatives', '<other>', 'negative')
   const weights = await loadSpeechEmbedding(recipe.out)
   const features: SpeechEmbeddingFeatures = {kind: 'speech-embedding', sampleRate: SAMPLE_RATE, weights: weights.sha256}
   const frontEnd = await openFrontEnd(features, recipe.out)
@@ -101,7 +101,7 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
     if (b.frontEnd !== weights.sha256) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
   }
   const {train, held} = holdOut(triggers, 0.1, recipe.dataSeed ?? recipe.seed)
-  log(`data: ${triggers.length} clips of "${recipe.word}" (${held.length} held out), ${others.length} of other words; ${hours(bank).toFixed(2)} h of real speech to train on, ${hours(calibration).toFixed(2)} h to set the threshold`)
+  log(`data: ${triggers.length} clips of "${recipe.word}" (${held.length} held out), ${others.length} of other words; ${bankHours(bank).toFixed(2)} h of real speech to train on, ${bankHours(calibration).toFixed(2)} h to set the threshold`)
   const started = Date.now()
   const total = (train.length + held.length) * recipe.perClip * (others.length > 0 ? 2 : 1)
   let shown = 0
@@ -112,7 +112,7 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
     }
   }
   const dataSeed = recipe.dataSeed ?? recipe.seed
-  const backgrounds = recipe.backgrounds?.length ? await read(recipe.backgrounds, 'backgrounds', '') : exampleBackgrounds(others, dataSeed, SAMPLE_RATE)
+  const backgrounds = recipe.backgrounds?.length ? await read(recipe.backgrounds, 'backgrounds', '', 'background') : exampleBackgrounds(others, dataSeed, SAMPLE_RATE)
   const othersKey = clipsHash(others)
   const backgroundsKey = recipe.backgrounds?.length ? `+bg${clipsHash(backgrounds)}` : ''
   let fromCache = 0
@@ -135,9 +135,6 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   return {train: trainSet, held: heldSet, bank, calibration, features}
 }
 
-function hours(bank: FeatureBank): number {
-  return (bankFrames(bank) * 0.08) / 3600
-}
 
 export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log = () => {}): Promise<RecipeResult> {
   const started = Date.now()

@@ -83,7 +83,7 @@ export interface Calibration {
 export function calibrateThreshold(model: tf.LayersModel | ((data: Float32Array, steps: number) => Float32Array), calibration: FeatureBank, targetFaPerHour: number): Calibration {
   const score = typeof model === 'function' ? model : (data: Float32Array, steps: number) => scoreSequence(model, data, steps)
   const tracks = calibration.sequences.map((s) => score(s.data, s.frames))
-  const hours = (bankFrames(calibration) * EMBEDDING_STEP_SECONDS) / 3600
+  const hours = bankHours(calibration)
   const allowed = Math.floor(targetFaPerHour * hours + 1e-9)
   const falseAcceptsAt = (threshold: number) => tracks.reduce((n, t) => n + detectTriggers(t, embeddingTrigger(threshold)).length, 0)
   const grid: number[] = []
@@ -98,6 +98,11 @@ export function calibrateThreshold(model: tf.LayersModel | ((data: Float32Array,
     }
   }
   return {threshold: chosen, hours, falseAccepts: falseAcceptsAt(chosen), resolution: hours > 0 ? 1 / hours : Infinity, supported: hours * targetFaPerHour >= 3}
+}
+
+/** Hours of audio a bank of speech-embedding features holds. */
+export function bankHours(bank: FeatureBank): number {
+  return (bankFrames(bank) * EMBEDDING_STEP_SECONDS) / 3600
 }
 
 /** Evaluate stage: share of held-out positive examples whose labelled steps fire at `threshold`. */
