@@ -58,6 +58,8 @@ interface EmbeddingFlags {
   steps?: number
   'data-seed'?: number
   'no-cache': boolean
+  'context-words'?: number
+  mine?: number
   bank?: string
   'calibration-bank'?: string
   'target-fa': string
@@ -157,7 +159,9 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     steps: Flags.integer({summary: 'speech-embedding recipe: optimizer steps (default 1200).', min: 1}),
     'data-seed': Flags.integer({summary: 'speech-embedding recipe: seed of the examples\' mixing and held-out split (default: --seed); runs that share it share cached examples.', min: 0}),
     'no-cache': Flags.boolean({summary: 'speech-embedding recipe: do not read or write the cache of embedded examples (~/.cache/rnn-wake/examples).', default: false}),
-    bank: Flags.string({summary: 'speech-embedding recipe: bank of real-speech features to train on (default: the shipped data/speech-bank/train.bank).'}),
+    bank: Flags.string({summary: 'speech-embedding recipe: bank of real-speech features to train on (default: the shipped data/speech-bank/train.bank; "none": only your clips).'}),
+    'context-words': Flags.integer({summary: 'speech-embedding recipe: most other words said just before the word in a training example (default 2; 0: the word alone).', min: 0, max: 4}),
+    mine: Flags.integer({summary: 'speech-embedding recipe: rounds of hard-negative mining (score the bank, train more on where the network fires; default 0).', min: 0, max: 10}),
     'calibration-bank': Flags.string({summary: 'speech-embedding recipe: bank of real speech never trained on, where the threshold is set (default: the shipped data/speech-bank/calibration.bank).'}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
   }
@@ -175,6 +179,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags['data-seed'] !== undefined) recipe.dataSeed = flags['data-seed']
     if (flags['no-cache']) recipe.cacheDir = undefined
     if (flags.bank !== undefined) recipe.bank = flags.bank
+    if (flags['context-words'] !== undefined) recipe.contextWords = flags['context-words']
+    if (flags.mine !== undefined) recipe.mineRounds = flags.mine
     if (flags['calibration-bank'] !== undefined) recipe.calibrationBank = flags['calibration-bank']
     recipe.targetFaPerHour = num('target-fa', flags['target-fa'], Number.MIN_VALUE)
     const log = (line: string) => this.logToStderr(line)

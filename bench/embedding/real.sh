@@ -10,7 +10,8 @@
 # Both also train on the shipped real-speech bank and set their threshold on its calibration
 # part (data/speech-bank). The examples of a word are embedded once (--data-seed 1, cached), so
 # seeds differ in initial weights, batches and dropout. Knobs: WORDS, SEEDS (default "1 2 3"),
-# PROTOCOLS (default "tts real20"), STEPS (train --steps), TRAIN_FLAGS, ENSEMBLE=1 (below).
+# PROTOCOLS (default "tts real20"), STEPS (train --steps), TRAIN_FLAGS, ENSEMBLE=1 (below),
+# TTS_ROOT (default $WORK/tts; TTS_ENGINES=all makes its clips with every engine, not only espeak).
 # The feature cache (RNN_WAKE_FEATURE_CACHE, default $WORK/features) lets every model reuse the
 # test audio's embeddings.
 set -euo pipefail
@@ -28,9 +29,9 @@ if [ ! -d "$REAL/words" ]; then echo "bench/embedding: $REAL is absent; skipped"
 node bench/real/prepare.mjs "$WORK" "$REAL" > /dev/null
 COPIES=${REAL_COPIES:-10}
 for word in $WORDS; do
-  TTS_DIR="$WORK/tts/$word"
-  [ -d "$TTS_DIR/trigger" ] || rw tts "${word//-/ }" --count 600 --seed 1 --exclude-voices "$NOT_TRAINING" --out "$TTS_DIR/trigger" > /dev/null
-  [ -d "$TTS_DIR/negatives" ] || rw tts --negatives-for "${word//-/ }" --count 1200 --seed 2 --exclude-voices "$NOT_TRAINING" --out "$TTS_DIR/negatives" > /dev/null
+  TTS_DIR="${TTS_ROOT:-$WORK/tts}/$word"
+  [ -d "$TTS_DIR/trigger" ] || rw tts "${word//-/ }" --count 600 --seed 1 --engine "${TTS_ENGINES:-espeak}" --exclude-voices "$NOT_TRAINING" --out "$TTS_DIR/trigger" > /dev/null
+  [ -d "$TTS_DIR/negatives" ] || rw tts --negatives-for "${word//-/ }" --count 1200 --seed 2 --engine "${TTS_ENGINES:-espeak}" --exclude-voices "$NOT_TRAINING" --out "$TTS_DIR/negatives" > /dev/null
   REAL20="$WORK/real-20-x$COPIES/$word"
   if [ ! -d "$REAL20" ]; then
     mkdir -p "$REAL20"

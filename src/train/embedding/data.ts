@@ -15,6 +15,8 @@ import type {FeatureBank} from '../feature-bank.js'
 export const EXAMPLE_SECONDS = 3.2
 /** Seconds after the end of the word whose steps are labelled 1 (the course's "ones after the word"). */
 export const LABEL_SECONDS = 0.48
+/** Most other words said just before the word in an example (uniform in 0..N). */
+export const DEFAULT_CONTEXT_WORDS = 2
 /** Leading steps of an example dropped when it joins a sequence: they mostly hear the front end's lead silence. */
 const LEAD_STEPS = 6
 
@@ -39,7 +41,7 @@ export async function readClips(dir: string, what: string, word: string, role: S
  * use, where the wake word often follows speech), the word (a trigger clip, or another word for
  * a negative), a tail, over a procedural background at a random level. Returns where the word ends.
  */
-export function mixExample(word: Clip, others: readonly Clip[], backgrounds: readonly Clip[], rng: Rng, sampleRate: number): {samples: Float64Array; wordEnd: number} {
+export function mixExample(word: Clip, others: readonly Clip[], backgrounds: readonly Clip[], rng: Rng, sampleRate: number, maxContext = DEFAULT_CONTEXT_WORDS): {samples: Float64Array; wordEnd: number} {
   const n = Math.round(EXAMPLE_SECONDS * sampleRate)
   const out = new Float64Array(n)
   // The word ends between 1.7 s and 2.7 s: room for context before it and the labelled steps after it.
@@ -53,7 +55,7 @@ export function mixExample(word: Clip, others: readonly Clip[], backgrounds: rea
   add(word, wordEnd - word.samples.length, level)
   // Context: other words ending 0-0.3 s before the word starts.
   let cursor = wordStart
-  const contextWords = others.length === 0 ? 0 : rng.int(3)
+  const contextWords = others.length === 0 ? 0 : rng.int(maxContext + 1)
   for (let k = 0; k < contextWords && cursor > 0.2 * sampleRate; k++) {
     const other = others[rng.int(others.length)]
     const end = cursor - Math.round(rng.uniform(0, 0.3) * sampleRate)
@@ -92,11 +94,11 @@ export interface ExampleSet {
  * mixed and embedded. Deterministic in the seed and the clip's content (`clipKey`), not in its
  * place in a list, so the examples of a clip can be cached and shared by runs whose clip lists differ.
  */
-export function embedClipExamples(frontEnd: FrontEnd, clip: Clip, clipKey: string, others: readonly Clip[], backgrounds: readonly Clip[], options: {perClip: number; seed: number; sampleRate: number}): ExampleSet {
+export function embedClipExamples(frontEnd: FrontEnd, clip: Clip, clipKey: string, others: readonly Clip[], backgrounds: readonly Clip[], options: {perClip: number; seed: number; sampleRate: number; contextWords?: number}): ExampleSet {
   const positives: EmbeddedExample[] = []
   const negatives: EmbeddedExample[] = []
   const embed = (word: Clip, rng: Rng, positive: boolean): EmbeddedExample => {
-    const {samples, wordEnd} = mixExample(word, others, backgrounds, rng, options.sampleRate)
+    const {samples, wordEnd} = mixExample(word, others, backgrounds, rng, options.sampleRate, options.contextWords)
     const {data, frames} = frontEnd.featurize(samples)
     return {data, steps: frames, positiveSteps: positive ? labelSteps(wordEnd / options.sampleRate, frames) : []}
   }
@@ -129,6 +131,17 @@ export interface BatchOptions {
   steps: number
   /** Loss weight of a step labelled 1 (they are few). */
   positiveWeight: number
+  /** Places in the bank where the network fired (mined); half the plain bank crops are cut around them. */
+  hard?: readonly HardWindow[]
+}
+
+/** A step of a bank sequence where a network's score was high: a hard negative. */
+export interface HardWindow {
+  /** Index into the bank's sequences. */
+  sequence: number
+  /** The step that scored high. */
+  step: number
+  score: number
 }
 
 /**
@@ -147,10 +160,19 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     const start = rng.int(s.frames - count + 1)
     x.set(s.data.subarray(start * EMBEDDING_SIZE, (start + count) * EMBEDDING_SIZE), (row * steps + from) * EMBEDDING_SIZE)
   }
+  // A mined crop ends 0-8 steps after the step that fired, so the network sees what led up to it.
+  const hardCrop = (row: number, hard: HardWindow) => {
+    const s = bank.sequences[hard.sequence]
+    const end = Math.min(s.frames, hard.step + 1 + rng.int(9))
+    const start = Math.max(0, Math.min(end - steps, s.frames - steps))
+    x.set(s.data.subarray(start * EMBEDDING_SIZE, (start + steps) * EMBEDDING_SIZE), row * steps * EMBEDDING_SIZE)
+  }
+  const hard = options.hard?.filter((h) => bank.sequences[h.sequence].frames >= steps) ?? []
   for (let row = 0; row < size; row++) {
     const kind = set.negatives.length === 0 ? (row % 2 === 0 ? 0 : 2) : row % 3
     if (kind === 2 || (kind === 1 && set.negatives.length === 0)) {
-      bankCrop(row, 0, steps)
+      if (hard.length > 0 && rng.uniform(0, 1) < 0.5) hardCrop(row, hard[rng.int(hard.length)])
+      else bankCrop(row, 0, steps)
       continue
     }
     const example = kind === 0 ? set.positives[rng.int(set.positives.length)] : set.negatives[rng.int(set.negatives.length)]
@@ -175,4 +197,12 @@ export function holdOut<T>(items: readonly T[], fraction: number, seed: number):
   const order = shuffled(items, deriveRng('rnn-wake/embedding-holdout', seed))
   const n = items.length < 5 ? 0 : Math.max(1, Math.round(items.length * fraction))
   return {held: order.slice(0, n), train: order.slice(n)}
+}
+
+/**
+ * A stand-in bank made of the negative examples (train --bank none): the batches keep their
+ * shape, but every "real speech" crop and prefix then comes from the user's own negatives.
+ */
+export function bankOfExamples(examples: readonly EmbeddedExample[], frontEnd: string): FeatureBank {
+  return {bins: EMBEDDING_SIZE, frontEnd, sequences: examples.map((e, k) => ({name: `negative-${k}`, frames: e.steps, data: e.data}))}
 }

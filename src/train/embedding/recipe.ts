@@ -11,7 +11,8 @@ import type {ModelPreset} from '../../model/presets.js'
 import {UserError} from '../../util/errors.js'
 import {shipped} from '../../util/paths.js'
 import {type FeatureBank, readBank} from '../feature-bank.js'
-import {type ExampleSet, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
+import {DEFAULT_CONTEXT_WORDS, type ExampleSet, type HardWindow, bankOfExamples, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
+import {hardNegatives, scoreBank} from './mining.js'
 import {cachedExamples, clipHash, clipsHash, defaultCacheDir, examplesKey} from './cache.js'
 import {SPEECH_EMBEDDING_PRESET, type Calibration, bankHours, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 
@@ -50,7 +51,14 @@ export interface EmbeddingRecipe {
   dataSeed?: number
   /** Where embedded examples are cached (undefined: not cached). */
   cacheDir?: string
+  /** Most other words just before the word in an example (default 2). */
+  contextWords?: number
+  /** Rounds of hard-negative mining on the bank (0: none); round k mines after k/(rounds+1) of the steps. */
+  mineRounds?: number
 }
+
+/** `bank` value that trains without the real-speech bank: its crops come from the negative examples. */
+export const NO_BANK = 'none'
 
 /** False accepts per hour of real speech a threshold is set for (train --target-fa; ensembles of these models). */
 export const DEFAULT_TARGET_FA = 0.5
@@ -96,12 +104,14 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   const weights = await loadSpeechEmbedding(recipe.out)
   const features: SpeechEmbeddingFeatures = {kind: 'speech-embedding', sampleRate: SAMPLE_RATE, weights: weights.sha256}
   const frontEnd = await openFrontEnd(features, recipe.out)
-  const [bank, calibration] = await Promise.all([readBank(recipe.bank), readBank(recipe.calibrationBank)])
-  for (const [b, file] of [[bank, recipe.bank], [calibration, recipe.calibrationBank]] as const) {
+  const noBank = recipe.bank === NO_BANK
+  const [realBank, calibration] = await Promise.all([noBank ? undefined : readBank(recipe.bank), readBank(recipe.calibrationBank)])
+  for (const [b, file] of [[realBank, recipe.bank], [calibration, recipe.calibrationBank]] as const) {
+    if (b === undefined) continue
     if (b.frontEnd !== weights.sha256) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
   }
   const {train, held} = holdOut(triggers, 0.1, recipe.dataSeed ?? recipe.seed)
-  log(`data: ${triggers.length} clips of "${recipe.word}" (${held.length} held out), ${others.length} of other words; ${bankHours(bank).toFixed(2)} h of real speech to train on, ${bankHours(calibration).toFixed(2)} h to set the threshold`)
+  log(`data: ${triggers.length} clips of "${recipe.word}" (${held.length} held out), ${others.length} of other words; ${realBank ? bankHours(realBank).toFixed(2) : 'no'} h of real speech to train on, ${bankHours(calibration).toFixed(2)} h to set the threshold`)
   const started = Date.now()
   const total = (train.length + held.length) * recipe.perClip * (others.length > 0 ? 2 : 1)
   let shown = 0
@@ -115,13 +125,16 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   const backgrounds = recipe.backgrounds?.length ? await read(recipe.backgrounds, 'backgrounds', '', 'background') : exampleBackgrounds(others, dataSeed, SAMPLE_RATE)
   const othersKey = clipsHash(others)
   const backgroundsKey = recipe.backgrounds?.length ? `+bg${clipsHash(backgrounds)}` : ''
+  const contextWords = recipe.contextWords ?? DEFAULT_CONTEXT_WORDS
+  // Keys made before the knob existed (2 context words) stay valid.
+  const contextWordsKey = contextWords === DEFAULT_CONTEXT_WORDS ? '' : `+ctx${contextWords}`
   let fromCache = 0
   const examplesOf = async (clips: Clip[], perClip: number, context: Clip[], contextKey: string): Promise<ExampleSet> => {
     const set: ExampleSet = {positives: [], negatives: []}
     for (const clip of clips) {
       const id = clipHash(clip)
-      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey})
-      const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE}))
+      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey + contextWordsKey})
+      const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, contextWords}))
       set.positives.push(...one.positives)
       set.negatives.push(...one.negatives)
       if (cached) fromCache++
@@ -132,9 +145,19 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   const trainSet = await examplesOf(train, recipe.perClip, others, othersKey)
   const heldSet = await examplesOf(held, 1, [], 'none')
   if (fromCache > 0) log(`  examples of ${fromCache} clip(s) came from the cache (${recipe.cacheDir})`)
+  const bank = realBank ?? bankOfExamples(trainSet.negatives, weights.sha256)
+  if (bank.sequences.every((s) => s.frames < recipe.sequenceSteps)) throw new UserError(`No real speech to train on: --bank ${NO_BANK} needs clips of other words (--negatives)`, 'usage')
   return {train: trainSet, held: heldSet, bank, calibration, features}
 }
 
+/** Mining stage: the places of the bank where the network fires most, trained on more often from here on. */
+function mine(model: tf.LayersModel, bank: FeatureBank, log: Log): HardWindow[] {
+  const started = Date.now()
+  const hard = hardNegatives(scoreBank(model, bank), {count: 400, minScore: 0.05})
+  const top = hard[0]?.score ?? 0
+  log(`mining: ${hard.length} places of the bank score >= 0.05 (top ${top.toFixed(4)}); half the bank crops come from them from here on (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+  return hard
+}
 
 export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log = () => {}): Promise<RecipeResult> {
   const started = Date.now()
@@ -145,8 +168,12 @@ export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log =
   try {
     let average = NaN
     const every = Math.max(1, Math.round(recipe.steps / 10))
+    const rounds = recipe.mineRounds ?? 0
+    const mineAt = new Set(Array.from({length: rounds}, (_, k) => Math.round(((k + 1) * recipe.steps) / (rounds + 1))))
+    let hard: HardWindow[] | undefined
     for (let step = 0; step < recipe.steps; step++) {
-      const loss = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, seed: recipe.seed, step})
+      if (mineAt.has(step)) hard = mine(model, data.bank, log)
+      const loss = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, seed: recipe.seed, step, hard})
       average = Number.isNaN(average) ? loss : 0.95 * average + 0.05 * loss
       if ((step + 1) % every === 0) log(`step ${step + 1}/${recipe.steps}: loss ${average.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
     }
@@ -172,6 +199,9 @@ export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log =
         sequenceSteps: recipe.sequenceSteps,
         perClip: recipe.perClip,
         learningRate: recipe.learningRate,
+        ...(recipe.contextWords === undefined || recipe.contextWords === DEFAULT_CONTEXT_WORDS ? {} : {contextWords: recipe.contextWords}),
+        ...(recipe.mineRounds ? {mineRounds: recipe.mineRounds} : {}),
+        ...(recipe.bank === NO_BANK ? {bank: NO_BANK} : {}),
         clips: {activates: recipe.activates.length, positives: data.train.positives.length, negatives: data.train.negatives.length},
         calibration: {targetFaPerHour: recipe.targetFaPerHour, hours: Number(calibration.hours.toFixed(3)), falseAccepts: calibration.falseAccepts},
         validationMissed: Number.isNaN(validationMissed) ? null : Number(validationMissed.toFixed(4)),
