@@ -36,7 +36,7 @@ function parseRange(flag: string, input: string | undefined, lo: number, hi: num
 
 /** Flags the speech-embedding recipe does not read: typing one selects the spectrogram recipe. */
 const SPECTROGRAM_FLAGS = [
-  'data', 'clips', 'words', 'phrases', 'phrase-prob', 'ctc-weight', 'ctc-unit', 'ctc-vocabulary', 'ctc-align-weight', 'procedural-backgrounds', 'snr', 'max-triggers', 'max-negatives',
+  'data', 'clips', 'words', 'ctc-unit', 'ctc-vocabulary', 'ctc-align-weight', 'procedural-backgrounds', 'snr', 'max-triggers', 'max-negatives',
   'speed', 'epoch-size', 'val', 'val-split', 'val-count', 'val-every', 'calibrate-on', 'max-frr', 'preset', 'features', 'max-hz', 'crop', 'epochs', 'batch', 'lr', 'lr-decay',
   'crop-around', 'class-weight', 'hard-negative-weight', 'augment', 'init-from', 'from', 'freeze', 'init-member', 'resume', 'keep-optimizer', 'workers', 'threads', 'budget-cpu-minutes',
 ]
@@ -60,6 +60,9 @@ interface EmbeddingFlags {
   'no-cache': boolean
   'context-words'?: number
   mine?: number
+  phrases?: string
+  'phrase-prob'?: string
+  'ctc-weight'?: string
   bank?: string
   'calibration-bank'?: string
   'target-fa': string
@@ -181,6 +184,13 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags.bank !== undefined) recipe.bank = flags.bank
     if (flags['context-words'] !== undefined) recipe.contextWords = flags['context-words']
     if (flags.mine !== undefined) recipe.mineRounds = flags.mine
+    if (flags.phrases !== undefined) {
+      recipe.phrases = parsePhrases(flags.phrases, ',', '--phrases')
+      if (flags['phrase-prob'] !== undefined) recipe.phraseProbability = num('phrase-prob', flags['phrase-prob'], 0, 1)
+      if (flags['ctc-weight'] !== undefined) recipe.ctcWeight = num('ctc-weight', flags['ctc-weight'], Number.MIN_VALUE)
+    } else if (flags['ctc-weight'] !== undefined) {
+      throw new UserError('The speech-embedding recipe adds its token head with --phrases (the words to transcribe after the trigger); --ctc-weight alone has nothing to learn', 'usage')
+    }
     if (flags['calibration-bank'] !== undefined) recipe.calibrationBank = flags['calibration-bank']
     recipe.targetFaPerHour = num('target-fa', flags['target-fa'], Number.MIN_VALUE)
     const log = (line: string) => this.logToStderr(line)

@@ -11,7 +11,11 @@ import {loadDetector} from '../src/model/model-dir.js'
 import {predictClip} from '../src/model/predict.js'
 import {StreamingInference} from '../src/stream/inference.js'
 import {type FeatureBank, decodeBank, encodeBank, readBank, writeBank} from '../src/train/feature-bank.js'
-import {labelSteps} from '../src/train/embedding/data.js'
+import type {Clip} from '../src/dataset/clips.js'
+import {deriveRng} from '../src/dataset/rng.js'
+import {bankOfExamples, endStep, labelSteps, makeBatch, mixExample} from '../src/train/embedding/data.js'
+import {hardNegatives} from '../src/train/embedding/mining.js'
+import {phraseVocabulary, sequenceTargets} from '../src/train/embedding/tokens.js'
 import {runCli} from './helpers/cli.js'
 import {noise} from './helpers/signals.js'
 import {writeToyClips} from './helpers/toy-clips.js'
@@ -46,6 +50,71 @@ describe('speech-embedding recipe', () => {
   it('labels the steps whose 80 ms window ends within 0.48 s after the word', () => {
     expect(labelSteps(1.0, 40)).toEqual([12, 13, 14, 15, 16, 17])
     expect(labelSteps(3.1, 30)).toEqual([])
+  })
+
+  const clip = (word: string, seconds: number, value: number): Clip => ({word, source: `${word}.wav`, samples: new Float64Array(Math.round(seconds * 44_100)).fill(value), rms: value})
+
+  it('mixes context words before the word and a phrase after it, and says where each ends', () => {
+    const word = clip('activate', 0.6, 1000)
+    const others = [clip('hello', 0.4, 500)]
+    for (let seed = 0; seed < 20; seed++) {
+      const plain = mixExample(word, others, [], deriveRng('t', seed), 44_100)
+      expect(plain.samples.length).toBe(Math.round(3.2 * 44_100))
+      expect(plain.placed.at(-1)).toEqual({word: 'activate', end: plain.wordEnd})
+      const alone = mixExample(word, others, [], deriveRng('t', seed), 44_100, 0)
+      expect(alone.placed).toEqual([{word: 'activate', end: alone.wordEnd}])
+      const phrase = mixExample(word, others, [], deriveRng('t', seed), 44_100, 2, [clip('lights', 0.5, 800), clip('on', 0.3, 800)])
+      const words = phrase.placed.map((p) => p.word)
+      expect(words.slice(-3)).toEqual(['activate', 'lights', 'on'])
+      expect(words.slice(0, -3).every((w) => w === 'hello')).toBe(true)
+      const ends = phrase.placed.map((p) => p.end)
+      expect([...ends].sort((a, b) => a - b)).toEqual(ends)
+      // The example grows to hold the phrase and a 0.4 s tail.
+      expect(phrase.samples.length).toBeGreaterThanOrEqual(ends.at(-1)! + Math.round(0.4 * 44_100))
+    }
+    expect(endStep(0.08)).toBe(0)
+    expect(endStep(0.081)).toBe(1)
+  })
+
+  it('asks the token head for each vocabulary word after it ends and for silence after other words', () => {
+    const vocabulary = phraseVocabulary('activate', [['lights', 'on'], ['stop']])
+    expect(vocabulary.tokens).toEqual(['activate', 'lights', 'on', 'stop'])
+    const targets = sequenceTargets([{word: 'hello', endStep: 3}, {word: 'activate', endStep: 10}, {word: 'lights', endStep: 14}, {word: 'on', endStep: 17}], vocabulary, 24)
+    expect(targets.ids).toEqual([0, 1, 2])
+    const blank = 4
+    expect(Array.from(targets.align!.subarray(10, 19))).toEqual([0, 0, blank, blank, 1, 1, blank, 2, 2])
+  })
+
+  it('cuts half the bank crops around mined places, and keeps words whose end is in the sequence', () => {
+    const steps = 16
+    const seq = (n: number, v: number) => ({name: `s${v}`, frames: n, data: new Float32Array(n * 96).map((_, i) => v + Math.floor(i / 96) / 1000)})
+    const bank = {bins: 96, frontEnd: 'x', sequences: [seq(200, 1), seq(200, 2)]}
+    const scores = [new Float32Array(200), new Float32Array(200)]
+    scores[1][150] = 0.9
+    scores[1][152] = 0.95
+    scores[0][20] = 0.3
+    const hard = hardNegatives(scores, {count: 10, minScore: 0.05})
+    expect(hard).toEqual([{sequence: 1, step: 152, score: expect.closeTo(0.95, 5)}, {sequence: 0, step: 20, score: expect.closeTo(0.3, 5)}])
+    const example = {data: new Float32Array(40 * 96).fill(-1), steps: 40, positiveSteps: [30, 31], words: [{word: 'hello', endStep: 8}, {word: 'beep', endStep: 29}]}
+    const set = {positives: [example], negatives: [{...example, positiveSteps: []}]}
+    const batch = makeBatch(set, bank, deriveRng('b', 1), {size: 300, steps, positiveWeight: 4, hard: [hard[0]]})
+    let aroundHard = 0
+    for (let row = 2; row < 300; row += 3) {
+      const first = batch.x[row * steps * 96]
+      const last = batch.x[(row * steps + steps - 1) * 96]
+      // Rows of sequence 2 ending 0-8 steps after step 152 start at 137-145.
+      if (Math.floor(first) === 2 && Math.round((last - 2) * 1000) >= 152 && Math.round((last - 2) * 1000) <= 160) aroundHard++
+    }
+    expect(aroundHard).toBeGreaterThan(30)
+    expect(aroundHard).toBeLessThan(70)
+    // Positive rows keep the trigger word (its end is inside) and its labels.
+    const row0 = batch.words[0]
+    expect(row0.map((w) => w.word)).toContain('beep')
+    const beep = row0.find((w) => w.word === 'beep')!
+    expect(batch.y[beep.endStep + 1]).toBe(1)
+    expect(batch.words[2]).toEqual([])
+    // --bank none: the negatives stand in for the bank.
+    expect(bankOfExamples([...set.negatives, ...set.negatives], 'x').sequences.map((s) => s.frames)).toEqual([2 * (40 - 6)])
   })
 
   it('trains by default from clip folders, sets its threshold on the calibration bank, and the model runs offline and streamed alike', async () => {
@@ -93,5 +162,23 @@ describe('speech-embedding recipe', () => {
     const mixed = runCli([...args.slice(0, -1), '--recipe', 'speech-embedding', '--preset', 'tiny', '--force'])
     expect(mixed.status).toBe(2)
     expect(mixed.stderr).toMatch(/--recipe speech-embedding cannot take --preset/)
-  }, 300_000)
+    // Phrases add a token head; mining, no context words and no bank are knobs of the same recipe.
+    await writeFile(join(dir, 'boops', 'manifest.jsonl'), [0, 1, 2, 3].map((i) => JSON.stringify({file: `${i}.wav`, text: 'boop'})).join('\n') + '\n')
+    const knobs = join(dir, 'model-knobs')
+    const common = ['train', '--activates', join(dir, 'beeps'), '--negatives', join(dir, 'boops'), '--trigger', 'beep', '--steps', '12', '--calibration-bank', join(dir, 'cal.bank'), '--no-cache']
+    const k = runCli([...common, '--out', knobs, '--bank', 'none', '--phrases', 'boop', '--mine', '1', '--context-words', '0'], {timeout: 240_000})
+    expect(k.status, k.stderr).toBe(0)
+    expect(k.stderr).toMatch(/token head: 2 word tokens \+ blank \("beep" "boop"\)/)
+    expect(k.stderr).toMatch(/mining: \d+ places of the bank/)
+    expect(k.stderr).toMatch(/no h of real speech to train on/)
+    const knobConfig = await readModelConfig(knobs)
+    expect(knobConfig.vocabulary).toMatchObject({unit: 'word', tokens: ['beep', 'boop'], blank: 2})
+    expect(knobConfig.training).toMatchObject({contextWords: 0, mineRounds: 1, bank: 'none', phrases: ['boop']})
+    const knobDetector = await loadDetector(knobs)
+    expect(predictClip(knobDetector, noise(2, 3000, 4)).tokens).toBeDefined()
+    // A phrase word no clip says is a usage error, before training.
+    const unknown = runCli([...common, '--out', join(dir, 'model-zap'), '--phrases', 'zap'])
+    expect(unknown.status).toBe(2)
+    expect(unknown.stderr).toMatch(/--phrases: no --negatives clip says "zap"/)
+  }, 400_000)
 })

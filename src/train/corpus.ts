@@ -202,7 +202,7 @@ export interface OpenCorpus {
 }
 
 /** The words of a folder written by "rnn-wake tts" (its manifest.jsonl), by file name; empty without one. */
-async function spokenWords(dir: string): Promise<Map<string, string>> {
+export async function spokenWords(dir: string): Promise<Map<string, string>> {
   try {
     const lines = (await readFile(join(dir, 'manifest.jsonl'), 'utf8')).split('\n').filter((l) => l.trim() !== '')
     return new Map(lines.map((l) => JSON.parse(l) as {file: string; text: string}).map((m) => [m.file, m.text]))

@@ -133,7 +133,7 @@ function weightedBce(y: tf.Tensor, p: tf.Tensor, positiveWeight: number, negativ
   })
 }
 
-type CtcTerm = {weight: number; blank: number; alignWeight?: number; targets: TokenTargets[]}
+export type CtcTerm = {weight: number; blank: number; alignWeight?: number; targets: TokenTargets[]}
 
 /**
  * BCE of the trigger head, plus (with a token head and weight > 0) the
@@ -145,12 +145,20 @@ export function jointLoss(outputs: tf.Tensor | tf.Tensor[], y: tf.Tensor, classW
   const list = Array.isArray(outputs) ? outputs : [outputs]
   const bce = weightedBce(y, list[0], classWeight, negativeWeights)
   if (!ctc || ctc.weight === 0 || list.length < 2) return {total: bce}
-  const probs = list[1] as tf.Tensor3D
+  return withTokenHeadLoss(bce, list[1] as tf.Tensor3D, ctc)
+}
+
+/**
+ * `triggerLoss` plus the token head's part of the loss: weight x the per-step CTC loss against
+ * the targets' ids, plus alignWeight x the per-step cross-entropy against their alignments when
+ * every example of the batch has one. `ctc` is the CTC term alone, for the log.
+ */
+export function withTokenHeadLoss(triggerLoss: tf.Scalar, probs: tf.Tensor3D, ctc: CtcTerm): {total: tf.Scalar; ctc: tf.Scalar} {
   const [, steps, classes] = probs.shape
   // The head ends in a softmax; ctcLoss applies log-softmax itself, which leaves log(p) unchanged.
   const ids = ctc.targets.map((t) => t.ids)
   const perStep = tf.div(tf.mean(ctcLoss(tf.log(tf.add(probs, 1e-7)) as tf.Tensor3D, ids, {blank: ctc.blank, zeroInfinity: true})), steps) as tf.Scalar
-  let total = tf.add(bce, tf.mul(perStep, ctc.weight)) as tf.Scalar
+  let total = tf.add(triggerLoss, tf.mul(perStep, ctc.weight)) as tf.Scalar
   const aligned = ctc.targets.every((t) => t.align !== undefined && t.align.length === steps)
   if (ctc.alignWeight && aligned) {
     const flat = new Int32Array(ctc.targets.length * steps)

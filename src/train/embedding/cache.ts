@@ -37,7 +37,7 @@ export function examplesKey(parts: {weights: string; seed: number; perClip: numb
 
 function encode(set: ExampleSet): Buffer {
   const all = [...set.positives, ...set.negatives]
-  const header = Buffer.from(JSON.stringify({positives: set.positives.length, examples: all.map((e) => ({steps: e.steps, positiveSteps: e.positiveSteps}))}))
+  const header = Buffer.from(JSON.stringify({positives: set.positives.length, examples: all.map((e) => ({steps: e.steps, positiveSteps: e.positiveSteps, ...(e.words ? {words: e.words} : {})}))}))
   const data = new Float32Array(all.reduce((n, e) => n + e.data.length, 0))
   let at = 0
   for (const e of all) {
@@ -52,12 +52,12 @@ function encode(set: ExampleSet): Buffer {
 function decode(bytes: Buffer): ExampleSet | undefined {
   try {
     const n = bytes.readUInt32LE(0)
-    const header = JSON.parse(bytes.subarray(4, 4 + n).toString()) as {positives: number; examples: Array<{steps: number; positiveSteps: number[]}>}
+    const header = JSON.parse(bytes.subarray(4, 4 + n).toString()) as {positives: number; examples: Array<Pick<EmbeddedExample, 'steps' | 'positiveSteps' | 'words'>>}
     const body = bytes.subarray(4 + n)
     const data = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength))
     let at = 0
     const all: EmbeddedExample[] = header.examples.map((e) => {
-      const out = {steps: e.steps, positiveSteps: e.positiveSteps, data: data.subarray(at, at + e.steps * EMBEDDING_SIZE)}
+      const out: EmbeddedExample = {steps: e.steps, positiveSteps: e.positiveSteps, data: data.subarray(at, at + e.steps * EMBEDDING_SIZE), ...(e.words ? {words: e.words} : {})}
       at += e.steps * EMBEDDING_SIZE
       return out
     })

@@ -3,6 +3,7 @@ import {type Clip, type SourceFile, readClipFolder} from '../../dataset/clips.js
 import {type Rng, deriveRng, shuffled} from '../../dataset/rng.js'
 import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embedding.js'
 import type {FrontEnd} from '../../features/front-end.js'
+import {concatFloat32} from '../../util/arrays.js'
 import type {FeatureBank} from '../feature-bank.js'
 
 /**
@@ -17,6 +18,8 @@ export const EXAMPLE_SECONDS = 3.2
 export const LABEL_SECONDS = 0.48
 /** Most other words said just before the word in an example (uniform in 0..N). */
 export const DEFAULT_CONTEXT_WORDS = 2
+/** Steps of a word that must be in a training sequence for the token head to be asked for it. */
+const MIN_WORD_STEPS = 3
 /** Leading steps of an example dropped when it joins a sequence: they mostly hear the front end's lead silence. */
 const LEAD_STEPS = 6
 
@@ -26,6 +29,8 @@ export interface EmbeddedExample {
   steps: number
   /** Steps labelled 1 (after the word ends), empty for a negative. */
   positiveSteps: number[]
+  /** Every word placed, in order, with the step where it ends (for a token head); absent in examples made without phrases. */
+  words?: Array<{word: string; endStep: number}>
 }
 
 /**
@@ -36,32 +41,53 @@ export async function readClips(dir: string, what: string, word: string, role: S
   return (await readClipFolder(dir, what, word, role)).sort((x, y) => (x.source < y.source ? -1 : x.source > y.source ? 1 : 0))
 }
 
+/** A word placed in an example: what it says (a clip's word) and the sample where it ends. */
+export interface PlacedWord {
+  word: string
+  end: number
+}
+
 /**
- * One example's audio at `sampleRate`: up to two other words just before the word (as in real
- * use, where the wake word often follows speech), the word (a trigger clip, or another word for
- * a negative), a tail, over a procedural background at a random level. Returns where the word ends.
+ * One example's audio at `sampleRate`: up to `maxContext` other words just before the word (as
+ * in real use, where the wake word often follows speech), the word (a trigger clip, or another
+ * word for a negative), then the `after` words (a command phrase) or a tail, over a background
+ * at a random level. Returns where the word ends and every word placed, in time order.
  */
-export function mixExample(word: Clip, others: readonly Clip[], backgrounds: readonly Clip[], rng: Rng, sampleRate: number, maxContext = DEFAULT_CONTEXT_WORDS): {samples: Float64Array; wordEnd: number} {
-  const n = Math.round(EXAMPLE_SECONDS * sampleRate)
-  const out = new Float64Array(n)
+export function mixExample(word: Clip, others: readonly Clip[], backgrounds: readonly Clip[], rng: Rng, sampleRate: number, maxContext = DEFAULT_CONTEXT_WORDS, after: readonly Clip[] = []): {samples: Float64Array; wordEnd: number; placed: PlacedWord[]} {
+  const base = Math.round(EXAMPLE_SECONDS * sampleRate)
   // The word ends between 1.7 s and 2.7 s: room for context before it and the labelled steps after it.
-  const wordEnd = Math.min(n, Math.round(rng.uniform(1.7, 2.7) * sampleRate))
+  const wordEnd = Math.min(base, Math.round(rng.uniform(1.7, 2.7) * sampleRate))
+  // A phrase follows 0.05-0.3 s after each word; the example grows to hold it and a 0.4 s tail.
+  const gaps = after.map(() => Math.round(rng.uniform(0.05, 0.3) * sampleRate))
+  const phraseEnd = after.reduce((end, clip, k) => end + gaps[k] + clip.samples.length, wordEnd)
+  const n = after.length === 0 ? base : Math.max(base, phraseEnd + Math.round(0.4 * sampleRate))
+  const out = new Float64Array(n)
   const wordStart = Math.max(0, wordEnd - word.samples.length)
   const level = 10 ** rng.uniform(-0.6, 0.4)
   const add = (clip: Clip, at: number, gain: number) => {
     const from = Math.max(0, -at)
     for (let i = from; i < clip.samples.length && at + i < n; i++) out[at + i] += clip.samples[i] * gain
   }
+  const relative = (other: Clip) => level * (word.rms > 0 && other.rms > 0 ? (word.rms / other.rms) * 10 ** rng.uniform(-0.3, 0.1) : 1)
   add(word, wordEnd - word.samples.length, level)
+  const placed: PlacedWord[] = [{word: word.word, end: wordEnd}]
   // Context: other words ending 0-0.3 s before the word starts.
   let cursor = wordStart
   const contextWords = others.length === 0 ? 0 : rng.int(maxContext + 1)
   for (let k = 0; k < contextWords && cursor > 0.2 * sampleRate; k++) {
     const other = others[rng.int(others.length)]
     const end = cursor - Math.round(rng.uniform(0, 0.3) * sampleRate)
-    add(other, end - other.samples.length, level * (word.rms > 0 && other.rms > 0 ? (word.rms / other.rms) * 10 ** rng.uniform(-0.3, 0.1) : 1))
+    add(other, end - other.samples.length, relative(other))
+    if (end - other.samples.length >= 0) placed.unshift({word: other.word, end})
     cursor = end - other.samples.length
   }
+  let at = wordEnd
+  after.forEach((clip, k) => {
+    at += gaps[k]
+    add(clip, at, relative(clip))
+    at += clip.samples.length
+    placed.push({word: clip.word, end: at})
+  })
   // Background at 5-30 dB below the word (sometimes none).
   if (backgrounds.length > 0 && rng.uniform(0, 1) < 0.85) {
     const bg = backgrounds[rng.int(backgrounds.length)]
@@ -71,7 +97,7 @@ export function mixExample(word: Clip, others: readonly Clip[], backgrounds: rea
     for (let i = 0; i < n && offset + i < bg.samples.length; i++) out[i] += bg.samples[offset + i] * gain
   }
   for (let i = 0; i < n; i++) out[i] = Math.max(-32768, Math.min(32767, out[i]))
-  return {samples: out, wordEnd}
+  return {samples: out, wordEnd, placed}
 }
 
 /** Steps (window ends at (k + 1) x 80 ms) labelled 1: those ending within LABEL_SECONDS after the word. */
@@ -94,22 +120,57 @@ export interface ExampleSet {
  * mixed and embedded. Deterministic in the seed and the clip's content (`clipKey`), not in its
  * place in a list, so the examples of a clip can be cached and shared by runs whose clip lists differ.
  */
-export function embedClipExamples(frontEnd: FrontEnd, clip: Clip, clipKey: string, others: readonly Clip[], backgrounds: readonly Clip[], options: {perClip: number; seed: number; sampleRate: number; contextWords?: number}): ExampleSet {
+export function embedClipExamples(frontEnd: FrontEnd, clip: Clip, clipKey: string, others: readonly Clip[], backgrounds: readonly Clip[], options: ExampleOptions): ExampleSet {
   const positives: EmbeddedExample[] = []
   const negatives: EmbeddedExample[] = []
-  const embed = (word: Clip, rng: Rng, positive: boolean): EmbeddedExample => {
-    const {samples, wordEnd} = mixExample(word, others, backgrounds, rng, options.sampleRate, options.contextWords)
+  const embed = (word: Clip, rng: Rng, positive: boolean, after: readonly Clip[] = []): EmbeddedExample => {
+    const {samples, wordEnd, placed} = mixExample(word, others, backgrounds, rng, options.sampleRate, options.contextWords, after)
     const {data, frames} = frontEnd.featurize(samples)
-    return {data, steps: frames, positiveSteps: positive ? labelSteps(wordEnd / options.sampleRate, frames) : []}
+    const example: EmbeddedExample = {data, steps: frames, positiveSteps: positive ? labelSteps(wordEnd / options.sampleRate, frames) : []}
+    if (options.phrases) example.words = placed.map((p) => ({word: p.word, endStep: endStep(p.end / options.sampleRate)}))
+    return example
   }
   for (let j = 0; j < options.perClip; j++) {
-    positives.push(embed(clip, deriveRng('rnn-wake/embedding-example', options.seed, clipKey, j), true))
+    const after = options.phrases ? phraseAfter(options.phrases, deriveRng('rnn-wake/embedding-phrase', options.seed, clipKey, j)) : []
+    positives.push(embed(clip, deriveRng('rnn-wake/embedding-example', options.seed, clipKey, j), true, after))
     if (others.length > 0) {
       const rng = deriveRng('rnn-wake/embedding-negative', options.seed, clipKey, j)
       negatives.push(embed(others[rng.int(others.length)], rng, false))
     }
   }
   return {positives, negatives}
+}
+
+export interface ExampleOptions {
+  perClip: number
+  seed: number
+  sampleRate: number
+  contextWords?: number
+  /** Command phrases that may follow the word (a token head learns them); absent: none. */
+  phrases?: PhraseClips
+}
+
+/** Command phrases and the clips that say their words. */
+export interface PhraseClips {
+  phrases: ReadonlyArray<readonly string[]>
+  clips: ReadonlyMap<string, readonly Clip[]>
+  /** Share of trigger examples followed by a phrase. */
+  probability: number
+}
+
+/** The clips of a phrase to say after the word (one clip per word), or none. */
+function phraseAfter(source: PhraseClips, rng: Rng): Clip[] {
+  if (source.phrases.length === 0 || rng.uniform(0, 1) >= source.probability) return []
+  const phrase = source.phrases[rng.int(source.phrases.length)]
+  return phrase.map((word) => {
+    const clips = source.clips.get(word)!
+    return clips[rng.int(clips.length)]
+  })
+}
+
+/** The step whose window first reaches `seconds` (window k ends at (k + 1) x 80 ms). */
+export function endStep(seconds: number): number {
+  return Math.max(0, Math.ceil(seconds / EMBEDDING_STEP_SECONDS - 1e-9) - 1)
 }
 
 /** The procedural backgrounds examples are mixed over (noise colours, hum, babble of other words). */
@@ -124,6 +185,8 @@ export interface Batch {
   weights: Float32Array
   size: number
   steps: number
+  /** Per sequence, the words it holds whole and the step each ends at (examples with words only; none in bank crops). */
+  words: Array<Array<{word: string; endStep: number}>>
 }
 
 export interface BatchOptions {
@@ -168,6 +231,7 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     x.set(s.data.subarray(start * EMBEDDING_SIZE, (start + steps) * EMBEDDING_SIZE), row * steps * EMBEDDING_SIZE)
   }
   const hard = options.hard?.filter((h) => bank.sequences[h.sequence].frames >= steps) ?? []
+  const words: Batch['words'] = Array.from({length: size}, () => [])
   for (let row = 0; row < size; row++) {
     const kind = set.negatives.length === 0 ? (row % 2 === 0 ? 0 : 2) : row % 3
     if (kind === 2 || (kind === 1 && set.negatives.length === 0)) {
@@ -188,8 +252,10 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
       y[row * steps + prefix + at] = 1
       weights[row * steps + prefix + at] = options.positiveWeight
     }
+    // A word counts when at least its last MIN_WORD_STEPS steps are kept (a word cut short is left out).
+    for (const w of example.words ?? []) if (w.endStep - first >= MIN_WORD_STEPS) words[row].push({word: w.word, endStep: w.endStep - first + prefix})
   }
-  return {x, y, weights, size, steps}
+  return {x, y, weights, size, steps, words}
 }
 
 /** Split trigger clips for validation: every k-th clip (by a seeded shuffle) is held out. */
@@ -200,9 +266,11 @@ export function holdOut<T>(items: readonly T[], fraction: number, seed: number):
 }
 
 /**
- * A stand-in bank made of the negative examples (train --bank none): the batches keep their
- * shape, but every "real speech" crop and prefix then comes from the user's own negatives.
+ * A stand-in bank made of the negative examples (train --bank none), joined end to end into one
+ * sequence (each without its lead steps): the batches keep their shape, but every "real speech"
+ * crop and prefix then comes from the user's own negatives.
  */
 export function bankOfExamples(examples: readonly EmbeddedExample[], frontEnd: string): FeatureBank {
-  return {bins: EMBEDDING_SIZE, frontEnd, sequences: examples.map((e, k) => ({name: `negative-${k}`, frames: e.steps, data: e.data}))}
+  const data = concatFloat32(examples.map((e) => e.data.subarray(Math.min(LEAD_STEPS, e.steps) * EMBEDDING_SIZE)))
+  return {bins: EMBEDDING_SIZE, frontEnd, sequences: [{name: 'negatives', frames: data.length / EMBEDDING_SIZE, data}]}
 }

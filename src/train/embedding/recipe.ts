@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 
 import {SAMPLE_RATE} from '../../audio/read.js'
-import {type Clip, type SourceFile} from '../../dataset/clips.js'
+import {basename} from 'node:path'
+
+import {type Clip, OTHER_WORD, type SourceFile} from '../../dataset/clips.js'
 import {openFrontEnd} from '../../features/front-end.js'
 import {type SpeechEmbeddingFeatures, loadSpeechEmbedding} from '../../features/speech-embedding.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, writeModelConfig} from '../../model/config.js'
@@ -10,11 +12,13 @@ import {predictFeatures} from '../../model/predict.js'
 import type {ModelPreset} from '../../model/presets.js'
 import {UserError} from '../../util/errors.js'
 import {shipped} from '../../util/paths.js'
+import {spokenWords} from '../corpus.js'
 import {type FeatureBank, readBank} from '../feature-bank.js'
-import {DEFAULT_CONTEXT_WORDS, type ExampleSet, type HardWindow, bankOfExamples, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
+import {DEFAULT_CONTEXT_WORDS, type ExampleSet, type HardWindow, type PhraseClips, bankOfExamples, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
 import {hardNegatives, scoreBank} from './mining.js'
 import {cachedExamples, clipHash, clipsHash, defaultCacheDir, examplesKey} from './cache.js'
-import {SPEECH_EMBEDDING_PRESET, type Calibration, bankHours, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
+import {phraseVocabulary} from './tokens.js'
+import {SPEECH_EMBEDDING_PRESET, type Calibration, type TokenHead, bankHours, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 
 /**
  * The default training recipe: a GRU detector on the pretrained speech embedding, trained on the
@@ -55,6 +59,16 @@ export interface EmbeddingRecipe {
   contextWords?: number
   /** Rounds of hard-negative mining on the bank (0: none); round k mines after k/(rounds+1) of the steps. */
   mineRounds?: number
+  /**
+   * Command phrases that may follow the word (each word said by --negatives clips made by
+   * "rnn-wake tts", whose manifests name them): with any, the network gets a CTC token head
+   * over the trigger's and the phrases' words, and detect/listen transcribe what follows the trigger.
+   */
+  phrases?: string[][]
+  /** Share of trigger examples followed by a phrase (default 0.5). */
+  phraseProbability?: number
+  /** Weight of the token head's CTC loss beside the trigger's (default 1). */
+  ctcWeight?: number
 }
 
 /** `bank` value that trains without the real-speech bank: its crops come from the negative examples. */
@@ -97,10 +111,11 @@ export interface RecipeResult {
 type Log = (line: string) => void
 
 /** Data stage: clips read, examples mixed and embedded once, banks loaded and checked. */
-async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: ExampleSet; held: ExampleSet; bank: FeatureBank; calibration: FeatureBank; features: SpeechEmbeddingFeatures}> {
+async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: ExampleSet; held: ExampleSet; bank: FeatureBank; calibration: FeatureBank; features: SpeechEmbeddingFeatures; phrases?: PhraseClips}> {
   const read = async (dirs: string[], what: string, word: string, role: SourceFile['role']) => (await Promise.all(dirs.map((d) => readClips(d, what, word, role)))).flat()
   const triggers = await read(recipe.activates, 'activates', recipe.word, 'trigger')
-  const others: Clip[] = await read(recipe.negatives, 'negatives', '<other>', 'negative')
+  const others: Clip[] = (await Promise.all(recipe.negatives.map((d) => readNamedClips(d, 'negatives')))).flat()
+  const phrases = phraseClips(recipe, others)
   const weights = await loadSpeechEmbedding(recipe.out)
   const features: SpeechEmbeddingFeatures = {kind: 'speech-embedding', sampleRate: SAMPLE_RATE, weights: weights.sha256}
   const frontEnd = await openFrontEnd(features, recipe.out)
@@ -128,13 +143,14 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   const contextWords = recipe.contextWords ?? DEFAULT_CONTEXT_WORDS
   // Keys made before the knob existed (2 context words) stay valid.
   const contextWordsKey = contextWords === DEFAULT_CONTEXT_WORDS ? '' : `+ctx${contextWords}`
+  const phrasesKey = phrases ? `+phrases${JSON.stringify([phrases.phrases, phrases.probability, [...phrases.clips.values()].map((c) => clipsHash(c))])}` : ''
   let fromCache = 0
   const examplesOf = async (clips: Clip[], perClip: number, context: Clip[], contextKey: string): Promise<ExampleSet> => {
     const set: ExampleSet = {positives: [], negatives: []}
     for (const clip of clips) {
       const id = clipHash(clip)
-      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey + contextWordsKey})
-      const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, contextWords}))
+      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey + contextWordsKey + phrasesKey})
+      const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, contextWords, ...(phrases ? {phrases} : {})}))
       set.positives.push(...one.positives)
       set.negatives.push(...one.negatives)
       if (cached) fromCache++
@@ -147,7 +163,25 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   if (fromCache > 0) log(`  examples of ${fromCache} clip(s) came from the cache (${recipe.cacheDir})`)
   const bank = realBank ?? bankOfExamples(trainSet.negatives, weights.sha256)
   if (bank.sequences.every((s) => s.frames < recipe.sequenceSteps)) throw new UserError(`No real speech to train on: --bank ${NO_BANK} needs clips of other words (--negatives)`, 'usage')
-  return {train: trainSet, held: heldSet, bank, calibration, features}
+  return {train: trainSet, held: heldSet, bank, calibration, features, ...(phrases ? {phrases} : {})}
+}
+
+/** A folder's clips, each named by its "rnn-wake tts" manifest (a clip it does not name is "<other>"). */
+async function readNamedClips(dir: string, what: string): Promise<Clip[]> {
+  const names = await spokenWords(dir)
+  return (await readClips(dir, what, OTHER_WORD, 'negative')).map((clip) => ({...clip, word: names.get(basename(clip.source)) ?? OTHER_WORD}))
+}
+
+/** The recipe's phrases with the clips that say their words; a word no clip says is a usage error. */
+function phraseClips(recipe: EmbeddingRecipe, others: readonly Clip[]): PhraseClips | undefined {
+  if (!recipe.phrases?.length) return undefined
+  const clips = new Map<string, Clip[]>()
+  for (const word of new Set(recipe.phrases.flat())) {
+    const saying = others.filter((c) => c.word === word)
+    if (saying.length === 0) throw new UserError(`--phrases: no --negatives clip says "${word}" (make some with: rnn-wake tts ${word} --out DIR, then --negatives DIR)`, 'usage')
+    clips.set(word, saying)
+  }
+  return {phrases: recipe.phrases, clips, probability: recipe.phraseProbability ?? 0.5}
 }
 
 /** Mining stage: the places of the bank where the network fires most, trained on more often from here on. */
@@ -163,20 +197,11 @@ export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log =
   const started = Date.now()
   const data = await loadData(recipe, log)
   if (data.train.positives.length === 0) throw new UserError(`No clips of "${recipe.word}" to train on`, 'badInput')
-  const model = freshModel(recipe.preset, recipe.seed)
+  const tokens = data.phrases && tokenHead(recipe, data.phrases, log)
+  const model = freshModel(recipe.preset, recipe.seed, tokens?.vocabulary.tokens.length)
   const optimizer = tf.train.adam(recipe.learningRate)
   try {
-    let average = NaN
-    const every = Math.max(1, Math.round(recipe.steps / 10))
-    const rounds = recipe.mineRounds ?? 0
-    const mineAt = new Set(Array.from({length: rounds}, (_, k) => Math.round(((k + 1) * recipe.steps) / (rounds + 1))))
-    let hard: HardWindow[] | undefined
-    for (let step = 0; step < recipe.steps; step++) {
-      if (mineAt.has(step)) hard = mine(model, data.bank, log)
-      const loss = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, seed: recipe.seed, step, hard})
-      average = Number.isNaN(average) ? loss : 0.95 * average + 0.05 * loss
-      if ((step + 1) % every === 0) log(`step ${step + 1}/${recipe.steps}: loss ${average.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
-    }
+    runSteps(recipe, model, optimizer, data, tokens, log, started)
     const calibration = calibrateThreshold(model, data.calibration, recipe.targetFaPerHour)
     const validationMissed = missedShare(model, data.held.positives, calibration.threshold)
     log(
@@ -184,35 +209,69 @@ export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log =
         `held-out clips missed: ${Number.isNaN(validationMissed) ? 'n/a (fewer than 5 clips)' : `${(validationMissed * 100).toFixed(1)}%`}`,
     )
     if (!calibration.supported) log(`warning: ${calibration.hours.toFixed(2)} h of calibration speech cannot show ${recipe.targetFaPerHour} FA/h (that needs ${(3 / recipe.targetFaPerHour).toFixed(1)} h); the threshold is the lowest with at most ${Math.floor(recipe.targetFaPerHour * calibration.hours)} false accept(s) there`)
-    const config: ModelConfig = {
-      format: CONFIG_FORMAT,
-      version: CONFIG_VERSION,
-      word: recipe.word,
-      preset: recipe.preset,
-      features: data.features,
-      trigger: embeddingTrigger(calibration.threshold),
-      training: {
-        recipe: 'speech-embedding',
-        seed: recipe.seed,
-        steps: recipe.steps,
-        batchSize: recipe.batchSize,
-        sequenceSteps: recipe.sequenceSteps,
-        perClip: recipe.perClip,
-        learningRate: recipe.learningRate,
-        ...(recipe.contextWords === undefined || recipe.contextWords === DEFAULT_CONTEXT_WORDS ? {} : {contextWords: recipe.contextWords}),
-        ...(recipe.mineRounds ? {mineRounds: recipe.mineRounds} : {}),
-        ...(recipe.bank === NO_BANK ? {bank: NO_BANK} : {}),
-        clips: {activates: recipe.activates.length, positives: data.train.positives.length, negatives: data.train.negatives.length},
-        calibration: {targetFaPerHour: recipe.targetFaPerHour, hours: Number(calibration.hours.toFixed(3)), falseAccepts: calibration.falseAccepts},
-        validationMissed: Number.isNaN(validationMissed) ? null : Number(validationMissed.toFixed(4)),
-        seconds: Math.round((Date.now() - started) / 1000),
-      },
-    }
+    const config = modelConfig(recipe, data, tokens, calibration, validationMissed, started)
     await saveDetector(recipe.out, model, config)
     return {calibration, validationMissed, seconds: (Date.now() - started) / 1000}
   } finally {
     model.dispose()
     optimizer.dispose()
+  }
+}
+
+type RecipeData = Awaited<ReturnType<typeof loadData>>
+
+/** The token head of a recipe with phrases: the trigger's and the phrases' words. */
+function tokenHead(recipe: EmbeddingRecipe, phrases: PhraseClips, log: Log): TokenHead {
+  const vocabulary = phraseVocabulary(recipe.word, phrases.phrases)
+  log(`token head: ${vocabulary.tokens.length} word tokens + blank (${vocabulary.tokens.map((t) => JSON.stringify(t)).join(' ')}), CTC weight ${recipe.ctcWeight ?? 1}; ${phrases.phrases.length} phrase(s) follow ${Math.round(phrases.probability * 100)}% of the triggers`)
+  return {vocabulary, weight: recipe.ctcWeight ?? 1, alignWeight: 1}
+}
+
+/** Step stage, repeated: the optimizer steps, with mining rounds between them, logging the loss ten times. */
+function runSteps(recipe: EmbeddingRecipe, model: tf.LayersModel, optimizer: tf.Optimizer, data: RecipeData, tokens: TokenHead | undefined, log: Log, started: number): void {
+  let average = NaN
+  let ctcAverage = NaN
+  const every = Math.max(1, Math.round(recipe.steps / 10))
+  const rounds = recipe.mineRounds ?? 0
+  const mineAt = new Set(Array.from({length: rounds}, (_, k) => Math.round(((k + 1) * recipe.steps) / (rounds + 1))))
+  let hard: HardWindow[] | undefined
+  const smooth = (previous: number, value: number) => (Number.isNaN(previous) ? value : 0.95 * previous + 0.05 * value)
+  for (let step = 0; step < recipe.steps; step++) {
+    if (mineAt.has(step)) hard = mine(model, data.bank, log)
+    const result = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, seed: recipe.seed, step, hard, ...(tokens ? {tokens} : {})})
+    average = smooth(average, result.loss)
+    if (result.ctc !== undefined) ctcAverage = smooth(ctcAverage, result.ctc)
+    if ((step + 1) % every === 0) log(`step ${step + 1}/${recipe.steps}: loss ${average.toFixed(4)}${Number.isNaN(ctcAverage) ? '' : ` (ctc ${ctcAverage.toFixed(4)} per step)`} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+  }
+}
+
+/** Save stage's rnn-wake.json: front end, network, threshold, vocabulary and how it was trained. */
+function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHead | undefined, calibration: Calibration, validationMissed: number, started: number): ModelConfig {
+  return {
+    format: CONFIG_FORMAT,
+    version: CONFIG_VERSION,
+    word: recipe.word,
+    preset: recipe.preset,
+    features: data.features,
+    trigger: embeddingTrigger(calibration.threshold),
+    ...(tokens ? {vocabulary: {unit: 'word', tokens: tokens.vocabulary.tokens, blank: tokens.vocabulary.tokens.length, decoder: {kind: 'best-path', smoothSteps: 1}}} : {}),
+    training: {
+      recipe: 'speech-embedding',
+      seed: recipe.seed,
+      steps: recipe.steps,
+      batchSize: recipe.batchSize,
+      sequenceSteps: recipe.sequenceSteps,
+      perClip: recipe.perClip,
+      learningRate: recipe.learningRate,
+      ...(recipe.contextWords === undefined || recipe.contextWords === DEFAULT_CONTEXT_WORDS ? {} : {contextWords: recipe.contextWords}),
+      ...(recipe.mineRounds ? {mineRounds: recipe.mineRounds} : {}),
+      ...(recipe.bank === NO_BANK ? {bank: NO_BANK} : {}),
+      ...(data.phrases ? {phrases: data.phrases.phrases.map((p) => p.join(' ')), phraseProbability: data.phrases.probability, ctcWeight: tokens?.weight} : {}),
+      clips: {activates: recipe.activates.length, positives: data.train.positives.length, negatives: data.train.negatives.length},
+      calibration: {targetFaPerHour: recipe.targetFaPerHour, hours: Number(calibration.hours.toFixed(3)), falseAccepts: calibration.falseAccepts},
+      validationMissed: Number.isNaN(validationMissed) ? null : Number(validationMissed.toFixed(4)),
+      seconds: Math.round((Date.now() - started) / 1000),
+    },
   }
 }
 

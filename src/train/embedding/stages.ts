@@ -6,7 +6,10 @@ import {buildModel, seedDropout} from '../../model/build.js'
 import type {ModelPreset} from '../../model/presets.js'
 import {detectTriggers, type TriggerParams} from '../../stream/trigger.js'
 import {type FeatureBank, bankFrames} from '../feature-bank.js'
+import type {Vocabulary} from '../../dataset/phrases.js'
+import {withTokenHeadLoss} from '../parallel.js'
 import {type BatchOptions, type EmbeddedExample, type ExampleSet, makeBatch} from './data.js'
+import {sequenceTargets} from './tokens.js'
 
 /**
  * The course's network on the speech embedding: a per-step projection (a Conv1D of kernel 1),
@@ -27,30 +30,51 @@ export function embeddingTrigger(threshold: number): TriggerParams {
   return {threshold, minSteps: 1, refractorySteps: Math.round(1 / EMBEDDING_STEP_SECONDS), rearmRatio: 0.5}
 }
 
-/** Model stage: a fresh network for the preset, seeded. */
-export function freshModel(preset: ModelPreset, seed: number): tf.LayersModel {
-  return buildModel(preset, {fused: true, seed})
+/** Model stage: a fresh network for the preset, seeded; with `tokens` > 0, a CTC token head over that many tokens beside the trigger head. */
+export function freshModel(preset: ModelPreset, seed: number, tokens = 0): tf.LayersModel {
+  return buildModel(preset, {fused: true, seed, ...(tokens > 0 ? {ctcTokens: tokens} : {})})
 }
 
-/** Step stage: one optimizer step on a batch, weighted binary cross-entropy per step; returns the loss. */
-export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: ExampleSet, bank: FeatureBank, options: BatchOptions & {seed: number; step: number}): number {
+/** The token head's training: its vocabulary and loss weights (CTC, and the alignment cross-entropy beside it). */
+export interface TokenHead {
+  vocabulary: Vocabulary
+  weight: number
+  alignWeight: number
+}
+
+export interface StepResult {
+  loss: number
+  /** The CTC term per step (with a token head). */
+  ctc?: number
+}
+
+/** Step stage: one optimizer step on a batch, weighted binary cross-entropy per step (plus the token head's loss); returns the loss. */
+export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: ExampleSet, bank: FeatureBank, options: BatchOptions & {seed: number; step: number; tokens?: TokenHead}): StepResult {
   const batch = makeBatch(set, bank, deriveRng('rnn-wake/embedding-batch', options.seed, options.step), options)
   seedDropout(model, options.seed * 1_000_003 + options.step)
   const x = tf.tensor3d(batch.x, [batch.size, batch.steps, EMBEDDING_SIZE])
   const y = tf.tensor3d(batch.y, [batch.size, batch.steps, 1])
   const w = tf.tensor3d(batch.weights, [batch.size, batch.steps, 1])
+  const head = options.tokens
+  const ctc = head && {weight: head.weight, alignWeight: head.alignWeight, blank: head.vocabulary.tokens.length, targets: batch.words.map((words) => sequenceTargets(words, head.vocabulary, batch.steps))}
+  let ctcValue: tf.Scalar | undefined
   try {
     const loss = optimizer.minimize(() => {
       const out = model.apply(x, {training: true}) as tf.Tensor | tf.Tensor[]
       const p = tf.clipByValue(Array.isArray(out) ? out[0] : out, 1e-7, 1 - 1e-7)
       const bce = tf.neg(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))))
-      return tf.div(tf.sum(tf.mul(bce, w)), tf.sum(w)) as tf.Scalar
+      const trigger = tf.div(tf.sum(tf.mul(bce, w)), tf.sum(w)) as tf.Scalar
+      if (!ctc || !Array.isArray(out) || out.length < 2) return trigger
+      const joint = withTokenHeadLoss(trigger, out[1] as tf.Tensor3D, ctc)
+      ctcValue = tf.keep(joint.ctc)
+      return joint.total
     }, true)
     const value = loss?.dataSync()[0] ?? NaN
     loss?.dispose()
-    return value
+    return {loss: value, ...(ctcValue ? {ctc: ctcValue.dataSync()[0]} : {})}
   } finally {
     tf.dispose([x, y, w])
+    ctcValue?.dispose()
   }
 }
 
