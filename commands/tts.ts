@@ -25,6 +25,7 @@ export default class TtsCommand extends BaseCommand {
     '<%= config.bin %> <%= command.id %> activate --count 200 --out clips/activate --seed 1 --exclude-voices en-us+f2,en-029',
     '<%= config.bin %> <%= command.id %> --negatives-for activate --count 400 --out clips/negatives',
     '<%= config.bin %> <%= command.id %> activate lights on off stop --count 50 --out clips/vocab --exclude-voices f3,en-029',
+    '<%= config.bin %> <%= command.id %> lights on off play music --count 80 --out clips/commands',
     '<%= config.bin %> <%= command.id %> --negatives-for alexa --list-words',
     '<%= config.bin %> <%= command.id %> activate --count 300 --out clips/activate-unseen --voices en-us+f2,en-029',
     '<%= config.bin %> <%= command.id %> activate --count 300 --out clips/activate-mixed --engine all --exclude-voices svox:en-GB,gnuspeech:baby',

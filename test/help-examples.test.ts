@@ -75,7 +75,8 @@ describe('--help examples name files that exist', () => {
     for (const e of examples) {
       for (const [flag, v] of values(e.command, e.flags)) {
         if ((flag !== undefined && (OUTPUTS.has(flag) || NOT_PATHS.has(flag))) || !looksLikePath(v)) continue
-        if (!exists(v) && !written.has(v)) missing.push(`${e.name}: ${v}`)
+        // A folder an example writes holds what is under it (tts of several words writes one subfolder per word).
+        if (!exists(v) && !written.has(v) && ![...written].some((w) => v.startsWith(`${w}/`))) missing.push(`${e.name}: ${v}`)
       }
     }
     expect(missing).toEqual([])
