@@ -7,7 +7,7 @@
 # e.g. (the committed ones; sources beside the ensemble, so its rnn-wake.json names them and run.mjs
 #   checks their clips for held-out voices):
 #      bash bench/openwakeword/mix.sh "hey jarvis" bench/models/openwakeword/hey-jarvis-full-band \
-#        bench/models/openwakeword/hey-jarvis bench/models/openwakeword/hey-jarvis-mixed
+#        bench/models/openwakeword/hey-jarvis-encoder bench/models/openwakeword/hey-jarvis-mixed
 # Threshold: the lowest whose false accepts stay within TARGET_FA (default 0.5) per hour over 200
 # examples of the phrase said by bench/calibration-voices.txt (none of the benchmark's held-out voices)
 # planted in the train backgrounds of bench/real/prepare.mjs (real speech and noise), plus the train
