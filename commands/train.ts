@@ -10,6 +10,7 @@ import {type BackendChoice, BACKEND_CHOICES, selectBackend} from '../src/model/b
 import {courseFeatures, readModelConfig, spectrogramFeatures} from '../src/model/config.js'
 import {PRESETS, getPreset} from '../src/model/presets.js'
 import {type TokenUnit, parsePhrases} from '../src/dataset/phrases.js'
+import {parseVoiceAugments} from '../src/dataset/voice-augment.js'
 import {parseAugments} from '../src/features/augment.js'
 import {LOG_FEATURES, RAW_FEATURES} from '../src/features/transform.js'
 import {COURSE_SPECTROGRAM, binCount, frameCount} from '../src/features/spectrogram.js'
@@ -38,7 +39,7 @@ function parseRange(flag: string, input: string | undefined, lo: number, hi: num
 const SPECTROGRAM_FLAGS = [
   'data', 'clips', 'words', 'ctc-unit', 'ctc-vocabulary', 'ctc-align-weight', 'procedural-backgrounds', 'snr', 'max-triggers', 'max-negatives',
   'speed', 'epoch-size', 'val', 'val-split', 'val-count', 'val-every', 'calibrate-on', 'max-frr', 'preset', 'features', 'max-hz', 'crop', 'epochs', 'batch', 'lr', 'lr-decay',
-  'crop-around', 'class-weight', 'hard-negative-weight', 'augment', 'init-from', 'from', 'freeze', 'init-member', 'resume', 'keep-optimizer', 'workers', 'threads', 'budget-cpu-minutes',
+  'crop-around', 'class-weight', 'hard-negative-weight', 'init-from', 'from', 'freeze', 'init-member', 'resume', 'keep-optimizer', 'workers', 'threads', 'budget-cpu-minutes',
 ]
 
 export function spectrogramFlagsGiven(argv: readonly string[]): string[] {
@@ -60,6 +61,7 @@ interface EmbeddingFlags {
   'no-cache': boolean
   'context-words'?: number
   mine?: number
+  augment?: string
   phrases?: string
   'phrase-prob'?: string
   'ctc-weight'?: string
@@ -140,7 +142,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'crop-around': Flags.string({summary: 'Fraction of crops placed around a trigger (the rest anywhere).', default: '0.5'}),
     'class-weight': Flags.string({summary: 'Weight of the positive (trigger) steps in the cross-entropy.', default: '1'}),
     'hard-negative-weight': Flags.string({summary: 'Weight of the steps just after each other word (where a detector that mistakes it for the trigger fires) in the cross-entropy.', default: '1'}),
-    augment: Flags.string({summary: 'Voice and channel augmentation of training examples: all, none, or a comma list of warp (vocal tract length), eq (random equaliser and tilt), band (low-pass 3.4-8 kHz, high-pass), reverb, noise (device noise floor), level, mask (SpecAugment). Each applies to half the examples. Default none (on --resume: the run\'s own).'}),
+    augment: Flags.string({summary: 'Voice and channel augmentation of training examples: all, none, or a comma list. Speech-embedding recipe (on the audio, positives and negatives alike): speed (0.88-1.12, tempo and pitch), eq (2-3 random peaking bands), reverb (a synthetic room, RT60 0.15-0.8 s). Spectrogram recipe: warp (vocal tract length), eq (random equaliser and tilt), band (low-pass 3.4-8 kHz, high-pass), reverb, noise (device noise floor), level, mask (SpecAugment). Each applies to half the examples. Default none (on --resume: the run\'s own).'}),
     'init-from': Flags.string({summary: 'Start from the weights of this trained model directory instead of random ones, e.g. to fine-tune with new data (its preset and front end, unless --preset, --features or --max-hz are given).'}),
     from: Flags.string({
       summary: 'Build the detector on a pretrained speech encoder (e.g. models/encoder): its Conv1D and GRUs start from the encoder, the heads afresh; the network and front end are the encoder\'s.',
@@ -185,6 +187,13 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags.bank !== undefined) recipe.bank = flags.bank
     if (flags['context-words'] !== undefined) recipe.contextWords = flags['context-words']
     if (flags.mine !== undefined) recipe.mineRounds = flags.mine
+    if (flags.augment !== undefined) {
+      try {
+        recipe.augment = parseVoiceAugments(flags.augment)
+      } catch (error) {
+        throw new UserError(`--augment: ${(error as Error).message}`, 'usage')
+      }
+    }
     if (flags.phrases !== undefined) {
       recipe.phrases = parsePhrases(flags.phrases, ',', '--phrases')
       if (flags['phrase-prob'] !== undefined) recipe.phraseProbability = num('phrase-prob', flags['phrase-prob'], 0, 1)

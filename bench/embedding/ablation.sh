@@ -8,6 +8,7 @@
 #   ctx0      train --context-words 0 (the word alone in its example, no other words before it)
 #   nobank    train --bank none (no real speech: crops and prefixes from the negative examples)
 #   engines   clips of the word and of other words from espeak, svox and gnuspeech (tts --engine all)
+#   augment   train --augment all (speed, eq and reverb on every example's audio)
 # Models go to OUT/<lever>/<word>-s<seed>-tts, results to OUT/<lever>/results; then
 # node bench/embedding/report.mjs OUT/<lever>/results for each.
 set -euo pipefail
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/../.."
 OUT=${1:-${TMPDIR:-/tmp}/rnn-wake-ablation}
 WORK=${2:-${TMPDIR:-/tmp}/rnn-wake-real}
 export WORDS=${WORDS:-computer} SEEDS=${SEEDS:-1 2 3} PROTOCOLS=tts ENSEMBLE=1
-for lever in ${LEVERS:-base mine2 ctx0 nobank engines}; do
+for lever in ${LEVERS:-base mine2 ctx0 nobank engines augment}; do
   flags=''; root="$WORK/tts"; engines=espeak
   case $lever in
     base) ;;
@@ -23,6 +24,7 @@ for lever in ${LEVERS:-base mine2 ctx0 nobank engines}; do
     ctx0) flags='--context-words 0' ;;
     nobank) flags='--bank none' ;;
     engines) root="$WORK/tts-all"; engines=all ;;
+    augment) flags='--augment all' ;;
     *) echo "bench/embedding/ablation: unknown lever $lever" >&2; exit 2 ;;
   esac
   mkdir -p "$OUT/$lever"

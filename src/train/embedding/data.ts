@@ -3,6 +3,7 @@ import {type Clip, type SourceFile, readClipFolder} from '../../dataset/clips.js
 import {type Rng, deriveRng, shuffled} from '../../dataset/rng.js'
 import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embedding.js'
 import type {FrontEnd} from '../../features/front-end.js'
+import {type VoiceAugment, augmentChannel, maybeChangeSpeed} from '../../dataset/voice-augment.js'
 import {concatFloat32} from '../../util/arrays.js'
 import type {FeatureBank} from '../feature-bank.js'
 
@@ -41,6 +42,12 @@ export async function readClips(dir: string, what: string, word: string, role: S
   return (await readClipFolder(dir, what, word, role)).sort((x, y) => (x.source < y.source ? -1 : x.source > y.source ? 1 : 0))
 }
 
+/** Voice and room augmentation of an example, from its own generator. */
+export interface Augmentation {
+  rng: Rng
+  levers: readonly VoiceAugment[]
+}
+
 /** A word placed in an example: what it says (a clip's word) and the sample where it ends. */
 export interface PlacedWord {
   word: string
@@ -53,7 +60,9 @@ export interface PlacedWord {
  * word for a negative), then the `after` words (a command phrase) or a tail, over a background
  * at a random level. Returns where the word ends and every word placed, in time order.
  */
-export function mixExample(word: Clip, others: readonly Clip[], backgrounds: readonly Clip[], rng: Rng, sampleRate: number, maxContext = DEFAULT_CONTEXT_WORDS, after: readonly Clip[] = []): {samples: Float64Array; wordEnd: number; placed: PlacedWord[]} {
+export function mixExample(spoken: Clip, others: readonly Clip[], backgrounds: readonly Clip[], rng: Rng, sampleRate: number, maxContext = DEFAULT_CONTEXT_WORDS, after: readonly Clip[] = [], augment?: Augmentation): {samples: Float64Array; wordEnd: number; placed: PlacedWord[]} {
+  // Augmentation draws from its own generator, so the mix itself is the same with or without it.
+  const word = augment ? {...spoken, samples: maybeChangeSpeed(spoken.samples, augment.rng, sampleRate, augment.levers)} : spoken
   const base = Math.round(EXAMPLE_SECONDS * sampleRate)
   // The word ends between 1.7 s and 2.7 s: room for context before it and the labelled steps after it.
   const wordEnd = Math.min(base, Math.round(rng.uniform(1.7, 2.7) * sampleRate))
@@ -61,7 +70,7 @@ export function mixExample(word: Clip, others: readonly Clip[], backgrounds: rea
   const gaps = after.map(() => Math.round(rng.uniform(0.05, 0.3) * sampleRate))
   const phraseEnd = after.reduce((end, clip, k) => end + gaps[k] + clip.samples.length, wordEnd)
   const n = after.length === 0 ? base : Math.max(base, phraseEnd + Math.round(0.4 * sampleRate))
-  const out = new Float64Array(n)
+  let out: Float64Array = new Float64Array(n)
   const wordStart = Math.max(0, wordEnd - word.samples.length)
   const level = 10 ** rng.uniform(-0.6, 0.4)
   const add = (clip: Clip, at: number, gain: number) => {
@@ -88,6 +97,7 @@ export function mixExample(word: Clip, others: readonly Clip[], backgrounds: rea
     at += clip.samples.length
     placed.push({word: clip.word, end: at})
   })
+  if (augment) out = augmentChannel(out, augment.rng, sampleRate, augment.levers)
   // Background at 5-30 dB below the word (sometimes none).
   if (backgrounds.length > 0 && rng.uniform(0, 1) < 0.85) {
     const bg = backgrounds[rng.int(backgrounds.length)]
@@ -124,7 +134,9 @@ export function embedClipExamples(frontEnd: FrontEnd, clip: Clip, clipKey: strin
   const positives: EmbeddedExample[] = []
   const negatives: EmbeddedExample[] = []
   const embed = (word: Clip, rng: Rng, positive: boolean, after: readonly Clip[] = []): EmbeddedExample => {
-    const {samples, wordEnd, placed} = mixExample(word, others, backgrounds, rng, options.sampleRate, options.contextWords, after)
+    const levers = options.augment ?? []
+    const augment = levers.length > 0 ? {rng: deriveRng('rnn-wake/embedding-augment', options.seed, clipKey, positive ? 1 : 0, positives.length + negatives.length), levers} : undefined
+    const {samples, wordEnd, placed} = mixExample(word, others, backgrounds, rng, options.sampleRate, options.contextWords, after, augment)
     const {data, frames} = frontEnd.featurize(samples)
     const example: EmbeddedExample = {data, steps: frames, positiveSteps: positive ? labelSteps(wordEnd / options.sampleRate, frames) : []}
     if (options.phrases) example.words = placed.map((p) => ({word: p.word, endStep: endStep(p.end / options.sampleRate)}))
@@ -148,6 +160,8 @@ export interface ExampleOptions {
   contextWords?: number
   /** Command phrases that may follow the word (a token head learns them); absent: none. */
   phrases?: PhraseClips
+  /** Voice and room augmentation of every example (positives and negatives alike). */
+  augment?: readonly VoiceAugment[]
 }
 
 /** Command phrases and the clips that say their words. */

@@ -12,6 +12,7 @@ import {predictFeatures} from '../../model/predict.js'
 import type {ModelPreset} from '../../model/presets.js'
 import {UserError} from '../../util/errors.js'
 import {shipped} from '../../util/paths.js'
+import type {VoiceAugment} from '../../dataset/voice-augment.js'
 import {spokenWords} from '../corpus.js'
 import {type FeatureBank, readBank} from '../feature-bank.js'
 import {DEFAULT_CONTEXT_WORDS, type ExampleSet, type HardWindow, type PhraseClips, bankOfExamples, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
@@ -69,6 +70,8 @@ export interface EmbeddingRecipe {
   phraseProbability?: number
   /** Weight of the token head's CTC loss beside the trigger's (default 1). */
   ctcWeight?: number
+  /** Voice and room augmentation of the examples (speed, eq, reverb; default none). */
+  augment?: VoiceAugment[]
 }
 
 /** `bank` value that trains without the real-speech bank: its crops come from the negative examples. */
@@ -144,13 +147,14 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   // Keys made before the knob existed (2 context words) stay valid.
   const contextWordsKey = contextWords === DEFAULT_CONTEXT_WORDS ? '' : `+ctx${contextWords}`
   const phrasesKey = phrases ? `+phrases${JSON.stringify([phrases.phrases, phrases.probability, [...phrases.clips.values()].map((c) => clipsHash(c))])}` : ''
+  const augmentKey = recipe.augment?.length ? `+augment${recipe.augment.join(',')}` : ''
   let fromCache = 0
   const examplesOf = async (clips: Clip[], perClip: number, context: Clip[], contextKey: string): Promise<ExampleSet> => {
     const set: ExampleSet = {positives: [], negatives: []}
     for (const clip of clips) {
       const id = clipHash(clip)
-      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey + contextWordsKey + phrasesKey})
-      const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, contextWords, ...(phrases ? {phrases} : {})}))
+      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey + contextWordsKey + phrasesKey + augmentKey})
+      const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, contextWords, ...(phrases ? {phrases} : {}), ...(recipe.augment?.length ? {augment: recipe.augment} : {})}))
       set.positives.push(...one.positives)
       set.negatives.push(...one.negatives)
       if (cached) fromCache++
@@ -265,6 +269,7 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
       learningRate: recipe.learningRate,
       ...(recipe.contextWords === undefined || recipe.contextWords === DEFAULT_CONTEXT_WORDS ? {} : {contextWords: recipe.contextWords}),
       ...(recipe.mineRounds ? {mineRounds: recipe.mineRounds} : {}),
+      ...(recipe.augment?.length ? {augment: recipe.augment} : {}),
       ...(recipe.bank === NO_BANK ? {bank: NO_BANK} : {}),
       ...(data.phrases ? {phrases: data.phrases.phrases.map((p) => p.join(' ')), phraseProbability: data.phrases.probability, ctcWeight: tokens?.weight} : {}),
       clips: {activates: recipe.activates.length, positives: data.train.positives.length, negatives: data.train.negatives.length},
