@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs'
-import {readFile, readdir, stat, writeFile} from 'node:fs/promises'
+import {readdir, stat, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
@@ -19,7 +19,7 @@ import {type TriggerParams} from '../stream/trigger.js'
 import {writeDirAtomic} from '../util/atomic.js'
 import {UserError} from '../util/errors.js'
 import {packageRoot} from '../util/paths.js'
-import {STATE_FILE, acquireLock, readOptimizerState, writeOptimizerState} from './checkpoint.js'
+import {STATE_FILE, type TrainState, acquireLock, newState, readOptimizerState, readState, writeOptimizerState} from './checkpoint.js'
 import {type ResolvedCorpus, corpusSize} from './corpus.js'
 import {type EpochRecord, trainingCurvePng} from './curve.js'
 import {type ExampleMaker, type ExampleRequest, createExampleMaker} from './example-maker.js'
@@ -141,19 +141,7 @@ export interface TrainOptions {
   onEpochEnd?: () => void
 }
 
-/** training.json: the run's state between checkpoints. */
-export interface TrainState {
-  format: 'rnn-wake-training'
-  epoch: number
-  finished: boolean
-  history: EpochRecord[]
-  examplesSeen: number
-  trainSeconds: number
-  cpuSeconds: number
-  /** CPU seconds of the training steps alone (what budgetCpuSec counts). */
-  trainCpuSeconds?: number
-  settings: Record<string, unknown>
-}
+export type {TrainState} from './checkpoint.js'
 
 export interface TrainResult {
   out: string
@@ -243,16 +231,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function readState(dir: string): Promise<TrainState> {
-  try {
-    const state = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as TrainState
-    if (state.format !== 'rnn-wake-training' || !Number.isInteger(state.epoch) || !Array.isArray(state.history)) throw new Error('not a training state')
-    return state
-  } catch (error) {
-    throw new UserError(`Cannot resume from ${dir}: no usable ${STATE_FILE} (${(error as Error).message})`, 'badModel')
-  }
-}
-
 function rnnWakeVersion(): string {
   try {
     return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {version: string}).version
@@ -322,7 +300,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       model = buildModel(preset, {fused: true, ctcTokens: vocabulary?.tokens.length ?? 0, seed: options.seed})
       if (options.initFrom !== undefined) await initWeights(model, options.initFrom, options.initMember ?? 1, preset, features, options.log)
       if (options.from !== undefined) await encoderWeights(model, options.from, preset, features, options.log)
-      state = {format: 'rnn-wake-training', epoch: 0, finished: false, history: [], examplesSeen: 0, trainSeconds: 0, cpuSeconds: 0, settings: {}}
+      state = newState()
     }
     const from = options.resume ? (state.settings.from as string | undefined) : options.from
     const freeze = options.resume ? options.freeze ?? state.settings.freeze === true : options.freeze === true
