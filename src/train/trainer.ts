@@ -5,39 +5,27 @@ import {join, resolve} from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 
 import {type TokenDecoder, describeDecoder} from '../ctc/decode.js'
-import {type Vocabulary, encodeTranscript, inVocabulary} from '../dataset/phrases.js'
-import {deriveRng, shuffled} from '../dataset/rng.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, readModelConfig} from '../model/config.js'
 import {saveDetector} from '../model/model-dir.js'
 import {writeDirAtomic} from '../util/atomic.js'
 import {UserError} from '../util/errors.js'
 import {packageRoot} from '../util/paths.js'
 import {STATE_FILE, type TrainState, acquireLock, writeOptimizerState} from './checkpoint.js'
-import {corpusSize} from './corpus.js'
 import {type EpochRecord, trainingCurvePng} from './curve.js'
-import {type ExampleMaker, type ExampleRequest, createExampleMaker} from './example-maker.js'
-import {type TrainExample} from './examples.js'
-import {type Stepper, type TokenTargets, createStepper} from './parallel.js'
+import {formatEpochLine} from './epoch-log.js'
+import {type ExampleMaker, createExampleMaker} from './example-maker.js'
+import type {Stepper} from './parallel.js'
 import {type TrainOptions, checkOptions, planRun} from './spectrogram/config.js'
+import {makerInit, openData} from './spectrogram/data.js'
 import {openModel} from './spectrogram/model.js'
 import {checkOutput} from './spectrogram/save.js'
-import {alignmentTargets} from './token-targets.js'
+import {type Trained, countEpoch, openStepper, startClock, trainEpoch} from './spectrogram/step.js'
 import {chooseTrigger, validate} from './validate.js'
-import {formatEpochLine} from './epoch-log.js'
 
 /**
- * The training loop: data -> model -> per-step binary cross-entropy -> Adam
- * step, validation with event-level numbers after every epoch, and the whole
- * model directory rewritten atomically as a checkpoint after every epoch.
- * The options and the run's settings are src/train/spectrogram/config.ts's;
- * the network and the state it starts from, spectrogram/model.ts's.
- *
- * With a CTC weight W > 0 the network gets a token head beside the trigger
- * head (src/model/build.ts) and the loss is BCE(trigger) + W * CTC(tokens):
- * the CTC term is each example's -log p(transcript) divided by its output
- * steps (a per-step mean like the BCE, so W weighs two quantities of the same
- * scale whatever the crop length), averaged over the batch. The target of a
- * crop is the words it holds completely (examples.ts, wordsInside).
+ * The training loop: config -> model -> data -> per epoch: step ->
+ * validation with event-level numbers, and the whole model directory
+ * rewritten atomically as a checkpoint. The stages are in src/train/spectrogram.
  */
 
 export const CURVE_FILE = 'training-curve.png'
@@ -50,18 +38,6 @@ export interface TrainResult {
   state: TrainState
   config: ModelConfig
   peakRssMiB: number
-}
-
-/** The token head's targets for one example: the words the vocabulary spells, as ids, and their alignment. */
-function tokenTargets(example: TrainExample, vocabulary: Vocabulary, alignSpan: number): TokenTargets {
-  const words = example.transcript ?? []
-  const keep = words.map((w) => inVocabulary(w, vocabulary))
-  const transcript = words.filter((_, i) => keep[i])
-  const ends = example.wordEndSteps?.filter((_, i) => keep[i])
-  const silent = example.wordEndSteps?.filter((_, i) => !keep[i]) ?? []
-  const starts = example.wordStartSteps?.filter((_, i) => keep[i])
-  const align = alignmentTargets(transcript, ends, vocabulary, example.labels.length, alignSpan, silent, starts)
-  return {ids: encodeTranscript(transcript, vocabulary), ...(align ? {align} : {})}
 }
 
 function rnnWakeVersion(): string {
@@ -82,31 +58,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const optimizer = tf.train.adam(options.lr)
     await checkOutput(out, options)
     const {model, state, network, decoder: resumedDecoder} = await openModel(out, options, optimizer)
-    const {preset, features, vocabulary, augment} = network
+    const {preset, features, vocabulary} = network
     const run = planRun(options, defaults, network)
     state.finished = false
     state.settings = run.settings
-    const {geometry, stepSec, trigger, alignSpan, threads} = run
-    const ctcOn = run.ctc !== undefined
-    stepper = await createStepper({
-      model,
-      optimizer,
-      loss: {classWeight: options.classWeight, hardNegativeWeight: run.hardNegativeWeight, ...(run.ctc ? {ctc: run.ctc} : {})},
-      threads,
-      preset,
-      ctcTokens: vocabulary?.tokens.length ?? 0,
-      backend: options.backend,
-    })
-    maker = createExampleMaker({corpora: {train: options.corpus.train, val: options.corpus.val}, preset, features, geometry, augment}, options.workers)
-
-    const valSize = corpusSize(options.corpus.val) ?? options.valCount
-    options.log(`Making ${valSize} validation examples...`)
-    const valExamples = await maker.make(Array.from({length: valSize}, (_, index) => ({corpus: 'val', index, seed: options.seed, crop: {frames: null, aroundLabels: 0}})))
-    const trainCount = corpusSize(options.corpus.train)
-    const perEpoch = trainCount ?? options.epochSize
-    const crop = {frames: options.cropFrames, aroundLabels: options.cropAroundLabels}
-    const fullFrames = valExamples[0]?.frames ?? 5511
-    const equivalent = options.cropFrames === null ? 1 : Math.min(1, options.cropFrames / fullFrames)
+    const {geometry, stepSec, trigger} = run
+    stepper = await openStepper(model, optimizer, network, run, options)
+    maker = createExampleMaker(makerInit(options, network, run), options.workers)
+    const data = await openData(maker, options)
 
     // The token decoder chosen on validation, as the threshold is; a resumed run starts from the saved one.
     let decoder: TokenDecoder | undefined = resumedDecoder
@@ -129,7 +88,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           cpuSeconds: Math.round(state.cpuSeconds),
           trainCpuSeconds: Math.round(state.trainCpuSeconds ?? 0),
           backend: options.backend,
-          tx: fullFrames,
+          tx: data.fullFrames,
           ty: geometry.ty,
           labelSteps: geometry.labelSteps,
           ...state.settings,
@@ -144,7 +103,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         await saveDetector(tmp, model, config)
         if (!finished || options.keepOptimizer) await writeOptimizerState(tmp, optimizer)
         await writeFile(join(tmp, STATE_FILE), JSON.stringify({...state, finished}, null, 2) + '\n')
-        if (state.history.length > 0) await writeFile(join(tmp, 'training-curve.png'), trainingCurvePng(state.history))
+        if (state.history.length > 0) await writeFile(join(tmp, CURVE_FILE), trainingCurvePng(state.history))
       })
       return config
     }
@@ -154,72 +113,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let threshold = prior?.threshold ?? 0.5
     let thresholdRule = 'default'
     let minSteps = prior?.minSteps ?? 1
-    let stopped: 'signal' | 'budget' | undefined
-    const cpuStart = process.cpuUsage()
-    const cpuBefore = state.cpuSeconds
+    const steps = {stepper, maker, optimizer, data, network, run}
+    const clock = startClock(state)
+    let stopped: Trained['stopped']
     for (let epoch = state.epoch + 1; epoch <= options.epochs && stopped === undefined; epoch++) {
-      const rng = deriveRng('rnn-wake/train-order', options.seed, epoch)
-      const indices = Array.from({length: perEpoch}, (_, i) => i)
-      const order = trainCount === null ? indices : shuffled(indices, rng)
-      const seed = options.seed * 100_003 + epoch
-      // Adam reads its learningRate field on every step; a per-epoch schedule only needs to set it.
-      ;(optimizer as unknown as {learningRate: number}).learningRate = options.lr * options.lrDecay ** (epoch - 1)
-      const requests = (b: number): ExampleRequest[] => order.slice(b * options.batch, (b + 1) * options.batch).map((index) => ({corpus: 'train', index, seed, crop, augment: true}))
-      const batches = Math.ceil(perEpoch / options.batch)
-      options.onEpochStart?.(epoch, batches * options.batch)
-      let next = maker.make(requests(0))
-      let lossSum = 0
-      let ctcSum = 0
-      let done = 0
-      const started = performance.now()
-      const cpuEpoch = process.cpuUsage()
-      const trainCpu = (): number => {
-        const u = process.cpuUsage(cpuEpoch)
-        return (u.user + u.system) / 1e6
-      }
-      for (let b = 0; b < batches; b++) {
-        const examples = await next
-        if (b + 1 < batches) next = maker.make(requests(b + 1))
-        const targets = ctcOn ? examples.map((e) => tokenTargets(e, vocabulary!, alignSpan)) : undefined
-        // Dropout masks keyed like the examples (seed, epoch, batch), so a resumed run draws the ones a straight run would.
-        const dropoutSeed = deriveRng('rnn-wake/dropout', options.seed, epoch, b).int(2 ** 31)
-        const {loss: value, ctcLoss: ctcValue} = await stepper.step(examples, targets, dropoutSeed)
-        if (ctcValue !== undefined) ctcSum += ctcValue * examples.length
-        if (!Number.isFinite(value)) throw new UserError(`Training diverged at epoch ${epoch} (loss ${value}); try a lower --lr`, 'internal')
-        lossSum += value * examples.length
-        done += examples.length
-        const elapsed = (performance.now() - started) / 1000
-        options.onStep?.({epoch, done, total: batches * options.batch, loss: lossSum / done, examplesPerSec: (done / elapsed) * equivalent})
-        if (options.signal?.aborted) {
-          stopped = 'signal'
-          break
-        }
-        if (options.budgetCpuSec !== undefined && (state.trainCpuSeconds ?? 0) + trainCpu() >= options.budgetCpuSec) {
-          stopped = 'budget'
-          break
-        }
-      }
-      // A pending prefetch must finish before the workers close; its examples are simply dropped.
-      await next.catch(() => undefined)
-      options.onEpochEnd?.()
-      const seconds = (performance.now() - started) / 1000
-      state.trainSeconds += seconds
-      state.trainCpuSeconds = (state.trainCpuSeconds ?? 0) + trainCpu()
-      state.examplesSeen += done
-      state.cpuSeconds = cpuBefore + process.cpuUsage(cpuStart).user / 1e6 + process.cpuUsage(cpuStart).system / 1e6
+      const trained = await trainEpoch(epoch, steps, options, state.trainCpuSeconds ?? 0)
+      stopped = trained.stopped
+      countEpoch(state, trained, clock)
       if (stopped === 'signal') break
       state.epoch = epoch
       const last = stopped === 'budget' || epoch === options.epochs
-      const loss = lossSum / Math.max(1, done)
-      const ctcLoss = ctcOn ? ctcSum / Math.max(1, done) : undefined
-      const trained = `epoch ${epoch}/${options.epochs}: loss ${loss.toFixed(4)}, ${((done / seconds) * equivalent).toFixed(2)} ex/s (10 s-equivalent)`
+      const {done, seconds, loss, ctcLoss} = trained
+      const speed = `${((done / seconds) * data.equivalent).toFixed(2)} ex/s (10 s-equivalent)`
       const ctcText = ctcLoss === undefined ? '' : `; CTC loss ${ctcLoss.toFixed(4)}/step`
       if (!last && epoch % run.valEvery !== 0) {
-        options.log(`${trained}${ctcText}; validation every ${run.valEvery} epochs`)
+        options.log(`epoch ${epoch}/${options.epochs}: loss ${loss.toFixed(4)}, ${speed}${ctcText}; validation every ${run.valEvery} epochs`)
         await save(false, threshold, minSteps)
         continue
       }
-      const v = validate(model, valExamples, stepSec, trigger, vocabulary)
+      const v = validate(model, data.valExamples, stepSec, trigger, vocabulary)
       decoder = v.decoder ?? decoder
       const choice = chooseTrigger(v.scored, trigger, options.targetFaPerHour, options.maxFrr)
       threshold = choice.trigger.threshold
@@ -246,7 +158,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         ...(v.wer ? {valWer: v.wer.rate} : {}),
       }
       state.history.push(record)
-      const extra = [`${((done / seconds) * equivalent).toFixed(2)} ex/s (10 s-equivalent)`, ctcText.slice(2), v.wer ? `val WER ${(100 * v.wer.rate).toFixed(1)}% (${v.decoder ? describeDecoder(v.decoder) : 'best path'})` : '']
+      const extra = [speed, ctcText.slice(2), v.wer ? `val WER ${(100 * v.wer.rate).toFixed(1)}% (${v.decoder ? describeDecoder(v.decoder) : 'best path'})` : '']
       options.log(
         formatEpochLine({
           ...at,
