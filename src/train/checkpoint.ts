@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs'
 
 import {processAlive} from '../util/atomic.js'
 import {UserError} from '../util/errors.js'
+import type {EpochRecord} from './curve.js'
 
 /**
  * What `--resume` needs besides the weights: the epoch counter, the history
@@ -20,6 +21,35 @@ import {UserError} from '../util/errors.js'
 export const STATE_FILE = 'training.json'
 export const OPTIMIZER_JSON = 'optimizer.json'
 export const OPTIMIZER_BIN = 'optimizer.bin'
+
+/** training.json: the run's state between checkpoints. */
+export interface TrainState {
+  format: 'rnn-wake-training'
+  epoch: number
+  finished: boolean
+  history: EpochRecord[]
+  examplesSeen: number
+  trainSeconds: number
+  cpuSeconds: number
+  /** CPU seconds of the training steps alone (what budgetCpuSec counts). */
+  trainCpuSeconds?: number
+  settings: Record<string, unknown>
+}
+
+/** The state of a run that has not trained yet. */
+export function newState(): TrainState {
+  return {format: 'rnn-wake-training', epoch: 0, finished: false, history: [], examplesSeen: 0, trainSeconds: 0, cpuSeconds: 0, settings: {}}
+}
+
+export async function readState(dir: string): Promise<TrainState> {
+  try {
+    const state = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as TrainState
+    if (state.format !== 'rnn-wake-training' || !Number.isInteger(state.epoch) || !Array.isArray(state.history)) throw new Error('not a training state')
+    return state
+  } catch (error) {
+    throw new UserError(`Cannot resume from ${dir}: no usable ${STATE_FILE} (${(error as Error).message})`, 'badModel')
+  }
+}
 
 interface OptimizerManifest {
   format: 'rnn-wake-optimizer'
