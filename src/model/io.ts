@@ -339,8 +339,8 @@ async function readWeights(
 /**
  * The weights manifest checked before tfjs reads it, which it does on trust:
  * a group without a `weights` list was a TypeError, a shape that is not a list
- * of sizes a tfjs error after the weights were decoded, and a path such as
- * ../../dev/zero was read forever.
+ * of sizes a tfjs error after the weights were decoded, a path such as
+ * ../../dev/zero was read forever, and two weights of one name leaked a tensor.
  */
 function checkManifest(dir: string, manifest: unknown): {files: string[]; specs: tf.io.WeightsManifestEntry[]} {
   const bad = (problem: string): never => {
@@ -348,6 +348,7 @@ function checkManifest(dir: string, manifest: unknown): {files: string[]; specs:
   }
   const files: string[] = []
   const specs: tf.io.WeightsManifestEntry[] = []
+  const named = new Map<string, string>()
   if (!Array.isArray(manifest)) bad(' must be a list')
   ;(manifest as unknown[]).forEach((raw, g) => {
     const group = raw as {paths?: unknown; weights?: unknown} | null
@@ -360,6 +361,10 @@ function checkManifest(dir: string, manifest: unknown): {files: string[]; specs:
       const spec = rawSpec as Partial<tf.io.WeightsManifestEntry> | null
       const where = `[${g}].weights[${i}]`
       if (spec === null || typeof spec !== 'object' || typeof spec.name !== 'string') bad(`${where} has no name`)
+      // tfjs decodes the weights into a map by name: a second weight of the same name replaced the first, whose tensor leaked.
+      const first = named.get(spec!.name!)
+      if (first !== undefined) bad(`${where}: the name ${brief(spec!.name)} is already used by ${first}`)
+      named.set(spec!.name!, where)
       if (!Array.isArray(spec!.shape) || !spec!.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`${where} (${brief(spec!.name)}): shape ${brief(spec!.shape)} is not a list of sizes`)
       const quantization = spec!.quantization as {dtype?: unknown} | undefined
       const dtype = quantization === undefined ? spec!.dtype : quantization?.dtype
