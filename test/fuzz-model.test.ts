@@ -100,19 +100,39 @@ describe('model directory loader under hostile input', () => {
   })
 
   it('a layer graph with a cycle is refused instead of looping forever (checked in a child process on dist/)', async () => {
-    const dir = join(root, 'cycle')
-    await cp(target.baseDir, dir, {recursive: true})
-    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'))
-    json.modelTopology.config.layers[1].inbound_nodes = [[['dropout_1', 0, 0, {}]]]
-    await writeFile(join(dir, 'model.json'), JSON.stringify(json))
-    // An endless loop in tfjs cannot be interrupted from its own thread; a child can be killed.
-    const script = `
-      const {selectBackend} = await import(${JSON.stringify(new URL('dist/src/model/backend.js', `file://${ROOT}/`).href)})
-      const {loadDetector} = await import(${JSON.stringify(new URL('dist/src/model/model-dir.js', `file://${ROOT}/`).href)})
-      await selectBackend('cpu')
-      try { await loadDetector(${JSON.stringify(dir)}); console.log('loaded') } catch (error) { console.log(error.message) }`
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, encoding: 'utf8', timeout: 30_000})
-    expect(r.signal, `the load hung (${BIN} not rebuilt?)`).toBeNull()
-    expect(r.stdout.trim()).toBe(`Cannot load model ${dir}: model.json: layer "conv1d_1" takes an input that no layer ever produces (a cycle, or a missing layer or node)`)
+    const outcome = await loadEditedInChild('cycle', (layers) => {
+      layers[1].inbound_nodes = [[['dropout_1', 0, 0, {}]]]
+    })
+    expect(outcome.message).toBe(`Cannot load model ${outcome.dir}: model.json: layer "conv1d_1" takes an input that no layer ever produces (a cycle, or a missing layer or node)`)
+  })
+
+  it('a layer named by a list instead of a string is refused instead of looping forever (checked in a child process on dist/)', async () => {
+    // The property above hung on it with FUZZ_SEED=7 (case 217), 40 and 74: tfjs camel-cases a name that is not a string
+    // (["dropout_2"] became "dropout2"), so the calls that read "dropout_2" waited for it forever, at 100% CPU.
+    const outcome = await loadEditedInChild('list-name', (layers) => {
+      const dropout = layers.findIndex((layer) => layer.name === 'dropout_2')
+      layers[dropout].name = [layers[dropout].name]
+    })
+    expect(outcome.message).toMatch(new RegExp(`^Cannot load model ${outcome.dir}: model\\.json: layer #\\d+ is named \\["dropout_2"\\], not by a string$`))
   })
 })
+
+/**
+ * Load a copy of the valid directory whose model.json layers `edit` changed, in a child
+ * process on dist/: an endless loop in tfjs cannot be interrupted from its own thread, a child can be killed.
+ */
+async function loadEditedInChild(name: string, edit: (layers: Array<Record<string, unknown>>) => void): Promise<{dir: string; message: string}> {
+  const dir = join(root, name)
+  await cp(target.baseDir, dir, {recursive: true})
+  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'))
+  edit(json.modelTopology.config.layers)
+  await writeFile(join(dir, 'model.json'), JSON.stringify(json))
+  const script = `
+    const {selectBackend} = await import(${JSON.stringify(new URL('dist/src/model/backend.js', `file://${ROOT}/`).href)})
+    const {loadDetector} = await import(${JSON.stringify(new URL('dist/src/model/model-dir.js', `file://${ROOT}/`).href)})
+    await selectBackend('cpu')
+    try { await loadDetector(${JSON.stringify(dir)}); console.log('loaded') } catch (error) { console.log(error.message) }`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, encoding: 'utf8', timeout: 30_000})
+  expect(r.signal, `the load hung (${BIN} not rebuilt?)`).toBeNull()
+  return {dir, message: r.stdout.trim()}
+}
