@@ -223,6 +223,7 @@ function layerGraphProblem(layers: unknown[]): string | undefined {
     if (name === undefined || name === '') return `layer #${i} has no name`
     if (typeof name !== 'string') return `layer #${i} is named ${brief(name)}, not by a string`
     const configName = (field(layer as Json, 'config') as Json | undefined)?.name
+    if (configName === undefined) return `layer ${brief(name)} has no name in its config`
     if (configName !== name) return `layer ${brief(name)} is called ${brief(configName)} in its config`
     if (created.has(name)) return `two layers are named ${brief(name)}`
     created.set(name, i)
