@@ -38,6 +38,7 @@ export function checkRejection(error, {UserError, kind, prefix}) {
 export function messageKind(message) {
   return message
     .replace(/^Cannot (read|load model) \S+: /, '')
+    .replace(/^speech-embedding front end \(\S+\): /, 'front end: ')
     .replace(/"[^"]*"/g, '"…"')
     .replace(/-?\d[\d.e+-]*/g, 'N')
     .slice(0, 70)

@@ -7,7 +7,8 @@
 // own thread) is reported as a hang, the worker replaced, and the run goes on.
 //
 // Usage: npm run build && node bench/fuzz.mjs [--runs 10000] [--targets wav,model,dataset]
-//        (or --targets flac,ogg-vorbis,ogg-opus,mp3: written as its own section)
+//        (or --targets flac,ogg-vorbis,ogg-opus,mp3: written as its own section;
+//        --targets embedding-model: a speech-embedding model and its front end's files, not written)
 //        [--seed 1] [--from 0] [--backend wasm] [--hang-seconds 60] [--no-write]
 // Case i of a target is fc.sample(arbitrary, {seed: seed + i}), so a failure
 // printed as "case i" replays with --from i --runs 1.
@@ -15,6 +16,7 @@ import {mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import os from 'node:os'
+import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {Worker, isMainThread, parentPort, workerData} from 'node:worker_threads'
 
@@ -24,6 +26,7 @@ import {FuzzFailure, describeCase, messageKind} from './fuzz-common.mjs'
 
 const TARGETS = ['wav', 'model', 'dataset']
 const CODEC_TARGETS = ['flac', 'ogg-vorbis', 'ogg-opus', 'mp3']
+const OTHER_TARGETS = ['embedding-model']
 /** A case silent this long is stuck (--hang-seconds); the budgets inside a case are far shorter. */
 let hangMs = 60_000
 
@@ -41,14 +44,16 @@ async function makeTarget(name, backend) {
     const {decodeWav, SAMPLE_RATE} = await dist('audio/read.js')
     return wavTarget({decodeWav, SAMPLE_RATE, InputError, UserError})
   }
-  if (name === 'model') {
+  if (name === 'model' || name === 'embedding-model') {
     const {modelTarget} = await import('./fuzz-model.mjs')
     const tf = await import('@tensorflow/tfjs')
-    const [{selectBackend}, {buildModel}, {TINY, outputSteps}, {loadDetector, saveDetector}, {courseFeatures}, {RAW_FEATURES}, {COURSE_TRIGGER}] = await Promise.all(
-      ['model/backend.js', 'model/build.js', 'model/presets.js', 'model/model-dir.js', 'model/config.js', 'features/transform.js', 'stream/trigger.js'].map(dist),
+    const [{selectBackend}, {buildModel}, {TINY, outputSteps}, {loadDetector, saveDetector}, {courseFeatures}, {RAW_FEATURES}, {COURSE_TRIGGER}, {speechEmbeddingDir}] = await Promise.all(
+      ['model/backend.js', 'model/build.js', 'model/presets.js', 'model/model-dir.js', 'model/config.js', 'features/transform.js', 'stream/trigger.js', 'features/speech-embedding.js'].map(dist),
     )
     const lib = {tf, selectBackend, backend, buildModel, TINY, saveDetector, loadDetector, courseFeatures, RAW_FEATURES, COURSE_TRIGGER, outputSteps, ModelError, UserError}
-    return modelTarget(lib, {root})
+    if (name === 'model') return modelTarget(lib, {root})
+    const model = fileURLToPath(new URL('models/embedding/activate-tts', import.meta.url))
+    return modelTarget(lib, {root, embedding: {model, weights: speechEmbeddingDir()}})
   }
   const {datasetTarget} = await import('./fuzz-dataset.mjs')
   const [{writeWav16}, dataset] = await Promise.all(['audio/write.js', 'dataset/index.js'].map(dist))
@@ -185,7 +190,7 @@ if (!isMainThread) {
   machineLine = machine()
   const all = []
   for (const name of values.targets.split(',')) {
-    if (!TARGETS.includes(name) && !CODEC_TARGETS.includes(name)) throw new Error(`unknown target ${name} (choose from ${[...TARGETS, ...CODEC_TARGETS].join(', ')})`)
+    if (![...TARGETS, ...CODEC_TARGETS, ...OTHER_TARGETS].includes(name)) throw new Error(`unknown target ${name} (choose from ${[...TARGETS, ...CODEC_TARGETS, ...OTHER_TARGETS].join(', ')})`)
     console.error(`${name}: ${options.runs} cases from ${options.from}, seed ${options.seed}`)
     all.push(await runTarget(name, options))
   }

@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {copyFile, mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -95,16 +96,70 @@ describe('speech-embedding front end', () => {
     await copyFile(join(speechEmbeddingDir(), 'weights.json'), join(dir, 'weights.json'))
     const bin = await readFile(join(speechEmbeddingDir(), 'weights.bin'))
     await writeFile(join(dir, 'weights.bin'), bin.subarray(0, bin.length - 100))
-    await expect(loadSpeechEmbedding('models/mine', dir)).rejects.toThrow(ModelError)
-    await expect(loadSpeechEmbedding('models/mine', dir)).rejects.toThrow(/^Cannot load model models\/mine: speech-embedding front end .*weights\.bin has \d+ bytes, weights\.json says \d+$/)
+    await expect(loadSpeechEmbedding('models/mine', {dir})).rejects.toThrow(ModelError)
+    await expect(loadSpeechEmbedding('models/mine', {dir})).rejects.toThrow(/^Cannot load model models\/mine: speech-embedding front end .*weights\.bin has \d+ bytes, weights\.json says \d+$/)
     const flipped = Buffer.from(bin)
     flipped[1000] ^= 0xff
     await writeFile(join(dir, 'weights.bin'), flipped)
-    await expect(loadSpeechEmbedding('models/other', dir)).rejects.toThrow(/does not match its checksum/)
+    await expect(loadSpeechEmbedding('models/other', {dir})).rejects.toThrow(/does not match its checksum/)
     await writeFile(join(dir, 'weights.json'), '{"format": "rnn-wake-speech-embedding"')
-    const error = await loadSpeechEmbedding('models/third', dir).catch((e: Error) => e)
+    const error = await loadSpeechEmbedding('models/third', {dir}).catch((e: Error) => e)
     expect(error).toBeInstanceOf(ModelError)
     expect((error as Error).message).not.toMatch(/\n/)
+  })
+
+  it('a weights.json that does not describe the network is a one-line model error, and no tensor is made', async () => {
+    // Before: null was a TypeError, a null entry a TypeError after 4 tensors, an offset past the end a tfjs error
+    // after 2, and a kernel of the wrong shape loaded (39 tensors), to fail at the first clip.
+    const dir = await mkdtemp(join(tmpdir(), 'rnn-wake-embedding-'))
+    const manifest = JSON.parse(await readFile(join(speechEmbeddingDir(), 'weights.json'), 'utf8'))
+    await copyFile(join(speechEmbeddingDir(), 'weights.bin'), join(dir, 'weights.bin'))
+    const edited = (edit: (tensors: Array<{name: string; shape: number[]; offset: number} | null>) => void) => {
+      const copy = structuredClone(manifest)
+      edit(copy.tensors)
+      return copy
+    }
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /weights\.json is not a speech-embedding manifest$/],
+      [edited((t) => t.splice(5, 0, null)), /weights\.json: tensor 5 should be "conv2\.kernel", found null$/],
+      [edited((t) => (t[3]!.shape = [1, 3, 23, 24])), /weights\.json: conv1\.kernel has shape \[1,3,23,24\], not \[1, 3, 24, channels\]$/],
+      [edited((t) => (t[3]!.offset = 336_000)), /weights\.json: conv1\.kernel is at offset 336000, not 8464 \(right after the tensor before it\)$/],
+      [edited((t) => t.splice(4, 1)), /weights\.json: tensor 4 should be "conv1\.bias", found "conv2\.kernel"$/],
+      [edited((t) => t.push({name: 'conv20.kernel', shape: [1], offset: 336_352})), /weights\.json lists 41 tensors, the network has 40$/],
+    ]
+    for (const [json, message] of cases) {
+      await writeFile(join(dir, 'weights.json'), JSON.stringify(json))
+      const before = tf.memory().numTensors
+      const error = await loadSpeechEmbedding('models/mine', {dir}).catch((e: Error) => e)
+      expect(error).toBeInstanceOf(ModelError)
+      expect((error as Error).message).toMatch(/^Cannot load model models\/mine: speech-embedding front end \S+: /)
+      expect((error as Error).message).toMatch(message)
+      expect(tf.memory().numTensors).toBe(before)
+    }
+  })
+
+  it('weights other than the ones a model was trained on, or holding NaN, are refused before any tensor is made', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rnn-wake-embedding-'))
+    const manifest = JSON.parse(await readFile(join(speechEmbeddingDir(), 'weights.json'), 'utf8'))
+    const bin = Buffer.from(await readFile(join(speechEmbeddingDir(), 'weights.bin')))
+    bin.writeFloatLE(0.5, 4 * 9000)
+    const rehashed = (bytes: Buffer) => JSON.stringify({...manifest, sha256: createHash('sha256').update(bytes).digest('hex')})
+    await writeFile(join(dir, 'weights.bin'), bin)
+    await writeFile(join(dir, 'weights.json'), rehashed(bin))
+    const before = tf.memory().numTensors
+    await expect(loadSpeechEmbedding('models/mine', {dir, expected: weights.sha256})).rejects.toThrow(
+      `Cannot load model models/mine: it was trained on other speech-embedding weights (${weights.sha256.slice(0, 12)}...) than this rnn-wake ships (`,
+    )
+    bin.writeFloatLE(NaN, 4 * 9000)
+    await writeFile(join(dir, 'weights.bin'), bin)
+    await writeFile(join(dir, 'weights.json'), rehashed(bin))
+    await expect(loadSpeechEmbedding('models/mine', {dir})).rejects.toThrow(/: weights\.bin: conv1\.kernel holds NaN at index 536 \(a corrupt file\)$/)
+    expect(tf.memory().numTensors).toBe(before)
+    // The shipped files, read again from a copy: the tensors made the first time are used again.
+    await copyFile(join(speechEmbeddingDir(), 'weights.bin'), join(dir, 'weights.bin'))
+    await copyFile(join(speechEmbeddingDir(), 'weights.json'), join(dir, 'weights.json'))
+    expect(await loadSpeechEmbedding('models/mine', {dir, expected: weights.sha256})).toBe(weights)
+    expect(tf.memory().numTensors).toBe(before)
   })
 
   it('frees its tensors: embedding a clip leaves no tensor behind, nor does a disposed stream', () => {

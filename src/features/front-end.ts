@@ -47,10 +47,18 @@ export interface FrontEnd {
   stream(): FrameSource
 }
 
-/** Open a model's front end; loading problems are ModelErrors naming `owner` (the model directory). */
-export async function openFrontEnd(config: ModelFeatures, owner: string): Promise<FrontEnd> {
+export interface FrontEndOptions {
+  /** Where the speech embedding's weights are (default: the ones shipped in data/speech-embedding). */
+  speechEmbeddingDir?: string
+}
+
+/**
+ * Open a model's front end; loading problems are ModelErrors naming `owner` (the model
+ * directory), among them pretrained weights other than those the model was trained on.
+ */
+export async function openFrontEnd(config: ModelFeatures, owner: string, options: FrontEndOptions = {}): Promise<FrontEnd> {
   if (isSpeechEmbedding(config)) {
-    const weights = await loadSpeechEmbedding(owner)
+    const weights = await loadSpeechEmbedding(owner, {dir: options.speechEmbeddingDir, expected: config.weights})
     return {
       config,
       bins: EMBEDDING_SIZE,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import FFT from 'fft.js'
 import {createHash} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {StreamingResampler} from '../audio/resample.js'
@@ -52,13 +52,7 @@ export interface SpeechEmbeddingFeatures {
   weights: string
 }
 
-interface WeightTensor {
-  name: string
-  shape: number[]
-  offset: number
-}
-
-/** The frozen weights, loaded once per process. */
+/** The frozen weights, made into tensors once per process. */
 export interface SpeechEmbeddingWeights {
   sha256: string
   mel: Float32Array
@@ -70,49 +64,132 @@ export function speechEmbeddingDir(): string {
   return shipped('data', 'speech-embedding')
 }
 
-const cache = new Map<string, Promise<SpeechEmbeddingWeights>>()
-
-/** Load (once) and check the front end's weights; any problem is a ModelError naming `owner`. */
-export function loadSpeechEmbedding(owner: string, dir = speechEmbeddingDir()): Promise<SpeechEmbeddingWeights> {
-  let loaded = cache.get(dir)
-  if (loaded === undefined) {
-    loaded = readWeights(owner, dir)
-    cache.set(dir, loaded)
-    loaded.catch(() => cache.delete(dir))
-  }
-  return loaded
+export interface SpeechEmbeddingSource {
+  /** The folder holding weights.json and weights.bin (default: the shipped one). */
+  dir?: string
+  /** The sha256 of weights.bin a model was trained on: other weights are refused before any tensor is made. */
+  expected?: string
 }
 
-async function readWeights(owner: string, dir: string): Promise<SpeechEmbeddingWeights> {
+/** Weights by content (the weights' sha256 and layout): the same files are turned into tensors once per process. */
+const cache = new Map<string, SpeechEmbeddingWeights>()
+
+/**
+ * Load and check the front end's weights; any problem is a ModelError naming `owner` (the model
+ * directory). The files are read and checked on every call, and nothing is kept from a call that
+ * fails: the tensors are made only from files that passed every check, and kept for reuse.
+ */
+export async function loadSpeechEmbedding(owner: string, {dir = speechEmbeddingDir(), expected}: SpeechEmbeddingSource = {}): Promise<SpeechEmbeddingWeights> {
   const fail = (problem: string): never => {
     throw new ModelError(owner, `speech-embedding front end (${dir}): ${problem}`)
   }
-  let manifest: {format?: unknown; sha256?: unknown; floats?: unknown; tensors?: unknown}
+  const {sha256, floats, tensors} = await readWeightFiles(dir, fail)
+  if (expected !== undefined && sha256 !== expected) {
+    throw new ModelError(owner, `it was trained on other speech-embedding weights (${expected.slice(0, 12)}...) than this rnn-wake ships (${sha256.slice(0, 12)}...)`)
+  }
+  const key = `${sha256} ${tensors.map((t) => t.shape.join('x')).join(' ')}`
+  let weights = cache.get(key)
+  if (weights === undefined) {
+    const take = (t: WeightTensor): Float32Array => floats.subarray(t.offset, t.offset + size(t.shape))
+    const [mel, ...rest] = tensors
+    const convs: SpeechEmbeddingWeights['convs'] = []
+    for (const t of rest) {
+      if (t.shape.length === 4) convs.push({kernel: tf.tensor4d(take(t), t.shape as [number, number, number, number])})
+      else convs.at(-1)!.bias = tf.tensor1d(take(t))
+    }
+    weights = {sha256, mel: take(mel), convs}
+    cache.set(key, weights)
+  }
+  return weights
+}
+
+/** weights.json's word for each tensor, checked against the network before anything is made from it. */
+interface WeightTensor {
+  name: string
+  shape: number[]
+  offset: number
+}
+
+const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1)
+
+/**
+ * weights.json and weights.bin, checked: the manifest describes this network (the mel filter
+ * bank, then each convolution's kernel and bias in order, packed one after the other, every
+ * convolution reading the channels the previous one makes, the last one linear and making the
+ * embedding), weights.bin has the size it gives and the checksum it records, and every value is
+ * finite. weights.bin's size is checked before it is read.
+ */
+async function readWeightFiles(dir: string, fail: (problem: string) => never): Promise<{sha256: string; floats: Float32Array; tensors: WeightTensor[]}> {
+  const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 40)
+  const readable = (error: unknown): string => (error as Error).message.replace(/\s+/g, ' ').slice(0, 120)
+  let text: string
+  try {
+    text = await readFile(join(dir, 'weights.json'), 'utf8')
+  } catch (error) {
+    return fail(`cannot read weights.json (${readable(error)})`)
+  }
+  let manifest: unknown
+  try {
+    manifest = JSON.parse(text)
+  } catch (error) {
+    return fail(`weights.json is not valid JSON (${readable(error)})`)
+  }
+  const m = manifest as {format?: unknown; sha256?: unknown; floats?: unknown; tensors?: unknown} | null
+  if (m === null || typeof m !== 'object' || m.format !== WEIGHTS_FORMAT || !Array.isArray(m.tensors) || !Number.isSafeInteger(m.floats) || typeof m.sha256 !== 'string') {
+    return fail('weights.json is not a speech-embedding manifest')
+  }
+  const tensors = m.tensors as unknown[]
+  const tensorAt = (index: number, name: string, check: (shape: number[]) => string | undefined): WeightTensor => {
+    const t = tensors[index] as Partial<WeightTensor> | null | undefined
+    if (t === null || typeof t !== 'object' || t.name !== name) return fail(`weights.json: tensor ${index} should be "${name}", found ${shown(t?.name ?? t)}`)
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d > 0)) return fail(`weights.json: ${name} has shape ${shown(t.shape)}, not a list of sizes`)
+    const problem = check(t.shape)
+    if (problem !== undefined) return fail(`weights.json: ${name} has shape ${shown(t.shape)}, ${problem}`)
+    return t as WeightTensor
+  }
+  const layout: WeightTensor[] = [tensorAt(0, 'mel', (shape) => (shape.join() === `${FFT_SIZE / 2 + 1},${MEL_BINS}` ? undefined : `not ${FFT_SIZE / 2 + 1} x ${MEL_BINS}`))]
+  let channels = 1
+  for (const [i, {conv}] of LAYERS.entries()) {
+    const last = i === LAYERS.length - 1
+    const kernel = tensorAt(layout.length, `conv${i}.kernel`, (shape) => {
+      const [kh, kw, cin, cout] = shape
+      if (shape.length !== 4 || kh !== conv[0] || kw !== conv[1] || cin !== channels) return `not [${conv[0]}, ${conv[1]}, ${channels}, channels]`
+      return last && cout !== EMBEDDING_SIZE ? `not making the ${EMBEDDING_SIZE}-value embedding` : undefined
+    })
+    layout.push(kernel)
+    channels = kernel.shape[3]
+    // Every convolution but the last is followed by the activation, which goes with its bias.
+    if (!last) layout.push(tensorAt(layout.length, `conv${i}.bias`, (shape) => (shape.join() === String(channels) ? undefined : `not [${channels}]`)))
+  }
+  if (tensors.length !== layout.length) fail(`weights.json lists ${tensors.length} tensors, the network has ${layout.length}`)
+  let offset = 0
+  for (const t of layout) {
+    if (t.offset !== offset) fail(`weights.json: ${t.name} is at offset ${shown(t.offset)}, not ${offset} (right after the tensor before it)`)
+    offset += size(t.shape)
+  }
+  if (m.floats !== offset) fail(`weights.json says ${m.floats} values, its tensors hold ${offset}`)
+
+  const path = join(dir, 'weights.bin')
   let bin: Buffer
   try {
-    manifest = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8')) as typeof manifest
-    bin = await readFile(join(dir, 'weights.bin'))
+    const st = await stat(path)
+    if (!st.isFile()) fail('weights.bin is not a file')
+    if (st.size !== offset * 4) fail(`weights.bin has ${st.size} bytes, weights.json says ${offset * 4}`)
+    bin = await readFile(path)
   } catch (error) {
-    return fail(`cannot read weights.json / weights.bin (${(error as Error).message.replace(/\s+/g, ' ').slice(0, 120)})`)
+    if (error instanceof ModelError) throw error
+    return fail(`cannot read weights.bin (${readable(error)})`)
   }
-  if (manifest.format !== WEIGHTS_FORMAT || !Array.isArray(manifest.tensors) || typeof manifest.floats !== 'number') fail('weights.json is not a speech-embedding manifest')
-  if (bin.length !== (manifest.floats as number) * 4) fail(`weights.bin has ${bin.length} bytes, weights.json says ${(manifest.floats as number) * 4}`)
+  if (bin.length !== offset * 4) fail(`weights.bin has ${bin.length} bytes, weights.json says ${offset * 4}`)
   const sha256 = createHash('sha256').update(bin).digest('hex')
-  if (sha256 !== manifest.sha256) fail('weights.bin does not match its checksum (corrupt or replaced)')
+  if (sha256 !== m.sha256) fail('weights.bin does not match its checksum (corrupt or replaced)')
   const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength))
-  const tensors = manifest.tensors as WeightTensor[]
-  const take = (t: WeightTensor): Float32Array => floats.subarray(t.offset, t.offset + t.shape.reduce((a, b) => a * b, 1))
-  const mel = tensors.find((t) => t.name === 'mel')
-  if (mel === undefined || mel.shape.join() !== `${FFT_SIZE / 2 + 1},${MEL_BINS}`) return fail('no 257 x 32 mel filter bank')
-  const convs: SpeechEmbeddingWeights['convs'] = []
-  for (let i = 0; ; i++) {
-    const kernel = tensors.find((t) => t.name === `conv${i}.kernel`)
-    if (kernel === undefined) break
-    const bias = tensors.find((t) => t.name === `conv${i}.bias`)
-    convs.push({kernel: tf.tensor4d(take(kernel), kernel.shape as [number, number, number, number]), bias: bias && tf.tensor1d(take(bias))})
+  const bad = floats.findIndex((v) => !Number.isFinite(v))
+  if (bad >= 0) {
+    const t = [...layout].reverse().find((t) => t.offset <= bad)!
+    fail(`weights.bin: ${t.name} holds ${floats[bad]} at index ${bad - t.offset} (a corrupt file)`)
   }
-  if (convs.length !== LAYERS.length) fail(`${convs.length} convolutions, the network has ${LAYERS.length}`)
-  return {sha256, mel: take(mel), convs}
+  return {sha256, floats, tensors: layout}
 }
 
 /**
@@ -130,7 +207,7 @@ const LAYERS_SPEC: Layer[] = [
   {conv: [1, 3]}, {conv: [3, 1]}, {conv: [1, 3]}, {conv: [3, 1]}, {pool: [2, 2]},
   {conv: [3, 1]},
 ]
-const LAYERS = LAYERS_SPEC.filter((l) => 'conv' in l)
+const LAYERS = LAYERS_SPEC.filter((l): l is {conv: [number, number]} => 'conv' in l)
 
 /**
  * The embedding network run incrementally along time: each layer keeps the last rows of its input

@@ -175,68 +175,87 @@ function ownerOf(proto: object, key: string): object {
  * tfjs rebuilds a functional model by retrying every layer call whose inputs
  * do not exist yet until none is left, so a call whose inputs never appear (a
  * cycle, a layer or node that is not there) loops forever. Run the same
- * schedule on names first and name the layer that would never be built. The
- * bookkeeping mirrors tf.layers' Container.fromConfig: layers found by their
- * entry's `name`, queued under their config's `name`, and a call needs node
- * `i` of its input layer to exist (an InputLayer or a nested model starts
- * with one, every call adds one).
+ * schedule on names first and name the layer that would never be built.
+ *
+ * The schedule is only the same if both read the same names, and tfjs does not
+ * read the file as written: a layer name that is not a string is camel-cased
+ * on the way in (["dropout_2"] became "dropout2", so no call could ever find
+ * that layer: a hang), and tfjs files a layer under its list entry's `name`
+ * but queues its calls under its config's `name` (or a generated one). So the
+ * graph must first be what Keras and tfjs write: every layer named by a
+ * string, the same in the entry and the config, no two alike, and every call a
+ * list of [layer name, node index, tensor index] inputs. Then a call needs node
+ * `i` of its input layer to exist (an InputLayer or a nested model starts with
+ * one, every call adds one), as in tf.layers' Container.fromConfig.
  */
 function checkLayerGraph(dir: string, topology: unknown): void {
   const visit = (node: unknown): void => {
     if (node === null || typeof node !== 'object') return
     for (const child of Object.values(node)) visit(child)
-    const {class_name: className, config} = node as Json
-    const layers = (config as Json | undefined)?.layers
+    const className = field(node as Json, 'class_name', 'className')
+    const layers = (field(node as Json, 'config') as Json | undefined)?.layers
     if ((className === 'Model' || className === 'Functional') && Array.isArray(layers)) {
-      const stuck = stuckLayer(layers as Json[])
-      if (stuck !== undefined) throw new ModelError(dir, `${MODEL_JSON}: layer ${brief(stuck)} takes an input that no layer ever produces (a cycle, or a missing layer or node)`)
+      const problem = layerGraphProblem(layers)
+      if (problem !== undefined) throw new ModelError(dir, `${MODEL_JSON}: ${problem}`)
     }
   }
   visit(topology)
 }
 
-function stuckLayer(layers: Json[]): unknown {
-  const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object'
-  const startsWithNode = (layer: Json) => ['InputLayer', 'Model', 'Functional', 'Sequential'].includes(layer.class_name as string)
-  // tfjs queues a layer's calls under its config name (a generated one when there is none).
-  const queueKey = (i: number) => {
-    const name = isObject(layers[i]) ? (layers[i].config as Json | undefined)?.name : undefined
-    return name ? String(name) : `#${i}`
+/**
+ * A key as tfjs reads it: it converts snake_case keys to camelCase, so a
+ * file may spell a key either way, and when both are there the later wins.
+ */
+function field(object: Json, ...spellings: string[]): unknown {
+  if (object === null || typeof object !== 'object') return undefined
+  const keys = Object.keys(object).filter((k) => spellings.includes(k))
+  return keys.length === 0 ? undefined : object[keys.at(-1)!]
+}
+
+/** What keeps a functional model's layer list from being rebuilt as tfjs would, or undefined. */
+function layerGraphProblem(layers: unknown[]): string | undefined {
+  const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v)
+  const isIndex = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0
+  const created = new Map<string, number>()
+  const calls: unknown[][][] = []
+  for (const [i, layer] of layers.entries()) {
+    const name = isObject(layer) ? layer.name : undefined
+    if (name === undefined || name === '') return `layer #${i} has no name`
+    if (typeof name !== 'string') return `layer #${i} is named ${brief(name)}, not by a string`
+    const configName = (field(layer as Json, 'config') as Json | undefined)?.name
+    if (configName === undefined) return `layer ${brief(name)} has no name in its config`
+    if (configName !== name) return `layer ${brief(name)} is called ${brief(configName)} in its config`
+    if (created.has(name)) return `two layers are named ${brief(name)}`
+    created.set(name, i)
+    const inbound = field(layer as Json, 'inbound_nodes', 'inboundNodes') ?? []
+    const wellFormed =
+      Array.isArray(inbound) &&
+      inbound.every((call) => Array.isArray(call) && call.every((input) => Array.isArray(input) && typeof input[0] === 'string' && isIndex(input[1]) && isIndex(input[2]) && (input[3] == null || isObject(input[3]))))
+    if (!wellFormed) return `layer ${brief(name)} has inbound nodes that are not lists of [layer, node, tensor] inputs`
+    calls.push(inbound as unknown[][])
   }
-  const created: Record<string, number> = {}
-  const nodes = layers.map((layer) => (isObject(layer) && startsWithNode(layer) ? 1 : 0))
-  const pending: Record<string, unknown[]> = {}
-  layers.forEach((layer, i) => {
-    if (!isObject(layer)) return
-    created[String(layer.name)] = i
-    const calls = layer.inbound_nodes ?? layer.inboundNodes
-    if (Array.isArray(calls) && calls.length > 0) (pending[queueKey(i)] ??= []).push(...calls)
-  })
-  const ready = (call: unknown): boolean =>
-    !Array.isArray(call) ||
+  const startsWithNode = (layer: Json) => ['InputLayer', 'Model', 'Functional', 'Sequential'].includes(field(layer, 'class_name', 'className') as string)
+  const nodes = layers.map((layer) => (startsWithNode(layer as Json) ? 1 : 0))
+  const ready = (call: unknown[]): boolean =>
     call.every((input) => {
-      if (!Array.isArray(input) || !Object.hasOwn(created, String(input[0]))) return false
-      return !(nodes[created[String(input[0])]] <= (input[1] as number))
+      const [from, node] = input as [string, number]
+      return created.has(from) && nodes[created.get(from)!] > node
     })
-  while (Object.keys(pending).length > 0) {
+  let pending = calls.map((list) => [...list])
+  while (pending.some((list) => list.length > 0)) {
     let progressed = false
-    for (const entry of layers) {
-      const at = isObject(entry) ? created[String(entry.name)] : undefined
-      if (at === undefined) continue
-      const key = queueKey(at)
-      const calls = pending[key]
-      if (calls === undefined) continue
-      delete pending[key]
-      for (const call of calls) {
-        if (!ready(call)) {
-          ;(pending[key] ??= []).push(call)
-          continue
-        }
+    pending = pending.map((list, i) =>
+      list.filter((call) => {
+        if (!ready(call)) return true
         progressed = true
-        if (Array.isArray(call) && call.length > 0) nodes[at]++
-      }
+        if (call.length > 0) nodes[i]++
+        return false
+      }),
+    )
+    if (!progressed) {
+      const stuck = pending.findIndex((list) => list.length > 0)
+      return `layer ${brief((layers[stuck] as Json).name)} takes an input that no layer ever produces (a cycle, or a missing layer or node)`
     }
-    if (!progressed) return Object.keys(pending)[0]
   }
   return undefined
 }
@@ -339,8 +358,8 @@ async function readWeights(
 /**
  * The weights manifest checked before tfjs reads it, which it does on trust:
  * a group without a `weights` list was a TypeError, a shape that is not a list
- * of sizes a tfjs error after the weights were decoded, and a path such as
- * ../../dev/zero was read forever.
+ * of sizes a tfjs error after the weights were decoded, a path such as
+ * ../../dev/zero was read forever, and two weights of one name leaked a tensor.
  */
 function checkManifest(dir: string, manifest: unknown): {files: string[]; specs: tf.io.WeightsManifestEntry[]} {
   const bad = (problem: string): never => {
@@ -348,6 +367,7 @@ function checkManifest(dir: string, manifest: unknown): {files: string[]; specs:
   }
   const files: string[] = []
   const specs: tf.io.WeightsManifestEntry[] = []
+  const named = new Map<string, string>()
   if (!Array.isArray(manifest)) bad(' must be a list')
   ;(manifest as unknown[]).forEach((raw, g) => {
     const group = raw as {paths?: unknown; weights?: unknown} | null
@@ -360,6 +380,10 @@ function checkManifest(dir: string, manifest: unknown): {files: string[]; specs:
       const spec = rawSpec as Partial<tf.io.WeightsManifestEntry> | null
       const where = `[${g}].weights[${i}]`
       if (spec === null || typeof spec !== 'object' || typeof spec.name !== 'string') bad(`${where} has no name`)
+      // tfjs decodes the weights into a map by name: a second weight of the same name replaced the first, whose tensor leaked.
+      const first = named.get(spec!.name!)
+      if (first !== undefined) bad(`${where}: the name ${brief(spec!.name)} is already used by ${first}`)
+      named.set(spec!.name!, where)
       if (!Array.isArray(spec!.shape) || !spec!.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`${where} (${brief(spec!.name)}): shape ${brief(spec!.shape)} is not a list of sizes`)
       const quantization = spec!.quantization as {dtype?: unknown} | undefined
       const dtype = quantization === undefined ? spec!.dtype : quantization?.dtype

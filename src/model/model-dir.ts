@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {ModelError, describeError} from '../util/errors.js'
 import {shipped} from '../util/paths.js'
 import {type ModelConfig, readModelConfig, writeModelConfig} from './config.js'
-import {type FrontEnd, isSpeechEmbedding, openFrontEnd} from '../features/front-end.js'
+import {type FrontEnd, type FrontEndOptions, isSpeechEmbedding, openFrontEnd} from '../features/front-end.js'
 import {MODEL_JSON, loadModel, saveModel} from './io.js'
 import {type ModelPreset, outputSteps} from './presets.js'
 
@@ -28,9 +28,10 @@ export const DEFAULT_MODEL_DIR = shipped('models', 'activate')
  * Load a model directory (rnn-wake.json + model.json + weights.bin, and a
  * subfolder with the same two files per ensemble member). Every problem
  * (missing directory, missing or corrupt file, config that does not match the
- * weights, members that differ) is a ModelError naming the directory.
+ * weights, members that differ, a front end other than the one the model was
+ * trained on) is a ModelError naming the directory.
  */
-export async function loadDetector(dir: string): Promise<Detector> {
+export async function loadDetector(dir: string, options: FrontEndOptions = {}): Promise<Detector> {
   try {
     const st = await stat(dir)
     if (!st.isDirectory()) throw new ModelError(dir, 'not a directory')
@@ -39,11 +40,8 @@ export async function loadDetector(dir: string): Promise<Detector> {
     throw new ModelError(dir, 'no such directory')
   }
   const config = await readModelConfig(dir)
-  const frontEnd = await openFrontEnd(config.features, dir)
-  if (isSpeechEmbedding(config.features) && frontEnd.weightsId !== config.features.weights) {
-    throw new ModelError(dir, `it was trained on other speech-embedding weights (${config.features.weights.slice(0, 12)}...) than this rnn-wake ships (${frontEnd.weightsId?.slice(0, 12)}...)`)
-  }
   const networks: tf.LayersModel[] = []
+  let frontEnd: FrontEnd
   try {
     const first = await loadNetwork(dir, undefined, config)
     networks.push(first.model)
@@ -54,6 +52,8 @@ export async function loadDetector(dir: string): Promise<Detector> {
         throw new ModelError(dir, `member ${member} gives outputs of shape ${JSON.stringify(next.shapes)} per step, the top-level network ${JSON.stringify(first.shapes)}`)
       }
     }
+    // Last, so that a load that fails leaves nothing behind: the front end keeps its weights for the next load.
+    frontEnd = await openFrontEnd(config.features, dir, options)
   } catch (error) {
     for (const model of networks) model.dispose()
     throw error
