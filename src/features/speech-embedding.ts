@@ -183,7 +183,7 @@ export class IncrementalEmbedder {
           } else {
             const padMel = layer.conv[1] === 3 ? 1 : 0
             const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [0, 0], [padMel, padMel], [0, 0]]
-            x = bias === undefined ? tf.conv2d(input, kernel, 1, pad) : (tf.maximum(tf.fused.conv2d({x: input, filter: kernel, strides: 1, pad, bias, activation: 'leakyrelu', leakyreluAlpha: 0.2}), -0.4) as tf.Tensor4D)
+            x = bias === undefined ? tf.conv2d(input, kernel, 1, pad) : tf.clipByValue(tf.fused.conv2d({x: input, filter: kernel, strides: 1, pad, bias, activation: 'leakyrelu', leakyreluAlpha: 0.2}), -0.4, Infinity)
           }
         }
         if (x === undefined) {
