@@ -92,84 +92,107 @@ function interpolate(held: Float64Array, first: number, last: number, t: number,
  * `resample` as a stream: push input in chunks of any size, get every output sample whose
  * kernel the input now covers. The outputs of a whole stream equal `resample` of the whole
  * signal, except the last few (a stream has no end to pad), whatever the chunk sizes.
+ *
+ * A stream's hot loop: when the rates have a small common period (44.1 -> 16 kHz: 160 outputs
+ * per 441 inputs) every phase's taps are tabled once, output n = q period + p sits at input
+ * q (fromRate / gcd) + p step, kept in integers so a long stream never drifts, and the input
+ * is held in one buffer that is reused, not reallocated per chunk.
  */
 export class StreamingResampler {
   private readonly kernel: Kernel
   private readonly step: number
   private readonly reach: number
-  /** Input samples still needed (from index `first` on). */
-  private held = new Float64Array(0)
+  /** Taps per output: the kernel's support, 2 reach + 2 input samples from centre - reach on. */
+  private readonly width: number
+  /** Outputs per period (toRate / gcd) and inputs per period (fromRate / gcd), when the period is small enough to table. */
+  private readonly period: number | undefined
+  private readonly periodInputs: number
+  /** period x width taps, phase-major; centre offset of each phase within its period. */
+  private readonly taps: Float64Array
+  private readonly centres: Int32Array
+  /** Input samples still needed: the signal's samples first .. first + held - 1 in buffer[0 .. held). */
+  private buffer = new Float64Array(4096)
+  private held = 0
   private first = 0
   private received = 0
   private produced = 0
-  /** Outputs per period of the rates' ratio (toRate / gcd), when small enough to cache every phase. */
-  private readonly period: number | undefined
-  private readonly phases = new Map<number, Float64Array>()
 
   constructor(readonly fromRate: number, readonly toRate: number) {
     this.kernel = kernelFor(fromRate, toRate)
     this.step = fromRate / toRate
     this.reach = Math.floor(this.kernel.halfWidth)
+    this.width = 2 * this.reach + 2
     const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b))
-    const period = Number.isInteger(fromRate) && Number.isInteger(toRate) ? toRate / gcd(fromRate, toRate) : Infinity
-    this.period = period <= 4096 ? period : undefined
+    const g = Number.isInteger(fromRate) && Number.isInteger(toRate) ? gcd(fromRate, toRate) : 0
+    this.period = g > 0 && toRate / g <= 4096 ? toRate / g : undefined
+    this.periodInputs = g > 0 ? fromRate / g : 0
+    const phases = this.period ?? 0
+    this.taps = new Float64Array(phases * this.width)
+    this.centres = new Int32Array(phases)
+    const {table} = this.kernel
+    for (let p = 0; p < phases; p++) {
+      // Exact in integers: centre = floor(p from / to), fraction = (p from mod to) / to.
+      const centre = Math.floor((p * this.periodInputs) / this.period!)
+      const frac = (p * this.periodInputs - centre * this.period!) / this.period!
+      this.centres[p] = centre
+      for (let m = 0; m < this.width; m++) {
+        const pos = Math.abs(frac + this.reach - m) * TABLE_RES
+        const k = pos | 0
+        this.taps[p * this.width + m] = k + 1 >= table.length ? 0 : table[k] + (pos - k) * (table[k + 1] - table[k])
+      }
+    }
   }
 
   push(samples: ArrayLike<number>): Float64Array {
     if (this.fromRate === this.toRate) return Float64Array.from(samples)
-    const held = new Float64Array(this.held.length + samples.length)
-    held.set(this.held)
-    for (let i = 0; i < samples.length; i++) held[this.held.length + i] = samples[i]
-    this.received += samples.length
-    // Output n reads input up to floor(n * step) + reach + 1: emit while that has arrived.
-    const out: number[] = []
-    for (;;) {
-      const t = this.produced * this.step
-      const centre = Math.floor(t)
-      if (centre + this.reach + 1 > this.received - 1) break
-      const taps = this.tapsFor(this.produced, t)
-      if (taps === undefined || centre - this.reach < 0) {
-        out.push(interpolate(held, this.first, this.received - 1, t, this.kernel))
-      } else {
-        let acc = 0
-        const base = centre - this.reach - this.first
-        for (let m = 0; m < taps.length; m++) acc += held[base + m] * taps[m]
-        out.push(acc)
+    this.append(samples)
+    // Output n reads input up to centre(n) + reach + 1: emit while that has arrived.
+    const last = this.received - 1
+    let count = 0
+    while (this.centre(this.produced + count) + this.reach + 1 <= last) count++
+    const out = new Float64Array(count)
+    const {buffer, taps, width, reach, first} = this
+    for (let i = 0; i < count; i++, this.produced++) {
+      const n = this.produced
+      const centre = this.centre(n)
+      if (this.period === undefined || centre - reach < 0) {
+        out[i] = interpolate(buffer, first, last, n * this.step, this.kernel)
+        continue
       }
-      this.produced++
+      const at = (n % this.period) * width
+      const base = centre - reach - first
+      let acc = 0
+      for (let m = 0; m < width; m++) acc += buffer[base + m] * taps[at + m]
+      out[i] = acc
     }
     // Keep what the next output's kernel can still reach.
-    const keepFrom = Math.max(this.first, Math.floor(this.produced * this.step) - this.reach)
-    this.held = held.slice(keepFrom - this.first)
+    const keepFrom = Math.max(first, this.centre(this.produced) - reach)
+    this.buffer.copyWithin(0, keepFrom - first, this.held)
+    this.held -= keepFrom - first
     this.first = keepFrom
-    return Float64Array.from(out)
+    return out
   }
 
-  /**
-   * The kernel's taps for output n, cached by phase when the rates have a small common period
-   * (44.1 -> 16 kHz: 160 phases): the same products as `interpolate` (within float rounding of
-   * t's fraction), without the table lookups, which were most of the front end's resampling time.
-   */
-  private tapsFor(n: number, t: number): Float64Array | undefined {
-    if (this.period === undefined) return undefined
-    const phase = n % this.period
-    let taps = this.phases.get(phase)
-    if (taps === undefined) {
-      const {table} = this.kernel
-      const frac = t - Math.floor(t)
-      taps = new Float64Array(2 * this.reach + 2)
-      for (let m = 0; m < taps.length; m++) {
-        const pos = Math.abs(frac + this.reach - m) * TABLE_RES
-        const k = pos | 0
-        taps[m] = k + 1 >= table.length ? 0 : table[k] + (pos - k) * (table[k + 1] - table[k])
-      }
-      this.phases.set(phase, taps)
+  /** The input sample output n is centred on (floor of its position). */
+  private centre(n: number): number {
+    if (this.period === undefined) return Math.floor(n * this.step)
+    const q = Math.floor(n / this.period)
+    return q * this.periodInputs + this.centres[n - q * this.period]
+  }
+
+  private append(samples: ArrayLike<number>): void {
+    if (this.held + samples.length > this.buffer.length) {
+      const grown = new Float64Array(Math.max(2 * this.buffer.length, this.held + samples.length))
+      grown.set(this.buffer.subarray(0, this.held))
+      this.buffer = grown
     }
-    return taps
+    for (let i = 0; i < samples.length; i++) this.buffer[this.held + i] = samples[i]
+    this.held += samples.length
+    this.received += samples.length
   }
 
   reset(): void {
-    this.held = new Float64Array(0)
+    this.held = 0
     this.first = 0
     this.received = 0
     this.produced = 0
