@@ -211,6 +211,10 @@ const MAX_ROWS_PER_PASS = 4096
  * (periodic Hann of 400 in a 512 FFT, power, mel filter bank, 10 log10 floored at 1e-10, an 80 dB
  * floor below the chunk's peak) followed by openWakeWord's x / 10 + 2. Owns the chunk buffer and
  * the 480 samples of context.
+ *
+ * The filter bank is stored dense (257 x 32) but each filter spans a few FFT bins, and none
+ * reaches above bin 121 (3.8 kHz): the sums run over each filter's own bins, in the same order
+ * (the skipped terms are exact zeros, so the frames are the same to the bit), ~35x fewer products.
  */
 export class MelChunker {
   private readonly fft = new FFT(FFT_SIZE)
@@ -218,13 +222,15 @@ export class MelChunker {
   private readonly frame: number[]
   private readonly spectrum: number[]
   private readonly power = new Float64Array(FFT_SIZE / 2 + 1)
+  private readonly filters: MelFilters
   /** The last CONTEXT + pending samples. */
   private buffer = new Float64Array(CONTEXT + CHUNK_SAMPLES)
   private filled = CONTEXT
 
-  constructor(private readonly mel: Float32Array) {
+  constructor(mel: Float32Array) {
     this.frame = this.fft.createComplexArray().slice(0, FFT_SIZE) as number[]
     this.spectrum = this.fft.createComplexArray() as number[]
+    this.filters = sparseFilters(mel)
   }
 
   /** Log-mel frames (frames x 32) completed by these samples. */
@@ -232,8 +238,11 @@ export class MelChunker {
     const chunks = Math.floor((this.filled - CONTEXT + samples.length) / CHUNK_SAMPLES)
     const data = new Float32Array(chunks * FRAMES_PER_CHUNK * MEL_BINS)
     let chunk = 0
-    for (let i = 0; i < samples.length; i++) {
-      this.buffer[this.filled++] = samples[i]
+    for (let i = 0; i < samples.length; ) {
+      const take = Math.min(samples.length - i, this.buffer.length - this.filled)
+      for (let j = 0; j < take; j++) this.buffer[this.filled + j] = samples[i + j]
+      this.filled += take
+      i += take
       if (this.filled === this.buffer.length) {
         this.chunkFrames(data, chunk++ * FRAMES_PER_CHUNK * MEL_BINS)
         this.buffer.copyWithin(0, CHUNK_SAMPLES)
@@ -249,19 +258,20 @@ export class MelChunker {
   }
 
   private chunkFrames(out: Float32Array, at: number): void {
+    const {first, count, weights, bins} = this.filters
     let peak = -Infinity
     for (let f = 0; f < FRAMES_PER_CHUNK; f++) {
       const start = f * HOP
       for (let n = 0; n < FFT_SIZE; n++) this.frame[n] = this.buffer[start + n] * this.window[n]
       this.fft.realTransform(this.spectrum, this.frame)
-      for (let k = 0; k <= FFT_SIZE / 2; k++) {
+      for (let k = 0; k < bins; k++) {
         const re = this.spectrum[2 * k]
         const im = this.spectrum[2 * k + 1]
         this.power[k] = re * re + im * im
       }
-      for (let m = 0; m < MEL_BINS; m++) {
+      for (let m = 0, w = 0; m < MEL_BINS; m++) {
         let sum = 0
-        for (let k = 0; k <= FFT_SIZE / 2; k++) sum += this.power[k] * this.mel[k * MEL_BINS + m]
+        for (let k = first[m], end = first[m] + count[m]; k < end; k++) sum += this.power[k] * weights[w++]
         const db = (10 * Math.log(Math.max(sum, 1e-10))) / Math.LN10
         out[at + f * MEL_BINS + m] = db
         if (db > peak) peak = db
@@ -270,6 +280,37 @@ export class MelChunker {
     const floor = peak - TOP_DB
     for (let i = at; i < at + FRAMES_PER_CHUNK * MEL_BINS; i++) out[i] = Math.max(out[i], floor) / 10 + 2
   }
+}
+
+/** Each mel filter's span of FFT bins (first nonzero to last) and its weights there, filter after filter. */
+interface MelFilters {
+  first: Int32Array
+  count: Int32Array
+  weights: Float64Array
+  /** FFT bins any filter reads (0 .. bins - 1). */
+  bins: number
+}
+
+function sparseFilters(mel: Float32Array): MelFilters {
+  const first = new Int32Array(MEL_BINS)
+  const count = new Int32Array(MEL_BINS)
+  const weights: number[] = []
+  let bins = 0
+  for (let m = 0; m < MEL_BINS; m++) {
+    let lo = -1
+    let hi = -1
+    for (let k = 0; k <= FFT_SIZE / 2; k++) {
+      if (mel[k * MEL_BINS + m] === 0) continue
+      if (lo < 0) lo = k
+      hi = k
+    }
+    if (lo < 0) continue
+    first[m] = lo
+    count[m] = hi - lo + 1
+    for (let k = lo; k <= hi; k++) weights.push(mel[k * MEL_BINS + m])
+    bins = Math.max(bins, hi + 1)
+  }
+  return {first, count, weights: Float64Array.from(weights), bins}
 }
 
 /** The STFT window of melspectrogram.onnx: a periodic Hann of 400 samples centred in 512. */
