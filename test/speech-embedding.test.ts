@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {StreamingResampler, resample} from '../src/audio/resample.js'
-import {EMBEDDING_SIZE, MEL_BINS, MelChunker, SpeechEmbeddingStream, type SpeechEmbeddingWeights, embedAudio, loadSpeechEmbedding, speechEmbeddingDir} from '../src/features/speech-embedding.js'
+import {EMBEDDING_SIZE, MEL_BINS, MelChunker, melBand, SpeechEmbeddingStream, type SpeechEmbeddingWeights, embedAudio, loadSpeechEmbedding, speechEmbeddingDir} from '../src/features/speech-embedding.js'
 import {selectBackend} from '../src/model/backend.js'
 import {ModelError} from '../src/util/errors.js'
 
@@ -75,6 +75,23 @@ describe('speech-embedding front end', () => {
       expect(streamed.length).toBe(offline.data.length)
       expect(maxRelative(streamed, offline.data)).toBeLessThan(1e-5)
     }
+  })
+
+  it('its resampler keeps the band the mel filters read: 44.1 kHz audio embeds as the full-band resampler\'s 16 kHz samples do (2e-4 relative)', () => {
+    expect(melBand(weights.mel)).toBeCloseTo(3843.75, 2)
+    const n = 44_100 * 3
+    const x = new Float64Array(n)
+    // Voiced-speech-like: harmonics of a gliding 120-220 Hz pitch, plus hiss above the band and a 14 kHz whistle (folds to 2 kHz).
+    for (let i = 0, phase = 0; i < n; i++) {
+      phase += (2 * Math.PI * (170 + 50 * Math.sin(i / 20_000))) / 44_100
+      let v = 0
+      for (let h = 1; h <= 20; h++) v += Math.sin(h * phase) / h
+      x[i] = Math.round(3000 * v * (0.6 + 0.4 * Math.sin(i / 7000)) + 200 * Math.sin(i * 1.7) + 300 * Math.sin((2 * Math.PI * 14_000 * i) / 44_100))
+    }
+    const ours = embedAudio(weights, x, 44_100)
+    const fullBand = embedAudio(weights, resample(x, 44_100, 16_000), 16_000)
+    expect(ours.frames).toBe(fullBand.frames)
+    expect(maxRelative(ours.data, fullBand.data)).toBeLessThan(2e-4)
   })
 
   it('the streaming resampler gives the offline resampler\'s samples (within 1e-6 of int16 units), whatever the chunking', () => {

@@ -1,6 +1,8 @@
 /**
  * Band-limited sample-rate conversion: Kaiser-windowed sinc interpolation
- * with the cut-off just below the lower of the two Nyquist frequencies.
+ * with the cut-off just below the lower of the two Nyquist frequencies, or,
+ * for a consumer that reads only a lower band (`ResampleOptions.band`), a
+ * much shorter kernel that keeps that band and stops what would alias into it.
  *
  * Hand-written because the npm choices measured badly here: wavefile's sinc
  * resampler took 4.7 s for 10 s of 48 kHz audio and left a 22 % error on a
@@ -14,6 +16,8 @@ const ZERO_CROSSINGS = 24
 const TABLE_RES = 512
 /** Kaiser beta: about 80 dB of stop-band attenuation. */
 const KAISER_BETA = 8.0
+/** The attenuation KAISER_BETA gives (beta = 0.1102 (A - 8.7)). */
+const KAISER_ATTENUATION_DB = KAISER_BETA / 0.1102 + 8.7
 /** Fraction of the lower Nyquist frequency kept; the rest is the filter's transition band. */
 const PASSBAND = 0.94
 
@@ -36,8 +40,7 @@ interface Kernel {
   halfWidth: number
 }
 
-function makeKernel(cutoff: number): Kernel {
-  const halfWidth = ZERO_CROSSINGS / cutoff
+function makeKernel(cutoff: number, halfWidth = ZERO_CROSSINGS / cutoff): Kernel {
   const n = Math.ceil(halfWidth * TABLE_RES) + 2
   const table = new Float64Array(n)
   const i0beta = besselI0(KAISER_BETA)
@@ -52,9 +55,19 @@ function makeKernel(cutoff: number): Kernel {
   return {table, halfWidth}
 }
 
-export function resample(samples: Float64Array, fromRate: number, toRate: number): Float64Array {
+export interface ResampleOptions {
+  /**
+   * The highest frequency (Hz) whoever reads the output looks at. The kernel then only has to
+   * pass 0..band flat and stop what would fold into it (above lowerRate - band): a transition
+   * band that wide needs a far shorter kernel (44.1 -> 16 kHz for a band of 3.8 kHz: 28 taps
+   * instead of 142), with the same ~80 dB stop band and ripple inside the band.
+   */
+  band?: number
+}
+
+export function resample(samples: Float64Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float64Array {
   if (fromRate === toRate) return samples
-  const kernel = kernelFor(fromRate, toRate)
+  const kernel = kernelFor(fromRate, toRate, options)
   const outLength = Math.ceil((samples.length * toRate) / fromRate)
   const out = new Float64Array(outLength)
   const step = fromRate / toRate
@@ -62,8 +75,13 @@ export function resample(samples: Float64Array, fromRate: number, toRate: number
   return out
 }
 
-function kernelFor(fromRate: number, toRate: number): Kernel {
-  return makeKernel(PASSBAND * Math.min(1, toRate / fromRate))
+function kernelFor(fromRate: number, toRate: number, {band}: ResampleOptions = {}): Kernel {
+  const lower = Math.min(fromRate, toRate)
+  if (band === undefined || band >= (PASSBAND * lower) / 2) return makeKernel(PASSBAND * Math.min(1, toRate / fromRate))
+  // Cut-off midway through band .. lower - band; Kaiser's length for beta 8 (~80 dB) over that
+  // transition (Kaiser 1974: N - 1 = (A - 7.95) / (2.285 transition in radians per input sample)).
+  const transition = (2 * Math.PI * (lower - 2 * band)) / fromRate
+  return makeKernel(lower / fromRate, (KAISER_ATTENUATION_DB - 7.95) / (2.285 * transition) / 2)
 }
 
 /**
@@ -117,8 +135,8 @@ export class StreamingResampler {
   private received = 0
   private produced = 0
 
-  constructor(readonly fromRate: number, readonly toRate: number) {
-    this.kernel = kernelFor(fromRate, toRate)
+  constructor(readonly fromRate: number, readonly toRate: number, options: ResampleOptions = {}) {
+    this.kernel = kernelFor(fromRate, toRate, options)
     this.step = fromRate / toRate
     this.reach = Math.floor(this.kernel.halfWidth)
     this.width = 2 * this.reach + 2

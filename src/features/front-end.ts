@@ -1,6 +1,6 @@
 import {type FeatureConfig, type Features, featurize} from './featurize.js'
 import {PowerSpectrum} from './spectrogram.js'
-import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS, type SpeechEmbeddingFeatures, SpeechEmbeddingStream, embedAudio, loadSpeechEmbedding} from './speech-embedding.js'
+import {EMBEDDING_PIPELINE, EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS, type SpeechEmbeddingFeatures, SpeechEmbeddingStream, embedAudio, loadSpeechEmbedding} from './speech-embedding.js'
 import {transformBins} from './transform.js'
 import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
@@ -56,7 +56,7 @@ export async function openFrontEnd(config: ModelFeatures, owner: string): Promis
       bins: EMBEDDING_SIZE,
       weightsId: weights.sha256,
       featurize: (samples) => {
-        const {data, frames} = withFeatureCache(samples, `${weights.sha256}:${config.sampleRate}`, () => embedAudio(weights, samples, config.sampleRate))
+        const {data, frames} = withFeatureCache(samples, `${weights.sha256}:${config.sampleRate}:${EMBEDDING_PIPELINE}`, () => embedAudio(weights, samples, config.sampleRate))
         return {data, frames, bins: EMBEDDING_SIZE}
       },
       stream: () => new SpeechEmbeddingStream(weights, config.sampleRate),

@@ -42,6 +42,11 @@ const TOP_DB = 80
 const LEAD_CHUNKS = (WINDOW_OFFSET + WINDOW_FRAMES) / FRAMES_PER_CHUNK - 1
 
 export const WEIGHTS_FORMAT = 'rnn-wake-speech-embedding'
+/**
+ * Names how audio becomes embeddings beyond the weights (here: the band-limited resampler in
+ * front, 1.7e-4 relative from the full-band one it replaced), for caches of embeddings to key on.
+ */
+export const EMBEDDING_PIPELINE = 'band-resampler'
 
 /** The front end as a model directory records it (rnn-wake.json `features`). */
 export interface SpeechEmbeddingFeatures {
@@ -313,6 +318,14 @@ function sparseFilters(mel: Float32Array): MelFilters {
   return {first, count, weights: Float64Array.from(weights), bins}
 }
 
+/**
+ * The highest frequency (Hz) the log-mel frames depend on: the top filter's last FFT bin plus the
+ * Hann window's main lobe (2 bins either side). The resampler in front only has to keep this band.
+ */
+export function melBand(mel: Float32Array): number {
+  return ((sparseFilters(mel).bins - 1 + 2) * EMBEDDING_RATE) / FFT_SIZE
+}
+
 /** The STFT window of melspectrogram.onnx: a periodic Hann of 400 samples centred in 512. */
 function hannInFrame(): Float64Array {
   const w = new Float64Array(FFT_SIZE)
@@ -335,7 +348,7 @@ export class SpeechEmbeddingStream {
   private steps = 0
 
   constructor(readonly weights: SpeechEmbeddingWeights, readonly sampleRate: number) {
-    this.resampler = new StreamingResampler(sampleRate, EMBEDDING_RATE)
+    this.resampler = new StreamingResampler(sampleRate, EMBEDDING_RATE, {band: melBand(weights.mel)})
     this.chunker = new MelChunker(weights.mel)
     this.embedder = new IncrementalEmbedder(weights)
     this.reset()
