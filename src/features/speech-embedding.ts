@@ -172,24 +172,18 @@ export class IncrementalEmbedder {
       let c = 0
       for (const [i, layer] of LAYERS_SPEC.entries()) {
         const tail = this.tails[i]
-        const input: tf.Tensor4D = tail === undefined ? x : tf.concat([tail, x], 1)
+        const input: tf.Tensor4D = tail === undefined ? x : kernels.rows([tail, x])
         const length = input.shape[1]
         if ('pool' in layer) {
           const [ph, pw] = layer.pool
           const used = length - (length % ph)
-          fresh[i] = used < length ? tf.keep(tf.slice(input, [0, used, 0, 0], [1, length - used, -1, -1])) : undefined
-          x = used > 0 ? tf.maxPool(used < length ? tf.slice(input, [0, 0, 0, 0], [1, used, -1, -1]) : input, [ph, pw], [ph, pw], 'valid') : undefined
+          fresh[i] = used < length ? tf.keep(kernels.slice(input, used, length - used)) : undefined
+          x = used > 0 ? kernels.maxPool(used < length ? kernels.slice(input, 0, used) : input, [ph, pw]) : undefined
         } else {
           const {kernel, bias} = this.weights.convs[c++]
           const kh = layer.conv[0]
-          fresh[i] = kh > 1 ? tf.keep(tf.slice(input, [0, Math.max(0, length - (kh - 1)), 0, 0], [1, Math.min(length, kh - 1), -1, -1])) : undefined
-          if (length < kh) {
-            x = undefined
-          } else {
-            const padMel = layer.conv[1] === 3 ? 1 : 0
-            const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [0, 0], [padMel, padMel], [0, 0]]
-            x = bias === undefined ? tf.conv2d(input, kernel, 1, pad) : tf.clipByValue(tf.fused.conv2d({x: input, filter: kernel, strides: 1, pad, bias, activation: 'leakyrelu', leakyreluAlpha: 0.2}), -0.4, Infinity)
-          }
+          fresh[i] = kh > 1 ? tf.keep(kernels.slice(input, Math.max(0, length - (kh - 1)), Math.min(length, kh - 1))) : undefined
+          x = length < kh ? undefined : kernels.conv(input, kernel, bias, layer.conv[1] === 3 ? 1 : 0)
         }
         if (x === undefined) {
           // Nothing reaches the next layers yet: their tails stay as they were.
@@ -206,6 +200,40 @@ export class IncrementalEmbedder {
     out.dispose()
     return Float32Array.from(data)
   }
+}
+
+/**
+ * The embedder's layers as tf kernels called directly (tf.engine().runKernel) rather than through
+ * the ops: a stream runs ~65 small kernels per 80 ms, and the ops' argument checks and gradient
+ * bookkeeping (tf.fused.conv2d builds a customGrad every call) cost as much as the arithmetic of
+ * the late layers. The same kernels with the attributes the ops would pass, so the same outputs.
+ */
+const kernels = {
+  run<T extends tf.Tensor>(name: string, inputs: tf.NamedTensorMap | tf.Tensor[], attrs: object): T {
+    return tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as T
+  },
+  /** Rows (axis 1) of `parts`, one after the other. */
+  rows(parts: tf.Tensor4D[]): tf.Tensor4D {
+    return kernels.run(tf.Concat, parts, {axis: 1})
+  },
+  /** `count` rows (axis 1) of x from `first` on. */
+  slice(x: tf.Tensor4D, first: number, count: number): tf.Tensor4D {
+    return kernels.run(tf.Slice, {x}, {begin: [0, first, 0, 0], size: [x.shape[0], count, x.shape[2], x.shape[3]]})
+  },
+  maxPool(x: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
+    return kernels.run(tf.MaxPool, {x}, {filterSize: size, strides: size, pad: 'valid', dimRoundingMode: undefined})
+  },
+  /**
+   * A convolution valid along time, padding the mel axis by `padMel` on each side; with a bias,
+   * LeakyReLU(0.2) fused in and the -0.4 floor after (a clip: the broadcasting maximum with a
+   * scalar cost ~6x more on wasm); without, linear.
+   */
+  conv(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, padMel: number): tf.Tensor4D {
+    const common = {strides: [1, 1], pad: [[0, 0], [0, 0], [padMel, padMel], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined}
+    if (bias === undefined) return kernels.run(tf.Conv2D, {x, filter}, common)
+    const y = kernels.run<tf.Tensor4D>(tf.FusedConv2D, {x, filter, bias}, {...common, activation: 'leakyrelu', leakyreluAlpha: 0.2})
+    return kernels.run(tf.ClipByValue, {x: y}, {clipValueMin: -0.4, clipValueMax: Infinity})
+  },
 }
 
 /** Most mel rows per forward pass of the incremental embedder (bounds a long file's activations). */
