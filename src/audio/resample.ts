@@ -166,22 +166,32 @@ export class StreamingResampler {
     this.append(samples)
     // Output n reads input up to centre(n) + reach + 1: emit while that has arrived.
     const last = this.received - 1
-    let count = 0
-    while (this.centre(this.produced + count) + this.reach + 1 <= last) count++
+    const count = this.available(last - this.reach - 1) - this.produced
     const out = new Float64Array(count)
-    const {buffer, taps, width, reach, first} = this
-    for (let i = 0; i < count; i++, this.produced++) {
-      const n = this.produced
-      const centre = this.centre(n)
-      if (this.period === undefined || centre - reach < 0) {
-        out[i] = interpolate(buffer, first, last, n * this.step, this.kernel)
-        continue
+    const {buffer, taps, width, reach, first, period} = this
+    let i = 0
+    // The stream's first outputs (their kernel reaches before the signal) and rates without a short period.
+    for (; i < count && (period === undefined || this.centre(this.produced) - reach < 0); i++, this.produced++) {
+      out[i] = interpolate(buffer, first, last, this.produced * this.step, this.kernel)
+    }
+    if (i < count) {
+      // Phase by phase: output q period + p is centred on q periodInputs + centres[p].
+      let phase = this.produced % period!
+      let periodStart = this.produced - phase
+      let origin = (periodStart / period!) * this.periodInputs - reach - first
+      for (; i < count; i++) {
+        const base = origin + this.centres[phase]
+        const at = phase * width
+        let acc = 0
+        for (let m = 0; m < width; m++) acc += buffer[base + m] * taps[at + m]
+        out[i] = acc
+        if (++phase === period) {
+          phase = 0
+          periodStart += period
+          origin += this.periodInputs
+        }
       }
-      const at = (n % this.period) * width
-      const base = centre - reach - first
-      let acc = 0
-      for (let m = 0; m < width; m++) acc += buffer[base + m] * taps[at + m]
-      out[i] = acc
+      this.produced = periodStart + phase
     }
     // Keep what the next output's kernel can still reach.
     const keepFrom = Math.max(first, this.centre(this.produced) - reach)
@@ -189,6 +199,15 @@ export class StreamingResampler {
     this.held -= keepFrom - first
     this.first = keepFrom
     return out
+  }
+
+  /** How many outputs (from the stream's first) are centred on input samples up to `last`. */
+  private available(last: number): number {
+    if (last < 0) return this.produced
+    if (this.period !== undefined) return Math.max(this.produced, Math.floor(((last + 1) * this.period - 1) / this.periodInputs) + 1)
+    let n = this.produced
+    while (this.centre(n) <= last) n++
+    return n
   }
 
   /** The input sample output n is centred on (floor of its position). */
