@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs'
 import {mkdir} from 'node:fs/promises'
 
 import {type Microphone, RECORDERS, type RecorderName, openMicrophone} from '../src/audio/microphone.js'
+import {SAMPLE_RATE} from '../src/audio/read.js'
 import {reconnectingMicrophone} from '../src/audio/reconnect.js'
 import {type AudioChunks, openInput, paced, systemClock} from '../src/audio/source.js'
 import {ClipSaver} from '../src/stream/clip-saver.js'
@@ -16,9 +17,9 @@ import {ExitCode, UserError, describeError, exitCodesHelp} from '../src/util/err
 export default class Listen extends BaseCommand {
   static override summary = 'Listen to the microphone (or a file, or stdin) and report the trigger word as it is said'
 
-  static override description = `Streams 44.1 kHz mono 16-bit audio through the model and prints a line per detection: the wall-clock time, the stream time (seconds since listening started) and the score. A detection is reported the moment it fires, so its score is the highest probability up to then (detect, which sees the whole file, reports the word's peak: the same or higher). With a model that has a CTC head, a second line follows with what was said after the trigger, once about a second of silence (or --transcript-seconds) ends it: "activate -> lights on".
+  static override description = `Streams mono 16-bit audio through the model and prints a line per detection: the wall-clock time, the stream time (seconds since listening started) and the score. A detection is reported the moment it fires, so its score is the highest probability up to then (detect, which sees the whole file, reports the word's peak: the same or higher). With a model that has a CTC head, a second line follows with what was said after the trigger, once about a second of silence (or --transcript-seconds) ends it: "activate -> lights on".
 
-The microphone is read through arecord (alsa-utils), sox or rec, whichever is installed (--recorder picks one); --device selects an ALSA device such as plughw:1,0. --input FILE streams a WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3 file, or raw s16le 44.1 kHz (.raw/.pcm), through exactly the same path (a 16-bit 44.1 kHz WAV from disk as it goes, the others decoded whole first), as fast as it can, or at the pace of the audio with --realtime; --input - reads a WAV, FLAC, Ogg or ID3-tagged MP3 or raw PCM from stdin.
+The microphone is read through arecord (alsa-utils), sox or rec, whichever is installed (--recorder picks one); --device selects an ALSA device such as plughw:1,0. It is opened at 44.1 kHz, or at 16 kHz for a speech-embedding model (its front end computes at 16 kHz, so nothing is resampled; the recorder converts from the device's rate, which a raw hw: device may refuse: use plughw: or --sample-rate 44100). --input FILE streams a WAV, FLAC, Ogg Vorbis, Ogg Opus or MP3 file, or raw s16le 44.1 kHz (.raw/.pcm), through exactly the same path (a 16-bit 44.1 kHz WAV from disk as it goes, the others decoded whole first), as fast as it can, or at the pace of the audio with --realtime; --input - reads a WAV, FLAC, Ogg or ID3-tagged MP3 or raw PCM from stdin.
 
 --json prints one JSON object per line per event (detection, transcript, saved, hook-failed, and a final summary). --exec runs a shell command per detection (after its transcript with a CTC model) with RNN_WAKE_WORD, RNN_WAKE_SCORE, RNN_WAKE_TIME (stream seconds), RNN_WAKE_WALL_TIME, RNN_WAKE_INDEX and RNN_WAKE_TRANSCRIPT in its environment. --save-dir keeps ~2 s of audio around each detection as a WAV, to collect false activations and train on them.
 
@@ -52,6 +53,7 @@ ${exitCodesHelp(['usage', 'badInput', 'badModel', 'device', 'output', 'interrupt
       helpValue: 'SECONDS',
     }),
     reconnect: Flags.boolean({summary: 'When the recorder dies or the device vanishes, reopen it with back-off (1 s doubling to 30 s) instead of exiting.', exclusive: ['input']}),
+    'sample-rate': Flags.integer({summary: 'Microphone sample rate in Hz (default: 16000 for a speech-embedding model, 44100 otherwise; a spectrogram model takes 44100 only).', min: 8000, max: 192_000, exclusive: ['input']}),
   }
 
   async run(): Promise<ListenSummary> {
@@ -59,7 +61,12 @@ ${exitCodesHelp(['usage', 'badInput', 'badModel', 'device', 'output', 'interrupt
     const transcript = transcriptOptions(flags)
     const {detector, backend, trigger, thresholdName} = await openDetector(flags, (line) => this.logToStderr(line))
     const {config} = detector
-    const inference = new StreamingInference(detector)
+    // The microphone at the front end's own rate when it resamples inside (nothing to resample); files stream at 44.1 kHz as detect reads them.
+    const sampleRate = flags.input === undefined ? (flags['sample-rate'] ?? detector.frontEnd.nativeRate ?? config.features.sampleRate) : config.features.sampleRate
+    if (sampleRate !== config.features.sampleRate && detector.frontEnd.nativeRate === undefined) {
+      throw new UserError(`--sample-rate ${sampleRate}: this model's spectrogram front end takes ${config.features.sampleRate} Hz audio only`, 'usage')
+    }
+    const inference = new StreamingInference(detector, {sampleRate})
     const session = new DetectionSession(inference, {trigger, transcript})
 
     // Before listening, so an unwritable --save-dir fails now rather than at the first detection.
@@ -76,7 +83,7 @@ ${exitCodesHelp(['usage', 'badInput', 'badModel', 'device', 'output', 'interrupt
       chunks = await openInput(flags.input, {chunkSamples: 4410})
       if (flags.realtime) chunks = paced(chunks, systemClock)
     } else {
-      const open = () => openMicrophone({device: flags.device, recorder: flags.recorder as RecorderName | 'auto'})
+      const open = () => openMicrophone({device: flags.device, recorder: flags.recorder as RecorderName | 'auto', sampleRate})
       if (flags.reconnect) {
         const reconnecting = reconnectingMicrophone(open, {
           clock: systemClock,
@@ -94,7 +101,7 @@ ${exitCodesHelp(['usage', 'badInput', 'badModel', 'device', 'output', 'interrupt
 
     const json = flags.json
     const meter = !json && (flags.meter ?? Boolean(process.stdout.isTTY)) ? new Meter(process.stdout) : undefined
-    const source = flags.input === undefined ? `the microphone (${mic!.recorder}${flags.device ? `, ${flags.device}` : ''})` : flags.input === '-' ? 'stdin' : flags.input
+    const source = flags.input === undefined ? `the microphone (${mic!.recorder}${flags.device ? `, ${flags.device}` : ''}${sampleRate === SAMPLE_RATE ? '' : `, ${sampleRate / 1000} kHz`})` : flags.input === '-' ? 'stdin' : flags.input
     if (!json) this.logToStderr(`listening for "${config.word}" (threshold${thresholdName ? ` "${thresholdName}"` : ''} ${trigger.threshold}) on ${source}${flags.input === undefined ? '; Ctrl-C to stop' : ''}`)
 
     let ctrlC = false
@@ -134,7 +141,7 @@ ${exitCodesHelp(['usage', 'badInput', 'badModel', 'device', 'output', 'interrupt
         chunks,
         session,
         signal: abort.signal,
-        saver: flags['save-dir'] ? new ClipSaver(flags['save-dir'], {sampleRate: config.features.sampleRate, word: config.word}) : undefined,
+        saver: flags['save-dir'] ? new ClipSaver(flags['save-dir'], {sampleRate, word: config.word}) : undefined,
         exec: flags.exec ? {command: flags.exec, stdout: json ? 'stderr' : 'inherit'} : undefined,
         onEvent: print,
         onLevel: meter || statsEvery ? (p, t) => {

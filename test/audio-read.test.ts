@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {SAMPLE_RATE, decodeWav} from '../src/audio/read.js'
-import {resample} from '../src/audio/resample.js'
+import {StreamingResampler, resample} from '../src/audio/resample.js'
 import {InputError} from '../src/util/errors.js'
 import {buildWav, encodeSamples} from './helpers/wav.js'
 
@@ -90,6 +90,35 @@ describe('resampling is band-limited and accurate', () => {
   it('a 5 kHz tone passes 48 kHz -> 44.1 kHz unchanged in level (0.1 dB)', () => {
     const y = resample(tone(5000, 48_000, 48_000), 48_000, 44_100)
     expect(Math.abs(20 * Math.log10(rms(y) / (10_000 / Math.SQRT2)))).toBeLessThan(0.1)
+  })
+
+  it('with a band (3.8 kHz, 44.1 -> 16 kHz) the band passes flat (0.01 dB) and what would fold into it is stopped (> 75 dB down)', () => {
+    const band = {band: 3800}
+    for (const f of [300, 1000, 3800]) {
+      const y = resample(tone(f, 44_100, 44_100), 44_100, 16_000, band)
+      expect(Math.abs(20 * Math.log10(rms(y, 1000, y.length - 1000) / (10_000 / Math.SQRT2))), `${f} Hz`).toBeLessThan(0.01)
+    }
+    // 12.3 and 19 kHz fold to 3.7 and 3 kHz at 16 kHz; 6 kHz is outside the band and may pass.
+    for (const f of [12_300, 19_000]) {
+      const y = resample(tone(f, 44_100, 44_100), 44_100, 16_000, band)
+      expect(20 * Math.log10(rms(y, 1000, y.length - 1000) / (10_000 / Math.SQRT2)), `${f} Hz`).toBeLessThan(-75)
+    }
+  })
+
+  it('the streaming resampler, with or without a band, gives the offline one\'s samples whatever the chunking (1e-6)', () => {
+    const x = Float64Array.from({length: 30_000}, (_, i) => Math.sin(i * 0.05) * 1000 + ((i * 7919) % 13))
+    for (const [from, to, options] of [[44_100, 16_000, {}], [44_100, 16_000, {band: 3800}], [48_000, 16_000, {band: 3800}], [16_000, 44_100, {}]] as const) {
+      const offline = resample(x, from, to, options)
+      for (const size of [1, 777, 4410]) {
+        const stream = new StreamingResampler(from, to, options)
+        const parts: number[] = []
+        for (let at = 0; at < x.length; at += size) for (const v of stream.push(x.subarray(at, at + size))) parts.push(v)
+        expect(parts.length).toBeGreaterThan(offline.length - 80)
+        let worst = 0
+        for (let i = 0; i < parts.length; i++) worst = Math.max(worst, Math.abs(parts[i] - offline[i]))
+        expect(worst, `${from} -> ${to} ${JSON.stringify(options)} in ${size}s`).toBeLessThan(1e-6)
+      }
+    }
   })
 })
 

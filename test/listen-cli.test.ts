@@ -146,6 +146,12 @@ describe('rnn-wake listen', () => {
     expect(r.stderr).toMatch(/install alsa-utils \(arecord\) or sox/)
   })
 
+  it('--sample-rate other than 44100 with a spectrogram model is a usage error (exit 2)', () => {
+    const r = runCli(['listen', '--model', toy, '--sample-rate', '16000'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/--sample-rate 16000: this model's spectrogram front end takes 44100 Hz audio only/)
+  })
+
   it('a missing model is exit 4', () => {
     const r = runCli(['listen', '--input', clipPath, '--model', join(dir, 'nope')])
     expect(r.status).toBe(4)

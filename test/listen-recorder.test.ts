@@ -22,8 +22,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'mic.raw'), new Uint8Array(44_100 * 2))
 })
 
-function startListen(extra: string[]): {child: ChildProcessWithoutNullStreams; stderr: () => string; exited: Promise<number | null>} {
-  const child = spawn(process.execPath, [BIN, 'listen', '--model', model, '--recorder', 'arecord', '--backend', 'cpu', ...extra], {
+function startListen(extra: string[], modelDir = model): {child: ChildProcessWithoutNullStreams; stderr: () => string; exited: Promise<number | null>} {
+  const child = spawn(process.execPath, [BIN, 'listen', '--model', modelDir, '--recorder', 'arecord', '--backend', 'cpu', ...extra], {
     cwd: ROOT,
     env: {...process.env, FAKE_MIC_RAW: join(dir, 'mic.raw'), ALSA_CONFIG_PATH: `/usr/share/alsa/alsa.conf:${alsaConf}`},
   })
@@ -86,4 +86,27 @@ describe('the recorder dying mid-stream', () => {
     expect(await exited).toBe(130)
     expect(stderr()).toMatch(/stopped: \d+ detections?/)
   }, 90_000)
+})
+
+describe('the microphone\'s rate', () => {
+  const args = (pid: number) => spawnSync('ps', ['-o', 'args=', '-p', String(pid)], {encoding: 'utf8'}).stdout
+  const opened = async (extra: string[], modelDir: string): Promise<{args: string; stderr: string}> => {
+    const {child, stderr, exited} = startListen(extra, modelDir)
+    await whenStderr(child, stderr, /listening for/)
+    const [pid] = recorderChildren(child.pid!)
+    const line = args(pid)
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    return {args: line, stderr: stderr()}
+  }
+
+  it.skipIf(!arecord)('is 16 kHz for a speech-embedding model (its front end\'s own rate, nothing resampled), 44.1 kHz for a spectrogram model or with --sample-rate 44100 (skips: arecord not installed)', async () => {
+    const embedding = await opened([], 'bench/models/openwakeword/alexa-embedding')
+    expect(embedding.args).toMatch(/-r 16000\b/)
+    expect(embedding.stderr).toMatch(/on the microphone \(arecord, 16 kHz\)/)
+    expect((await opened(['--sample-rate', '44100'], 'bench/models/openwakeword/alexa-embedding')).args).toMatch(/-r 44100\b/)
+    const spectrogram = await opened([], model)
+    expect(spectrogram.args).toMatch(/-r 44100\b/)
+    expect(spectrogram.stderr).toMatch(/on the microphone \(arecord\);/)
+  }, 120_000)
 })

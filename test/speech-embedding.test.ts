@@ -7,8 +7,14 @@ import * as tf from '@tensorflow/tfjs'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {StreamingResampler, resample} from '../src/audio/resample.js'
-import {EMBEDDING_SIZE, MEL_BINS, MelChunker, SpeechEmbeddingStream, type SpeechEmbeddingWeights, embedAudio, loadSpeechEmbedding, speechEmbeddingDir} from '../src/features/speech-embedding.js'
+import {EMBEDDING_SIZE, MEL_BINS, MelChunker, melBand, SpeechEmbeddingStream, type SpeechEmbeddingWeights, embedAudio, loadSpeechEmbedding, speechEmbeddingDir} from '../src/features/speech-embedding.js'
+import {openFrontEnd, spectrogramFrontEnd} from '../src/features/front-end.js'
+import {LOG_FEATURES} from '../src/features/transform.js'
 import {selectBackend} from '../src/model/backend.js'
+import {buildModel} from '../src/model/build.js'
+import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, courseFeatures} from '../src/model/config.js'
+import {StreamingInference} from '../src/stream/inference.js'
+import {SPEECH_EMBEDDING_PRESET, embeddingTrigger} from '../src/train/embedding/stages.js'
 import {ModelError} from '../src/util/errors.js'
 
 /**
@@ -28,6 +34,12 @@ beforeAll(async () => {
   await selectBackend('wasm')
   weights = await loadSpeechEmbedding('test')
 })
+
+function maxAbsolute(a: Float32Array, b: Float32Array): number {
+  let worst = 0
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
+  return worst
+}
 
 function maxRelative(ours: Float32Array, reference: Float32Array): number {
   let scale = 0
@@ -78,6 +90,23 @@ describe('speech-embedding front end', () => {
     }
   })
 
+  it('its resampler keeps the band the mel filters read: 44.1 kHz audio embeds as the full-band resampler\'s 16 kHz samples do (2e-4 relative)', () => {
+    expect(melBand(weights.mel)).toBeCloseTo(3843.75, 2)
+    const n = 44_100 * 3
+    const x = new Float64Array(n)
+    // Voiced-speech-like: harmonics of a gliding 120-220 Hz pitch, plus hiss above the band and a 14 kHz whistle (folds to 2 kHz).
+    for (let i = 0, phase = 0; i < n; i++) {
+      phase += (2 * Math.PI * (170 + 50 * Math.sin(i / 20_000))) / 44_100
+      let v = 0
+      for (let h = 1; h <= 20; h++) v += Math.sin(h * phase) / h
+      x[i] = Math.round(3000 * v * (0.6 + 0.4 * Math.sin(i / 7000)) + 200 * Math.sin(i * 1.7) + 300 * Math.sin((2 * Math.PI * 14_000 * i) / 44_100))
+    }
+    const ours = embedAudio(weights, x, 44_100)
+    const fullBand = embedAudio(weights, resample(x, 44_100, 16_000), 16_000)
+    expect(ours.frames).toBe(fullBand.frames)
+    expect(maxRelative(ours.data, fullBand.data)).toBeLessThan(2e-4)
+  })
+
   it('the streaming resampler gives the offline resampler\'s samples (within 1e-6 of int16 units), whatever the chunking', () => {
     const x = new Float64Array(20_000)
     for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.05) * 1000 + ((i * 7919) % 13)
@@ -89,6 +118,35 @@ describe('speech-embedding front end', () => {
     let worst = 0
     for (let i = 0; i < parts.length; i++) worst = Math.max(worst, Math.abs(parts[i] - offline[i]))
     expect(worst).toBeLessThan(1e-6)
+  })
+
+  it('a detector streams audio at the front end\'s own 16 kHz with no resampler: equal to the network on those embeddings (1e-4), and to the 44.1 kHz stream of the same sound (1e-3)', async () => {
+    const features = {kind: 'speech-embedding' as const, sampleRate: 44_100, weights: weights.sha256}
+    const frontEnd = await openFrontEnd(features, 'mem')
+    expect(frontEnd.nativeRate).toBe(16_000)
+    const model = buildModel(SPEECH_EMBEDDING_PRESET, {fused: true, seed: 3})
+    const config: ModelConfig = {format: CONFIG_FORMAT, version: CONFIG_VERSION, word: 'beep', preset: SPEECH_EMBEDDING_PRESET, features, trigger: embeddingTrigger(0.5)}
+    const detector = {dir: 'mem', model, networks: [model], config, frontEnd}
+    const x16 = new Float64Array(16_000 * 3)
+    for (let i = 0; i < x16.length; i++) x16[i] = Math.round(4000 * Math.sin(i * 0.05 + 3 * Math.sin(i / 4000)) * Math.sin(i / 3000) + 300 * Math.sin(i * 0.9))
+    const embedded = embedAudio(weights, x16, 16_000)
+    const expected = tf.tidy(() => (model.predict(tf.tensor3d(embedded.data, [1, embedded.frames, EMBEDDING_SIZE])) as tf.Tensor).dataSync() as Float32Array)
+    const stream = (inference: StreamingInference, x: Float64Array, chunk: number) => {
+      const parts: number[] = []
+      for (let at = 0; at < x.length; at += chunk) parts.push(...inference.push(x.subarray(at, at + chunk)).probabilities)
+      inference.dispose()
+      return Float32Array.from(parts)
+    }
+    const at16 = stream(new StreamingInference(detector, {sampleRate: 16_000}), x16, 1600)
+    expect(at16.length).toBe(expected.length)
+    expect(Math.max(...at16) - Math.min(...at16)).toBeGreaterThan(0.05)
+    expect(maxAbsolute(at16, expected)).toBeLessThan(1e-4)
+    // The same sound at 44.1 kHz goes through two resamplers (up, then the front end's down): their ripple only.
+    const at44 = stream(new StreamingInference(detector), resample(x16, 16_000, 44_100), 4410)
+    expect(maxAbsolute(at44.subarray(0, at16.length), at16)).toBeLessThan(1e-3)
+    // A spectrogram front end takes its own rate only.
+    expect(() => spectrogramFrontEnd(courseFeatures(LOG_FEATURES)).stream(16_000)).toThrow(/44100 Hz audio only/)
+    model.dispose()
   })
 
   it('a corrupt or truncated weights file is a one-line model error naming the model', async () => {

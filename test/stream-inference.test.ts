@@ -10,6 +10,8 @@ import {buildModel} from '../src/model/build.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, courseFeatures} from '../src/model/config.js'
 import {COURSE, type ModelPreset, PRESETS, TINY} from '../src/model/presets.js'
 import {StreamingInference} from '../src/stream/inference.js'
+import {StreamingNetwork} from '../src/stream/network.js'
+import {SPEECH_EMBEDDING_PRESET} from '../src/train/embedding/stages.js'
 import {COURSE_TRIGGER} from '../src/stream/trigger.js'
 import {ModelError} from '../src/util/errors.js'
 import {buildToyModel, toyConfig} from './helpers/toy-detector.js'
@@ -177,6 +179,27 @@ describe('streaming inference', () => {
     expect(maxAbsDiff(Float32Array.from(probs), p)).toBeLessThan(1e-4)
     expect(maxAbsDiff(Float32Array.from(tokens), c)).toBeLessThan(1e-4)
     inference.dispose()
+    model.dispose()
+  })
+
+  it('the speech-embedding head (96 -> 64 -> GRU 64) runs a step at a time without a tf kernel, a long block in tf, both equal to model.predict within 1e-4', async () => {
+    const model = buildModel(SPEECH_EMBEDDING_PRESET, {fused: true})
+    randomize(model, 51, 0.3)
+    const steps = 150
+    const r = rng(17)
+    const frames = Float32Array.from({length: steps * 96}, () => 2 * r() - 1)
+    const expected = tf.tidy(() => (model.predict(tf.tensor3d(frames, [1, steps, 96])) as tf.Tensor).dataSync() as Float32Array)
+    const network = StreamingNetwork.fromModel(model)
+    const parts: number[] = []
+    const profile = await tf.profile(() => {
+      for (let t = 0; t < steps; t += 2) parts.push(...network.push({data: frames.subarray(t * 96, (t + 2) * 96), frames: 2}).probabilities)
+    })
+    expect(profile.kernels).toHaveLength(0)
+    expect(Math.max(...parts) - Math.min(...parts)).toBeGreaterThan(0.05)
+    expect(maxAbsDiff(Float32Array.from(parts), expected)).toBeLessThan(1e-4)
+    network.reset()
+    expect(maxAbsDiff(network.push({data: frames, frames: steps}).probabilities, expected)).toBeLessThan(1e-4)
+    network.dispose()
     model.dispose()
   })
 

@@ -145,20 +145,25 @@ export class OpenWakeWordStream {
     await this.reset()
     const chunks = Math.floor(samples16k.length / CHUNK)
     const scores = Object.fromEntries(this.names.map((n) => [n, new Float32Array(chunks)]))
+    await this.pushChunks(samples16k, 0, chunks, scores)
+    return scores
+  }
+
+  /** Chunks first .. end - 1 of a signal (whole 1280-sample chunks from its start) into the stream; their scores into `scores` if given. */
+  async pushChunks(samples16k, first, end, scores) {
     const input = new Float32Array(CHUNK + MEL_CONTEXT)
-    for (let c = 0; c < chunks; c++) {
-      const end = (c + 1) * CHUNK
-      const start = Math.max(0, end - CHUNK - MEL_CONTEXT)
-      const view = input.subarray(0, end - start)
-      for (let i = start; i < end; i++) {
+    for (let c = first; c < end; c++) {
+      const stop = (c + 1) * CHUNK
+      const start = Math.max(0, stop - CHUNK - MEL_CONTEXT)
+      const view = input.subarray(0, stop - start)
+      for (let i = start; i < stop; i++) {
         // The Python reference buffers int16 samples: round and clip as a microphone would deliver them.
         const v = Math.round(samples16k[i])
         view[i - start] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
       }
       const step = await this.pushChunk(view)
-      for (const n of this.names) scores[n][c] = step[n]
+      if (scores) for (const n of this.names) scores[n][c] = step[n]
     }
-    return scores
   }
 
   async pushChunk(melInput) {

@@ -15,6 +15,8 @@ export interface MicrophoneOptions {
   recorder?: RecorderName | 'auto'
   /** PATH to search, injectable for tests. */
   path?: string
+  /** Hz (default 44.1 kHz); the recorder converts from the device's rate (arecord through ALSA's plug layer on default and plughw devices). */
+  sampleRate?: number
 }
 
 export interface Microphone {
@@ -51,7 +53,7 @@ export function chooseRecorder(wanted: RecorderName | 'auto' = 'auto', path?: st
 }
 
 /**
- * 44.1 kHz mono 16-bit audio from the microphone through node-record-lpcm16
+ * Mono 16-bit audio (44.1 kHz unless options.sampleRate) from the microphone through node-record-lpcm16
  * (which spawns arecord, sox or rec). A recorder that fails to start, exits
  * with an error or exits on its own (device unplugged) ends the chunks with a
  * device UserError that quotes what the recorder said.
@@ -59,7 +61,7 @@ export function chooseRecorder(wanted: RecorderName | 'auto' = 'auto', path?: st
 export function openMicrophone(options: MicrophoneOptions = {}): Microphone {
   const recorder = chooseRecorder(options.recorder ?? 'auto', options.path)
   const recording = recorderModule.record({
-    sampleRate: SAMPLE_RATE,
+    sampleRate: options.sampleRate ?? SAMPLE_RATE,
     channels: 1,
     audioType: 'raw',
     recorder,

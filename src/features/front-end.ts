@@ -1,6 +1,6 @@
 import {type FeatureConfig, type Features, featurize} from './featurize.js'
 import {PowerSpectrum} from './spectrogram.js'
-import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS, type SpeechEmbeddingFeatures, SpeechEmbeddingStream, embedAudio, loadSpeechEmbedding} from './speech-embedding.js'
+import {EMBEDDING_PIPELINE, EMBEDDING_RATE, EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS, type SpeechEmbeddingFeatures, SpeechEmbeddingStream, embedAudio, loadSpeechEmbedding} from './speech-embedding.js'
 import {transformBins} from './transform.js'
 import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
@@ -43,8 +43,14 @@ export interface FrontEnd {
   readonly bins: number
   /** Checksum of the pretrained weights, for front ends that have them. */
   readonly weightsId?: string
+  /**
+   * The rate a front end that resamples inside computes at: audio already at this rate skips
+   * resampling (a microphone can be opened at it). Undefined: only config.sampleRate is taken.
+   */
+  readonly nativeRate?: number
   featurize(samples: ArrayLike<number>): Features
-  stream(): FrameSource
+  /** A stream of audio at `sampleRate` (default config.sampleRate; another rate only with a nativeRate). */
+  stream(sampleRate?: number): FrameSource
 }
 
 export interface FrontEndOptions {
@@ -64,10 +70,11 @@ export async function openFrontEnd(config: ModelFeatures, owner: string, options
       bins: EMBEDDING_SIZE,
       weightsId: weights.sha256,
       featurize: (samples) => {
-        const {data, frames} = withFeatureCache(samples, `${weights.sha256}:${config.sampleRate}`, () => embedAudio(weights, samples, config.sampleRate))
+        const {data, frames} = withFeatureCache(samples, `${weights.sha256}:${config.sampleRate}:${EMBEDDING_PIPELINE}`, () => embedAudio(weights, samples, config.sampleRate))
         return {data, frames, bins: EMBEDDING_SIZE}
       },
-      stream: () => new SpeechEmbeddingStream(weights, config.sampleRate),
+      nativeRate: EMBEDDING_RATE,
+      stream: (sampleRate = config.sampleRate) => new SpeechEmbeddingStream(weights, sampleRate),
     }
   }
   return spectrogramFrontEnd(config)
@@ -80,7 +87,10 @@ export function spectrogramFrontEnd(config: FeatureConfig): FrontEnd {
     config,
     bins: frontEndBins(config),
     featurize: (samples) => featurize(samples, config, power),
-    stream: () => new FeatureStream(config),
+    stream: (sampleRate = config.sampleRate) => {
+      if (sampleRate !== config.sampleRate) throw new RangeError(`a spectrogram front end streams ${config.sampleRate} Hz audio only, not ${sampleRate} Hz`)
+      return new FeatureStream(config)
+    },
   }
 }
 

@@ -9,8 +9,9 @@ import {type StepBlock, StreamingNetwork, UnsupportedModelError} from './network
 export type {StepBlock}
 
 /**
- * A loaded detector as a stream: push audio (config.features.sampleRate, int16
- * units) in chunks of any size, get the per-step outputs those samples
+ * A loaded detector as a stream: push audio (int16 units, at `sampleRate`:
+ * config.features.sampleRate unless the front end takes another, see
+ * FrontEnd.nativeRate) in chunks of any size, get the per-step outputs those samples
  * complete. Concatenated over a stream they equal `model.predict` on the
  * featurized whole (within float32 rounding), whatever the chunk sizes.
  * An ensemble runs one streaming network per member on the same frames and
@@ -23,9 +24,11 @@ export class StreamingInference {
   readonly networks: StreamingNetwork[]
   /** Seconds per output step. */
   readonly stepSeconds: number
+  /** Rate of the audio pushed. */
+  readonly sampleRate: number
   private samples = 0
 
-  constructor(detector: Detector) {
+  constructor(detector: Detector, options: {sampleRate?: number} = {}) {
     const {config, dir} = detector
     const networks: StreamingNetwork[] = []
     try {
@@ -36,7 +39,13 @@ export class StreamingInference {
     }
     this.config = config
     this.networks = networks
-    this.features = detector.frontEnd.stream()
+    this.sampleRate = options.sampleRate ?? config.features.sampleRate
+    try {
+      this.features = detector.frontEnd.stream(this.sampleRate)
+    } catch (error) {
+      for (const network of networks) network.dispose()
+      throw error
+    }
     this.stepSeconds = outputStepSeconds(config)
   }
 

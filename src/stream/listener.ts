@@ -46,7 +46,7 @@ export interface ListenSummary {
 export async function listen(options: ListenOptions): Promise<ListenSummary> {
   const {session, saver, exec, onEvent, signal} = options
   const now = options.now ?? (() => performance.now())
-  const sampleRate = session.inference.config.features.sampleRate
+  const sampleRate = session.inference.sampleRate
   const word = session.inference.config.word
   const hooks = new Set<Promise<void>>()
   const started = now()

@@ -22,7 +22,10 @@ import type {FrameBlock} from '../features/feature-stream.js'
  * projection, the heads) are one tf op each, ~10x faster there than in
  * JavaScript; the recurrences are sequential 128 x 384 products per step,
  * where tf's per-op overhead would cost more than the arithmetic, so they run
- * here on typed arrays (~35-50 us per layer and step).
+ * here on typed arrays (~35-50 us per layer and step). A chunk of a step or
+ * two through a small network (the speech-embedding head: one step per
+ * 80 ms, 6k and 12k weights) is the same case for every layer: each runs
+ * here when its products for the chunk are fewer than LOCAL_WORK.
  */
 
 /** Per-step outputs for a block of consecutive steps. */
@@ -39,7 +42,7 @@ export interface StepBlock {
 type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'softmax'
 
 /**
- * x W + b for a layer small enough to run here: W transposed ([out, in]) so
+ * x W + b for a layer that can run here: W transposed ([out, in]) so
  * each output is one dot product, as in the GRU recurrence.
  */
 interface SmallAffine {
@@ -71,6 +74,20 @@ type Op =
  */
 const SMALL_LAYER = 8192
 
+/**
+ * Products (steps x weights) below which a layer runs here whatever its input: a
+ * tf matMul on wasm costs ~4 kernel calls with the copies in and out (~60-150 us),
+ * 65k products here ~30-60 us. Layers with more weights than this keep no copy here.
+ */
+const LOCAL_WORK = 65_536
+
+/** Whether a layer with these weights runs here for a block `x`. */
+function runsHere(small: SmallAffine | undefined, x: Value): small is SmallAffine {
+  if (small === undefined) return false
+  const weights = small.inputs * small.outputs
+  return (x.local && weights <= SMALL_LAYER) || x.steps * weights <= LOCAL_WORK
+}
+
 interface Node {
   layer: string
   /** Index of the node this one reads; -1 for the conv's output. */
@@ -88,6 +105,7 @@ interface ConvSpec {
   kernel: tf.Tensor2D
   bias?: tf.Tensor1D
   activation: ActivationName
+  small?: SmallAffine
 }
 
 /** The problem with a model that cannot stream; the caller names the model directory. */
@@ -156,8 +174,11 @@ export class StreamingNetwork {
     // returned looking for tensors, index by index through typed arrays.
     tf.tidy(() => {
       const values: Value[] = new Array(this.nodes.length)
-      const x = tf.tensor2d(rows, [steps, this.conv.kernelSize * this.conv.features])
-      const conv = new Value(steps, this.conv.filters, activate(addBias(tf.matMul(x, this.conv.kernel), this.conv.bias), this.conv.activation))
+      const {kernelSize, features, filters, kernel, bias, activation, small} = this.conv
+      const x = new Value(steps, kernelSize * features, undefined, rows)
+      const conv = runsHere(small, x)
+        ? new Value(steps, filters, undefined, activateLocal(affineLocal(rows, steps, small), filters, activation))
+        : new Value(steps, filters, activate(addBias(tf.matMul(x.tensor(), kernel), bias), activation))
       for (let i = 0; i < this.nodes.length; i++) {
         const node = this.nodes[i]
         values[i] = apply(node.op, node.input < 0 ? conv : values[node.input])
@@ -253,11 +274,11 @@ function apply(op: Op, x: Value): Value {
       return new Value(x.steps, x.width, tf.batchNorm(x.tensor(), op.mean, op.variance, op.offset, op.scale, op.epsilon) as tf.Tensor2D)
     case 'affine': {
       const width = op.kernel.shape[1]
-      if (op.small && x.local) return new Value(x.steps, width, undefined, activateLocal(affineLocal(x.data(), x.steps, op.small), width, op.activation))
+      if (runsHere(op.small, x)) return new Value(x.steps, width, undefined, activateLocal(affineLocal(x.data(), x.steps, op.small), width, op.activation))
       return new Value(x.steps, width, activate(addBias(tf.matMul(x.tensor(), op.kernel), op.bias), op.activation))
     }
     case 'gru': {
-      const projected = op.small && x.local ? affineLocal(x.data(), x.steps, op.small) : (addBias(tf.matMul(x.tensor(), op.kernel), op.bias).dataSync() as Float32Array)
+      const projected = runsHere(op.small, x) ? affineLocal(x.data(), x.steps, op.small) : (addBias(tf.matMul(x.tensor(), op.kernel), op.bias).dataSync() as Float32Array)
       return new Value(x.steps, op.recurrence.units, undefined, op.recurrence.run(projected, x.steps))
     }
   }
@@ -552,6 +573,7 @@ function compile(model: tf.LayersModel, owned: tf.Tensor[]): Compiled {
     bias: weight(convLayer, 'bias') as tf.Tensor1D | undefined,
     activation: activationName(cc.activation, convLayer.name),
   }
+  conv.small = smallAffine(conv.kernel, conv.bias)
 
   const nodes: Node[] = []
   const index = new Map<Layer, number>([[convLayer, -1]])
@@ -639,7 +661,7 @@ function denseOp(layer: Layer, need: (l: Layer, s: string) => tf.Tensor, weight:
 
 function smallAffine(kernel: tf.Tensor2D, bias: tf.Tensor1D | undefined): SmallAffine | undefined {
   const [inputs, outputs] = kernel.shape
-  if (inputs * outputs > SMALL_LAYER) return undefined
+  if (inputs * outputs > Math.max(SMALL_LAYER, LOCAL_WORK)) return undefined
   const w = kernel.dataSync()
   const wt = new Float64Array(inputs * outputs)
   for (let i = 0; i < inputs; i++) for (let j = 0; j < outputs; j++) wt[j * inputs + i] = w[i * outputs + j]
