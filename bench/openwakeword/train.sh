@@ -69,7 +69,7 @@ train_phrase() {
 # RECIPE=speech-embedding: the default recipe of "rnn-wake train" (a GRU on the pretrained speech
 # embedding; real speech from data/speech-bank as negatives, threshold set on its calibration
 # part), from 600 TTS clips of the phrase and 1200 of other words, plus the real other words of the
-# real-voice benchmark (never "alexa" or "jarvis"). SEED (default 1).
+# real-voice benchmark (never "alexa" or "jarvis"). SEED (default 1); TRAIN_FLAGS go to train (e.g. "--mine 2").
 embedding_phrase() {
   local phrase="$1" slug="$2" seed="$3"
   local clips="$OUT/train-embedding/$slug"
@@ -82,7 +82,7 @@ embedding_phrase() {
     real=(--negatives "$REAL_WORK/negatives/train/happy" --negatives "$REAL_WORK/clips/happy/train")
   fi
   "${RUN[@]}" train --trigger "$phrase" --activates "$clips/triggers" --negatives "$clips/negatives" "${real[@]}" \
-    --seed "${SEED:-1}" --data-seed 1 --out "$MODELS/$slug" --force
+    --seed "${SEED:-1}" --data-seed 1 ${TRAIN_FLAGS:-} --out "$MODELS/$slug" --force
 }
 
 want="${1:-all}"
