@@ -91,7 +91,7 @@ describe('the same situation, the same code in every command', () => {
     expectOneLineError(tts, 6, /taken.*--force/)
     const synth = runCli(['synthesize', '--activates', 'x', '--negatives', 'y', '--backgrounds', 'z', '--count', '1', '--out', taken])
     expectOneLineError(synth, 6, /taken/)
-    const ensemble = runCli(['ensemble', 'models/activate', 'bench/models/encoder/activate', '--out', taken])
+    const ensemble = runCli(['ensemble', 'bench/models/activate-spectrogram', 'bench/models/encoder/activate', '--out', taken])
     expectOneLineError(ensemble, 6, /taken/)
     expect(readdirSync(taken)).toEqual(['something.txt'])
   })
