@@ -45,8 +45,8 @@ describe('help text reads cleanly', () => {
 
   it("ensemble --help describes the shipped model as README does", () => {
     const help = runCli(['ensemble', '--help']).stdout.replace(/\s+/g, ' ')
-    expect(help).toMatch(/four networks/)
-    expect(help).toMatch(/4\.1%/)
-    expect(help).not.toMatch(/three seeds|4\.8%/)
+    expect(help).toMatch(/three speech-embedding networks/)
+    expect(help).toMatch(/49%.*65%/)
+    expect(help).not.toMatch(/four networks|4\.1%/)
   })
 })
