@@ -9,6 +9,7 @@
 #   nobank    train --bank none (no real speech: crops and prefixes from the negative examples)
 #   engines   clips of the word and of other words from espeak, svox and gnuspeech (tts --engine all)
 #   augment   train --augment all (speed, eq and reverb on every example's audio)
+#   speed     train --augment speed (speed perturbation only)
 # Models go to OUT/<lever>/<word>-s<seed>-tts, results to OUT/<lever>/results; then
 # node bench/embedding/report.mjs OUT/<lever>/results for each.
 set -euo pipefail
@@ -25,6 +26,7 @@ for lever in ${LEVERS:-base mine2 ctx0 nobank engines augment}; do
     nobank) flags='--bank none' ;;
     engines) root="$WORK/tts-all"; engines=all ;;
     augment) flags='--augment all' ;;
+    speed) flags='--augment speed' ;;
     *) echo "bench/embedding/ablation: unknown lever $lever" >&2; exit 2 ;;
   esac
   mkdir -p "$OUT/$lever"
