@@ -101,10 +101,10 @@ describe('the microphone\'s rate', () => {
   }
 
   it.skipIf(!arecord)('is 16 kHz for a speech-embedding model (its front end\'s own rate, nothing resampled), 44.1 kHz for a spectrogram model or with --sample-rate 44100 (skips: arecord not installed)', async () => {
-    const embedding = await opened([], 'bench/models/openwakeword/alexa-embedding')
+    const embedding = await opened([], 'bench/models/openwakeword/alexa')
     expect(embedding.args).toMatch(/-r 16000\b/)
     expect(embedding.stderr).toMatch(/on the microphone \(arecord, 16 kHz\)/)
-    expect((await opened(['--sample-rate', '44100'], 'bench/models/openwakeword/alexa-embedding')).args).toMatch(/-r 44100\b/)
+    expect((await opened(['--sample-rate', '44100'], 'bench/models/openwakeword/alexa')).args).toMatch(/-r 44100\b/)
     const spectrogram = await opened([], model)
     expect(spectrogram.args).toMatch(/-r 44100\b/)
     expect(spectrogram.stderr).toMatch(/on the microphone \(arecord\);/)
