@@ -172,7 +172,7 @@ describe('speech-embedding recipe', () => {
     expect(k.stderr).toMatch(/mining: \d+ places of the bank/)
     expect(k.stderr).toMatch(/no h of real speech to train on/)
     const knobConfig = await readModelConfig(knobs)
-    expect(knobConfig.vocabulary).toMatchObject({unit: 'word', tokens: ['beep', 'boop'], blank: 2})
+    expect(knobConfig.vocabulary).toMatchObject({unit: 'word', tokens: ['beep', 'boop'], blank: 2, decoder: {kind: 'best-path', smoothSteps: 1}})
     expect(knobConfig.training).toMatchObject({contextWords: 0, mineRounds: 1, bank: 'none', phrases: ['boop']})
     const knobDetector = await loadDetector(knobs)
     expect(predictClip(knobDetector, noise(2, 3000, 4)).tokens).toBeDefined()

@@ -19,7 +19,8 @@ import {DEFAULT_CONTEXT_WORDS, type ExampleSet, type HardWindow, type PhraseClip
 import {hardNegatives, scoreBank} from './mining.js'
 import {cachedExamples, clipHash, clipsHash, defaultCacheDir, examplesKey} from './cache.js'
 import {phraseVocabulary} from './tokens.js'
-import {SPEECH_EMBEDDING_PRESET, type Calibration, type TokenHead, bankHours, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
+import {type TokenDecoder, describeDecoder} from '../../ctc/decode.js'
+import {SPEECH_EMBEDDING_PRESET, type Calibration, type TokenHead, bankHours, chooseDecoder, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 
 /**
  * The default training recipe: a GRU detector on the pretrained speech embedding, trained on the
@@ -213,7 +214,9 @@ export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log =
         `held-out clips missed: ${Number.isNaN(validationMissed) ? 'n/a (fewer than 5 clips)' : `${(validationMissed * 100).toFixed(1)}%`}`,
     )
     if (!calibration.supported) log(`warning: ${calibration.hours.toFixed(2)} h of calibration speech cannot show ${recipe.targetFaPerHour} FA/h (that needs ${(3 / recipe.targetFaPerHour).toFixed(1)} h); the threshold is the lowest with at most ${Math.floor(recipe.targetFaPerHour * calibration.hours)} false accept(s) there`)
-    const config = modelConfig(recipe, data, tokens, calibration, validationMissed, started)
+    const decoding = tokens && data.held.positives.length > 0 ? chooseDecoder(model, data.held.positives, tokens.vocabulary) : undefined
+    if (decoding) log(`token head: decoder ${describeDecoder(decoding.decoder)} (word error rate ${(decoding.wordErrorRate * 100).toFixed(1)}% on ${data.held.positives.length} held-out examples, the fewest of the candidates)`)
+    const config = modelConfig(recipe, data, tokens, calibration, validationMissed, started, decoding?.decoder)
     await saveDetector(recipe.out, model, config)
     return {calibration, validationMissed, seconds: (Date.now() - started) / 1000}
   } finally {
@@ -250,7 +253,7 @@ function runSteps(recipe: EmbeddingRecipe, model: tf.LayersModel, optimizer: tf.
 }
 
 /** Save stage's rnn-wake.json: front end, network, threshold, vocabulary and how it was trained. */
-function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHead | undefined, calibration: Calibration, validationMissed: number, started: number): ModelConfig {
+function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHead | undefined, calibration: Calibration, validationMissed: number, started: number, decoder: TokenDecoder = {kind: 'best-path', smoothSteps: 1}): ModelConfig {
   return {
     format: CONFIG_FORMAT,
     version: CONFIG_VERSION,
@@ -258,7 +261,7 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
     preset: recipe.preset,
     features: data.features,
     trigger: embeddingTrigger(calibration.threshold),
-    ...(tokens ? {vocabulary: {unit: 'word', tokens: tokens.vocabulary.tokens, blank: tokens.vocabulary.tokens.length, decoder: {kind: 'best-path', smoothSteps: 1}}} : {}),
+    ...(tokens ? {vocabulary: {unit: 'word', tokens: tokens.vocabulary.tokens, blank: tokens.vocabulary.tokens.length, decoder}} : {}),
     training: {
       recipe: 'speech-embedding',
       seed: recipe.seed,

@@ -6,7 +6,10 @@ import {buildModel, seedDropout} from '../../model/build.js'
 import type {ModelPreset} from '../../model/presets.js'
 import {detectTriggers, type TriggerParams} from '../../stream/trigger.js'
 import {type FeatureBank, bankFrames} from '../feature-bank.js'
-import type {Vocabulary} from '../../dataset/phrases.js'
+import type {TokenDecoder} from '../../ctc/decode.js'
+import {type Vocabulary, inVocabulary} from '../../dataset/phrases.js'
+import {type TokenHeadOutput, transcriptionReport} from '../../metrics/evaluate-model.js'
+import type {VocabularyConfig} from '../../model/config.js'
 import {withTokenHeadLoss} from '../parallel.js'
 import {type BatchOptions, type EmbeddedExample, type ExampleSet, makeBatch} from './data.js'
 import {sequenceTargets} from './tokens.js'
@@ -143,4 +146,25 @@ export function missedShare(model: tf.LayersModel, examples: readonly EmbeddedEx
     if (!hit) missed++
   }
   return missed / examples.length
+}
+
+/**
+ * Evaluate stage, token head: the decoder (beam search, or best path after 1-9 steps of
+ * smoothing) with the fewest word errors on held-out examples (the trigger, half of them with a
+ * phrase after it), as `evaluate --write-threshold` chooses one for the spectrogram recipe.
+ * Falls back to best path on raw posteriors when there is nothing to decode.
+ */
+export function chooseDecoder(model: tf.LayersModel, examples: readonly EmbeddedExample[], vocabulary: Vocabulary): {decoder: TokenDecoder; wordErrorRate: number} {
+  const config: VocabularyConfig = {unit: vocabulary.unit, tokens: vocabulary.tokens, blank: vocabulary.tokens.length}
+  const heads: TokenHeadOutput[] = examples.map((e, k) => {
+    const tokens = tf.tidy(() => {
+      const out = model.predict(tf.tensor3d(e.data, [1, e.steps, EMBEDDING_SIZE])) as tf.Tensor[]
+      return Float32Array.from(out[1].dataSync())
+    })
+    return {file: `held-out-${k}`, tokens, steps: e.steps, reference: (e.words ?? []).map((w) => w.word).filter((w) => inVocabulary(w, vocabulary))}
+  })
+  if (heads.length === 0) return {decoder: {kind: 'best-path', smoothSteps: 1}, wordErrorRate: NaN}
+  const report = transcriptionReport(heads, config, 0)
+  const best = report.candidates.find((c) => JSON.stringify(c.decoder) === JSON.stringify(report.bestDecoder))
+  return {decoder: report.bestDecoder, wordErrorRate: best?.wer.rate ?? NaN}
 }
