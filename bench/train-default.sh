@@ -3,16 +3,16 @@
 #   npm run build && bash bench/train-default.sh [OUT] [WORK]
 # The default recipe (speech-embedding, src/train/embedding) with a CTC token head for the command
 # phrases, from synthesized speech and real non-trigger audio only (no real recording of "activate"):
-# - "rnn-wake tts" clips from every offline synthesizer it has (ENGINES, default all: espeak-ng, SVOX
-#   Pico and GnuSpeech take turns; the lever that helped real voices most, bench/RESULTS.md): the
-#   trigger (600), negatives made for it (1,200: look-alike words such as deactivate and captivate,
-#   and common words) and the command words (80 each). The voices of bench/heldout-voices.txt and
+# - "rnn-wake tts" clips (ENGINES, default espeak: espeak-ng; "all" adds SVOX Pico and GnuSpeech in
+#   turn, which on "activate" missed more real recordings, bench/RESULTS.md): the trigger (600),
+#   negatives made for it (1,200: look-alike words such as deactivate and captivate, and common
+#   words) and the command words (80 each). The voices of bench/heldout-voices.txt and
 #   bench/calibration-voices.txt stay out.
 # - When ../shared/data/real is present: real people saying other words, from its training halves
 #   (bench/real/prepare.mjs; the "happy" list, which holds every other word's train half).
 # - The shipped real-speech bank (data/speech-bank) as negatives, and its calibration part to set
 #   the threshold (both inside "train" by default).
-# SEEDS networks (default 1 2 3; MINE rounds of hard-negative mining each, default none) are averaged by
+# SEEDS networks (default 1 2 3; MINE rounds of hard-negative mining each, default 2) are averaged by
 # "rnn-wake ensemble", which sets the ensemble's threshold on the calibration bank again.
 # A network already trained in WORK/networks is kept (delete it to retrain).
 set -euo pipefail
@@ -22,7 +22,8 @@ WORK=${2:-${TMPDIR:-/tmp}/rnn-wake-train-default}
 REAL=${REAL:-../shared/data/real}
 REAL_WORK=${REAL_WORK:-${TMPDIR:-/tmp}/rnn-wake-real}
 SEEDS=${SEEDS:-1 2 3}
-ENGINES=${ENGINES:-all}
+ENGINES=${ENGINES:-espeak}
+MINE=${MINE-2}
 COMMANDS="lights on off play music stop"
 PHRASES="lights on,lights off,play music,stop music,stop"
 NOT_TRAINING="$(cat bench/heldout-voices.txt),$(cat bench/calibration-voices.txt)"
