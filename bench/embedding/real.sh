@@ -54,6 +54,8 @@ if [ "${ENSEMBLE:-0}" = 1 ]; then
   for word in $WORDS; do for protocol in $PROTOCOLS; do
     members=(); for seed in $SEEDS; do members+=("$MODELS/$word-s$seed-$protocol"); done
     out="$MODELS/$word-ens${#members[@]}-$protocol"
+    # One seed has nothing to average.
+    [ "${#members[@]}" -ge 2 ] || continue
     [ -f "$out/rnn-wake.json" ] || rw ensemble "${members[@]}" --out "$out" > /dev/null
   done; done
 fi
