@@ -5,7 +5,7 @@ import {basename} from 'node:path'
 
 import {type Clip, OTHER_WORD, type SourceFile} from '../../dataset/clips.js'
 import {openFrontEnd} from '../../features/front-end.js'
-import {type SpeechEmbeddingFeatures, loadSpeechEmbedding} from '../../features/speech-embedding.js'
+import {EMBEDDING_PIPELINE, type SpeechEmbeddingFeatures, loadSpeechEmbedding} from '../../features/speech-embedding.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, writeModelConfig} from '../../model/config.js'
 import {loadDetector, saveDetector} from '../../model/model-dir.js'
 import {predictFeatures} from '../../model/predict.js'
@@ -154,7 +154,7 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
     const set: ExampleSet = {positives: [], negatives: []}
     for (const clip of clips) {
       const id = clipHash(clip)
-      const key = examplesKey({weights: weights.sha256, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey + contextWordsKey + phrasesKey + augmentKey})
+      const key = examplesKey({weights: `${weights.sha256}:${EMBEDDING_PIPELINE}`, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey + contextWordsKey + phrasesKey + augmentKey})
       const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, contextWords, ...(phrases ? {phrases} : {}), ...(recipe.augment?.length ? {augment: recipe.augment} : {})}))
       set.positives.push(...one.positives)
       set.negatives.push(...one.negatives)
