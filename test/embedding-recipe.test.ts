@@ -15,7 +15,8 @@ import type {Clip} from '../src/dataset/clips.js'
 import {deriveRng} from '../src/dataset/rng.js'
 import {bankOfExamples, endStep, labelSteps, makeBatch, mixExample} from '../src/train/embedding/data.js'
 import {hardNegatives} from '../src/train/embedding/mining.js'
-import {phraseVocabulary, sequenceTargets} from '../src/train/embedding/tokens.js'
+import {ALIGN_SPAN_STEPS, phraseVocabulary} from '../src/train/embedding/tokens.js'
+import {vocabularyTargets} from '../src/train/token-targets.js'
 import {runCli} from './helpers/cli.js'
 import {noise} from './helpers/signals.js'
 import {writeToyClips} from './helpers/toy-clips.js'
@@ -79,7 +80,7 @@ describe('speech-embedding recipe', () => {
   it('asks the token head for each vocabulary word after it ends and for silence after other words', () => {
     const vocabulary = phraseVocabulary('activate', [['lights', 'on'], ['stop']])
     expect(vocabulary.tokens).toEqual(['activate', 'lights', 'on', 'stop'])
-    const targets = sequenceTargets([{word: 'hello', endStep: 3}, {word: 'activate', endStep: 10}, {word: 'lights', endStep: 14}, {word: 'on', endStep: 17}], vocabulary, 24)
+    const targets = vocabularyTargets(['hello', 'activate', 'lights', 'on'], [3, 10, 14, 17], vocabulary, 24, ALIGN_SPAN_STEPS)
     expect(targets.ids).toEqual([0, 1, 2])
     const blank = 4
     expect(Array.from(targets.align!.subarray(10, 19))).toEqual([0, 0, blank, blank, 1, 1, blank, 2, 2])

@@ -1,6 +1,23 @@
 import * as tf from '@tensorflow/tfjs'
 
-import {SPACE_TOKEN, type Vocabulary, encodeTranscript} from '../dataset/phrases.js'
+import {SPACE_TOKEN, type Vocabulary, encodeTranscript, inVocabulary} from '../dataset/phrases.js'
+import type {TokenTargets} from './parallel.js'
+
+/**
+ * The token head's targets for one sequence of `steps` output steps (either recipe): the ids of
+ * the words the vocabulary spells, in order, and their alignment (alignmentTargets), where the
+ * end of every word outside the vocabulary asks for silence. `endSteps` (and, for character
+ * units, `startSteps`) give each word's steps; without them there is no alignment.
+ */
+export function vocabularyTargets(words: readonly string[], endSteps: readonly number[] | undefined, vocabulary: Vocabulary, steps: number, span: number, startSteps?: readonly number[]): TokenTargets {
+  const keep = words.map((w) => inVocabulary(w, vocabulary))
+  const transcript = words.filter((_, i) => keep[i])
+  const ends = endSteps?.filter((_, i) => keep[i])
+  const silent = endSteps?.filter((_, i) => !keep[i]) ?? []
+  const starts = startSteps?.filter((_, i) => keep[i])
+  const align = alignmentTargets(transcript, ends, vocabulary, steps, span, silent, starts)
+  return {ids: encodeTranscript(transcript, vocabulary), ...(align ? {align} : {})}
+}
 
 /**
  * Per-step targets for the token head, from the word end times that

@@ -1,9 +1,9 @@
 import {proceduralBackgrounds} from '../../dataset/backgrounds.js'
 import {type Clip, type SourceFile, readClipFolder} from '../../dataset/clips.js'
 import {type Rng, deriveRng, shuffled} from '../../dataset/rng.js'
+import {type VoiceAugment, augmentChannel, maybeChangeSpeed} from '../../dataset/voice-augment.js'
 import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embedding.js'
 import type {FrontEnd} from '../../features/front-end.js'
-import {type VoiceAugment, augmentChannel, maybeChangeSpeed} from '../../dataset/voice-augment.js'
 import {concatFloat32} from '../../util/arrays.js'
 import type {FeatureBank} from '../feature-bank.js'
 
@@ -199,7 +199,7 @@ export interface Batch {
   weights: Float32Array
   size: number
   steps: number
-  /** Per sequence, the words it holds whole and the step each ends at (examples with words only; none in bank crops). */
+  /** Per sequence, the words whose last MIN_WORD_STEPS steps or more it holds, and the step each ends at (examples with words only; none in bank crops). */
   words: Array<Array<{word: string; endStep: number}>>
 }
 

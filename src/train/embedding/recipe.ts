@@ -1,9 +1,11 @@
+import {basename} from 'node:path'
+
 import * as tf from '@tensorflow/tfjs'
 
 import {SAMPLE_RATE} from '../../audio/read.js'
-import {basename} from 'node:path'
-
+import {type TokenDecoder, describeDecoder} from '../../ctc/decode.js'
 import {type Clip, OTHER_WORD, type SourceFile} from '../../dataset/clips.js'
+import type {VoiceAugment} from '../../dataset/voice-augment.js'
 import {openFrontEnd} from '../../features/front-end.js'
 import {EMBEDDING_PIPELINE, type SpeechEmbeddingFeatures, loadSpeechEmbedding} from '../../features/speech-embedding.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, writeModelConfig} from '../../model/config.js'
@@ -12,15 +14,13 @@ import {predictFeatures} from '../../model/predict.js'
 import type {ModelPreset} from '../../model/presets.js'
 import {UserError} from '../../util/errors.js'
 import {shipped} from '../../util/paths.js'
-import type {VoiceAugment} from '../../dataset/voice-augment.js'
 import {spokenWords} from '../corpus.js'
 import {type FeatureBank, readBank} from '../feature-bank.js'
+import {cachedExamples, clipHash, clipsHash, defaultCacheDir, examplesKey} from './cache.js'
 import {DEFAULT_CONTEXT_WORDS, type ExampleSet, type HardWindow, type PhraseClips, bankOfExamples, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
 import {hardNegatives, scoreBank} from './mining.js'
-import {cachedExamples, clipHash, clipsHash, defaultCacheDir, examplesKey} from './cache.js'
+import {SPEECH_EMBEDDING_PRESET, type Calibration, type TokenHead, bankHours, calibrateThreshold, chooseDecoder, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 import {phraseVocabulary} from './tokens.js'
-import {type TokenDecoder, describeDecoder} from '../../ctc/decode.js'
-import {SPEECH_EMBEDDING_PRESET, type Calibration, type TokenHead, bankHours, chooseDecoder, calibrateThreshold, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 
 /**
  * The default training recipe: a GRU detector on the pretrained speech embedding, trained on the

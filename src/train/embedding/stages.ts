@@ -12,7 +12,8 @@ import {type TokenHeadOutput, transcriptionReport} from '../../metrics/evaluate-
 import type {VocabularyConfig} from '../../model/config.js'
 import {withTokenHeadLoss} from '../parallel.js'
 import {type BatchOptions, type EmbeddedExample, type ExampleSet, makeBatch} from './data.js'
-import {sequenceTargets} from './tokens.js'
+import {vocabularyTargets} from '../token-targets.js'
+import {ALIGN_SPAN_STEPS} from './tokens.js'
 
 /**
  * The course's network on the speech embedding: a per-step projection (a Conv1D of kernel 1),
@@ -59,7 +60,7 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: E
   const y = tf.tensor3d(batch.y, [batch.size, batch.steps, 1])
   const w = tf.tensor3d(batch.weights, [batch.size, batch.steps, 1])
   const head = options.tokens
-  const ctc = head && {weight: head.weight, alignWeight: head.alignWeight, blank: head.vocabulary.tokens.length, targets: batch.words.map((words) => sequenceTargets(words, head.vocabulary, batch.steps))}
+  const ctc = head && {weight: head.weight, alignWeight: head.alignWeight, blank: head.vocabulary.tokens.length, targets: batch.words.map((words) => vocabularyTargets(words.map((w) => w.word), words.map((w) => w.endStep), head.vocabulary, batch.steps, ALIGN_SPAN_STEPS))}
   let ctcValue: tf.Scalar | undefined
   try {
     const loss = optimizer.minimize(() => {

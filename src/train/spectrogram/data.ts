@@ -1,10 +1,10 @@
-import {type Vocabulary, encodeTranscript, inVocabulary} from '../../dataset/phrases.js'
+import type {Vocabulary} from '../../dataset/phrases.js'
 import {deriveRng, shuffled} from '../../dataset/rng.js'
 import {corpusSize} from '../corpus.js'
 import type {ExampleMaker, ExampleRequest, MakerInit} from '../example-maker.js'
 import type {TrainExample} from '../examples.js'
 import type {TokenTargets} from '../parallel.js'
-import {alignmentTargets} from '../token-targets.js'
+import {vocabularyTargets} from '../token-targets.js'
 import type {DataOptions, OptimisationOptions, Run, RunNetwork, TrainOptions, ValidationOptions} from './config.js'
 
 /**
@@ -64,12 +64,5 @@ export function batchTargets(examples: readonly TrainExample[], network: RunNetw
 
 /** The token head's targets for one example: the words the vocabulary spells, as ids, and their alignment. */
 function tokenTargets(example: TrainExample, vocabulary: Vocabulary, alignSpan: number): TokenTargets {
-  const words = example.transcript ?? []
-  const keep = words.map((w) => inVocabulary(w, vocabulary))
-  const transcript = words.filter((_, i) => keep[i])
-  const ends = example.wordEndSteps?.filter((_, i) => keep[i])
-  const silent = example.wordEndSteps?.filter((_, i) => !keep[i]) ?? []
-  const starts = example.wordStartSteps?.filter((_, i) => keep[i])
-  const align = alignmentTargets(transcript, ends, vocabulary, example.labels.length, alignSpan, silent, starts)
-  return {ids: encodeTranscript(transcript, vocabulary), ...(align ? {align} : {})}
+  return vocabularyTargets(example.transcript ?? [], example.wordEndSteps, vocabulary, example.labels.length, alignSpan, example.wordStartSteps)
 }
