@@ -189,12 +189,15 @@ function phraseClips(recipe: EmbeddingRecipe, others: readonly Clip[]): PhraseCl
   return {phrases: recipe.phrases, clips, probability: recipe.phraseProbability ?? 0.5}
 }
 
+/** What a mining round keeps: the 400 highest places of the bank scoring at least 0.05. */
+const MINING = {count: 400, minScore: 0.05}
+
 /** Mining stage: the places of the bank where the network fires most, trained on more often from here on. */
 function mine(model: tf.LayersModel, bank: FeatureBank, log: Log): HardWindow[] {
   const started = Date.now()
-  const hard = hardNegatives(scoreBank(model, bank), {count: 400, minScore: 0.05})
+  const hard = hardNegatives(scoreBank(model, bank), MINING)
   const top = hard[0]?.score ?? 0
-  log(`mining: ${hard.length} places of the bank score >= 0.05 (top ${top.toFixed(4)}); half the bank crops come from them from here on (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+  log(`mining: ${hard.length} places of the bank score >= ${MINING.minScore} (top ${top.toFixed(4)}); half the bank crops come from them from here on (${((Date.now() - started) / 1000).toFixed(0)} s)`)
   return hard
 }
 
