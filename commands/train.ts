@@ -42,6 +42,9 @@ const SPECTROGRAM_FLAGS = [
   'crop-around', 'class-weight', 'hard-negative-weight', 'init-from', 'from', 'freeze', 'init-member', 'resume', 'keep-optimizer', 'workers', 'threads', 'budget-cpu-minutes',
 ]
 
+/** Flags only the speech-embedding recipe reads. */
+const EMBEDDING_FLAGS = ['steps', 'data-seed', 'no-cache', 'bank', 'context-words', 'mine', 'networks', 'calibration-bank'] as const
+
 export function spectrogramFlagsGiven(argv: readonly string[]): string[] {
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]))
   return SPECTROGRAM_FLAGS.filter((f) => given.has(f))
@@ -61,6 +64,7 @@ interface EmbeddingFlags {
   'no-cache': boolean
   'context-words'?: number
   mine?: number
+  networks?: number
   augment?: string
   phrases?: string
   'phrase-prob'?: string
@@ -167,6 +171,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'no-cache': Flags.boolean({summary: 'speech-embedding recipe: do not read or write the cache of embedded examples (~/.cache/rnn-wake/examples).', default: false}),
     bank: Flags.string({summary: 'speech-embedding recipe: bank of real-speech features to train on (default: the shipped data/speech-bank/train.bank; "none": only your clips).'}),
     'context-words': Flags.integer({summary: 'speech-embedding recipe: most other words said just before the word in a training example (default 2; 0: the word alone).', min: 0, max: 4}),
+    networks: Flags.integer({summary: 'speech-embedding recipe: networks to train (seeds --seed, --seed + 1, ...) on the same examples and average, as "rnn-wake ensemble" does; threshold and held-out check are the average\'s (default 1).', min: 1, max: 10}),
     mine: Flags.integer({summary: 'speech-embedding recipe: rounds of hard-negative mining (score the bank, train more on where the network fires; default 0).', min: 0, max: 10}),
     'calibration-bank': Flags.string({summary: 'speech-embedding recipe: bank of real speech never trained on, where the threshold is set (default: the shipped data/speech-bank/calibration.bank).'}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
@@ -187,6 +192,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags.bank !== undefined) recipe.bank = flags.bank
     if (flags['context-words'] !== undefined) recipe.contextWords = flags['context-words']
     if (flags.mine !== undefined) recipe.mineRounds = flags.mine
+    if (flags.networks !== undefined) recipe.networks = flags.networks
     if (flags.augment !== undefined) {
       try {
         recipe.augment = parseVoiceAugments(flags.augment)
@@ -204,7 +210,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags['calibration-bank'] !== undefined) recipe.calibrationBank = flags['calibration-bank']
     recipe.targetFaPerHour = num('target-fa', flags['target-fa'], Number.MIN_VALUE)
     const log = (line: string) => this.logToStderr(line)
-    log(`Training "${word}" with the speech-embedding recipe (${recipe.steps} steps) into ${flags.out}`)
+    const networks = recipe.networks ?? 1
+    log(`Training "${word}" with the speech-embedding recipe (${networks > 1 ? `${networks} networks of ` : ''}${recipe.steps} steps) into ${flags.out}`)
     const result = await trainEmbeddingDetector(recipe, log)
     log(`Saved ${flags.out} (${result.seconds.toFixed(0)} s)`)
     return result as unknown as TrainResult
@@ -224,6 +231,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       if (given.length > 0) throw new UserError(`--recipe speech-embedding cannot take --${given[0]} (a spectrogram-recipe flag; see train --help)`, 'usage')
       return this.trainEmbedding(flags, num)
     }
+    const embeddingOnly = EMBEDDING_FLAGS.find((f) => flags[f] !== undefined && flags[f] !== false)
+    if (embeddingOnly !== undefined) throw new UserError(`The spectrogram recipe cannot take --${embeddingOnly} (a speech-embedding-recipe flag; see train --help)`, 'usage')
     const valSplit = num('val-split', flags['val-split'], 0, 0.9)
     const targetFaPerHour = num('target-fa', flags['target-fa'], 0)
     // Checked before training, not after it: a wrong folder should not cost a training run.

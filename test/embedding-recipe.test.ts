@@ -159,6 +159,23 @@ describe('speech-embedding recipe', () => {
     expect(ensemble.stdout).toMatch(/ensemble of 2 networks detecting "beep", threshold [\d.]+: \d+ false accept\(s\) in 0\.59 h of real speech never trained on/)
     const combined = await readModelConfig(join(dir, 'ensemble'))
     expect(ensemble.stdout).toContain(`threshold ${combined.trigger.threshold}:`)
+    // --networks 2 trains seeds 1 and 2 on the same examples and averages them: its second network is the seed-2 model's, byte for byte.
+    const withOut = (to: string) => [...args.slice(0, args.indexOf('--out')), '--out', to, ...args.slice(args.indexOf('--out') + 2)]
+    const pair = join(dir, 'model-pair')
+    const p = runCli([...withOut(pair), '--seed', '1', '--data-seed', '2', '--networks', '2'], {timeout: 240_000})
+    expect(p.status, p.stderr).toBe(0)
+    expect(p.stderr).toMatch(/network 2\/2 \(seed 2\)/)
+    expect(p.stderr).toMatch(/threshold [\d.]+: the 2 networks averaged: \d+ false accept/)
+    const pairConfig = await readModelConfig(pair)
+    expect(pairConfig.members).toEqual(['member-2'])
+    expect(pairConfig.training).toMatchObject({networks: 2, seeds: [1, 2]})
+    expect(Buffer.compare(await readFile(join(pair, 'member-2', 'weights.bin')), await readFile(join(second, 'weights.bin')))).toBe(0)
+    const pairDetector = await loadDetector(pair)
+    expect(pairDetector.networks).toHaveLength(2)
+    // A speech-embedding flag with the spectrogram recipe is a usage error, not silently ignored.
+    const wrong = runCli([...withOut(join(dir, 'model-wrong')), '--preset', 'tiny', '--networks', '2'])
+    expect(wrong.status).toBe(2)
+    expect(wrong.stderr).toMatch(/spectrogram recipe cannot take --steps/)
     // A spectrogram flag selects the spectrogram recipe; mixing it with --recipe speech-embedding is a usage error.
     const mixed = runCli([...args.slice(0, -1), '--recipe', 'speech-embedding', '--preset', 'tiny', '--force'])
     expect(mixed.status).toBe(2)

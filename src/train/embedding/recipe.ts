@@ -1,4 +1,5 @@
-import {basename} from 'node:path'
+import {mkdir} from 'node:fs/promises'
+import {basename, join} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
@@ -9,6 +10,7 @@ import type {VoiceAugment} from '../../dataset/voice-augment.js'
 import {openFrontEnd} from '../../features/front-end.js'
 import {EMBEDDING_PIPELINE, type SpeechEmbeddingFeatures, loadSpeechEmbedding} from '../../features/speech-embedding.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, writeModelConfig} from '../../model/config.js'
+import {saveModel} from '../../model/io.js'
 import {loadDetector, saveDetector} from '../../model/model-dir.js'
 import {predictFeatures} from '../../model/predict.js'
 import type {ModelPreset} from '../../model/presets.js'
@@ -73,6 +75,11 @@ export interface EmbeddingRecipe {
   ctcWeight?: number
   /** Voice and room augmentation of the examples (speed, eq, reverb; default none). */
   augment?: VoiceAugment[]
+  /**
+   * Networks to train and average (default 1): network k starts from seed + k - 1 on the same
+   * examples, and the threshold, the held-out check and the decoder are those of their average.
+   */
+  networks?: number
 }
 
 /** `bank` value that trains without the real-speech bank: its crops come from the negative examples. */
@@ -206,27 +213,62 @@ export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log =
   const data = await loadData(recipe, log)
   if (data.train.positives.length === 0) throw new UserError(`No clips of "${recipe.word}" to train on`, 'badInput')
   const tokens = data.phrases && tokenHead(recipe, data.phrases, log)
+  const count = recipe.networks ?? 1
+  const networks: tf.LayersModel[] = []
+  try {
+    for (let k = 0; k < count; k++) {
+      if (count > 1) log(`network ${k + 1}/${count} (seed ${recipe.seed + k})`)
+      networks.push(trainNetwork({...recipe, seed: recipe.seed + k}, data, tokens, log, started))
+    }
+    const calibration = calibrateThreshold(networks, data.calibration, recipe.targetFaPerHour)
+    const validationMissed = missedShare(networks, data.held.positives, calibration.threshold)
+    const averaged = count > 1 ? `the ${count} networks averaged: ` : ''
+    log(
+      `threshold ${calibration.threshold}: ${averaged}${calibration.falseAccepts} false accept(s) in ${calibration.hours.toFixed(2)} h of real speech never trained on (one false accept = ${calibration.resolution.toFixed(2)} FA/h); ` +
+        `held-out clips missed: ${Number.isNaN(validationMissed) ? 'n/a (fewer than 5 clips)' : `${(validationMissed * 100).toFixed(1)}%`}`,
+    )
+    if (!calibration.supported) log(`warning: ${calibration.hours.toFixed(2)} h of calibration speech cannot show ${recipe.targetFaPerHour} FA/h (that needs ${(3 / recipe.targetFaPerHour).toFixed(1)} h); the threshold is the lowest with at most ${Math.floor(recipe.targetFaPerHour * calibration.hours)} false accept(s) there`)
+    const decoding = tokens && data.held.positives.length > 0 ? chooseDecoder(networks, data.held.positives, tokens.vocabulary) : undefined
+    if (decoding) log(`token head: decoder ${describeDecoder(decoding.decoder)} (word error rate ${(decoding.wordErrorRate * 100).toFixed(1)}% on ${data.held.positives.length} held-out examples, the fewest of the candidates)`)
+    const config = modelConfig(recipe, data, tokens, calibration, validationMissed, started, decoding?.decoder)
+    await saveNetworks(recipe.out, networks, config)
+    return {calibration, validationMissed, seconds: (Date.now() - started) / 1000}
+  } finally {
+    for (const network of networks) network.dispose()
+  }
+}
+
+/** Model and step stages for one network: fresh from the recipe's seed, trained on the shared data. */
+function trainNetwork(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHead | undefined, log: Log, started: number): tf.LayersModel {
   const model = freshModel(recipe.preset, recipe.seed, tokens?.vocabulary.tokens.length)
   const optimizer = tf.train.adam(recipe.learningRate)
   try {
     runSteps(recipe, model, optimizer, data, tokens, log, started)
-    const calibration = calibrateThreshold(model, data.calibration, recipe.targetFaPerHour)
-    const validationMissed = missedShare(model, data.held.positives, calibration.threshold)
-    log(
-      `threshold ${calibration.threshold}: ${calibration.falseAccepts} false accept(s) in ${calibration.hours.toFixed(2)} h of real speech never trained on (one false accept = ${calibration.resolution.toFixed(2)} FA/h); ` +
-        `held-out clips missed: ${Number.isNaN(validationMissed) ? 'n/a (fewer than 5 clips)' : `${(validationMissed * 100).toFixed(1)}%`}`,
-    )
-    if (!calibration.supported) log(`warning: ${calibration.hours.toFixed(2)} h of calibration speech cannot show ${recipe.targetFaPerHour} FA/h (that needs ${(3 / recipe.targetFaPerHour).toFixed(1)} h); the threshold is the lowest with at most ${Math.floor(recipe.targetFaPerHour * calibration.hours)} false accept(s) there`)
-    const decoding = tokens && data.held.positives.length > 0 ? chooseDecoder(model, data.held.positives, tokens.vocabulary) : undefined
-    if (decoding) log(`token head: decoder ${describeDecoder(decoding.decoder)} (word error rate ${(decoding.wordErrorRate * 100).toFixed(1)}% on ${data.held.positives.length} held-out examples, the fewest of the candidates)`)
-    const config = modelConfig(recipe, data, tokens, calibration, validationMissed, started, decoding?.decoder)
-    await saveDetector(recipe.out, model, config)
-    return {calibration, validationMissed, seconds: (Date.now() - started) / 1000}
-  } finally {
+    return model
+  } catch (error) {
     model.dispose()
+    throw error
+  } finally {
     optimizer.dispose()
   }
 }
+
+/**
+ * Save stage: the first network at the top level and the others in member-2, member-3, ...
+ * (the layout "rnn-wake ensemble" writes), rnn-wake.json last, so a directory that has it is whole.
+ */
+async function saveNetworks(out: string, networks: readonly tf.LayersModel[], config: ModelConfig): Promise<void> {
+  for (const [k, network] of networks.entries()) {
+    if (k === 0) continue
+    const dir = join(out, memberName(k))
+    await mkdir(dir, {recursive: true})
+    await saveModel(network, dir)
+  }
+  await saveDetector(out, networks[0], config)
+}
+
+/** The subfolder of the k-th network (0-based; the 0th is the top level). */
+const memberName = (k: number): string => `member-${k + 1}`
 
 type RecipeData = Awaited<ReturnType<typeof loadData>>
 
@@ -257,6 +299,7 @@ function runSteps(recipe: EmbeddingRecipe, model: tf.LayersModel, optimizer: tf.
 
 /** Save stage's rnn-wake.json: front end, network, threshold, vocabulary and how it was trained. */
 function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHead | undefined, calibration: Calibration, validationMissed: number, started: number, decoder: TokenDecoder = {kind: 'best-path', smoothSteps: 1}): ModelConfig {
+  const networks = recipe.networks ?? 1
   return {
     format: CONFIG_FORMAT,
     version: CONFIG_VERSION,
@@ -264,10 +307,12 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
     preset: recipe.preset,
     features: data.features,
     trigger: embeddingTrigger(calibration.threshold),
+    ...(networks > 1 ? {members: Array.from({length: networks - 1}, (_, k) => memberName(k + 1))} : {}),
     ...(tokens ? {vocabulary: {unit: 'word', tokens: tokens.vocabulary.tokens, blank: tokens.vocabulary.tokens.length, decoder}} : {}),
     training: {
       recipe: 'speech-embedding',
       seed: recipe.seed,
+      ...(networks > 1 ? {networks, seeds: Array.from({length: networks}, (_, k) => recipe.seed + k)} : {}),
       steps: recipe.steps,
       batchSize: recipe.batchSize,
       sequenceSteps: recipe.sequenceSteps,

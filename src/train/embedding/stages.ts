@@ -4,6 +4,7 @@ import {deriveRng} from '../../dataset/rng.js'
 import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embedding.js'
 import {buildModel, seedDropout} from '../../model/build.js'
 import type {ModelPreset} from '../../model/presets.js'
+import {meanOf} from '../../model/predict.js'
 import {detectTriggers, type TriggerParams} from '../../stream/trigger.js'
 import {type FeatureBank, bankFrames} from '../feature-bank.js'
 import type {TokenDecoder} from '../../ctc/decode.js'
@@ -84,11 +85,25 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: E
 
 /** The trigger probabilities of one feature sequence, run from a fresh state as a stream would. */
 export function scoreSequence(model: tf.LayersModel, data: Float32Array, steps: number): Float32Array {
-  if (steps === 0) return new Float32Array(0)
-  return tf.tidy(() => {
-    const out = model.predict(tf.tensor3d(data, [1, steps, EMBEDDING_SIZE])) as tf.Tensor | tf.Tensor[]
-    return Float32Array.from((Array.isArray(out) ? out[0] : out).dataSync())
-  })
+  return scoreNetworks([model], data, steps).trigger
+}
+
+/**
+ * The outputs of one or more networks on a feature sequence, each run from a fresh state as a
+ * stream would, averaged as an ensemble's are (predictFeatures): the trigger probabilities, and
+ * the token head's posteriors when the networks have one.
+ */
+export function scoreNetworks(networks: readonly tf.LayersModel[], data: Float32Array, steps: number): {trigger: Float32Array; tokens?: Float32Array} {
+  if (steps === 0) return {trigger: new Float32Array(0)}
+  const runs = networks.map((network) =>
+    tf.tidy(() => {
+      const out = network.predict(tf.tensor3d(data, [1, steps, EMBEDDING_SIZE])) as tf.Tensor | tf.Tensor[]
+      const outputs = Array.isArray(out) ? out : [out]
+      return {trigger: Float32Array.from(outputs[0].dataSync()), tokens: outputs.length > 1 ? Float32Array.from(outputs[1].dataSync()) : undefined}
+    }),
+  )
+  const tokens = runs[0].tokens && meanOf(runs.map((r) => r.tokens as Float32Array))
+  return {trigger: meanOf(runs.map((r) => r.trigger)), ...(tokens ? {tokens} : {})}
 }
 
 export interface Calibration {
@@ -108,8 +123,8 @@ export interface Calibration {
  * calibration speech (real, never trained on) gives at most `targetFaPerHour`. Every false
  * accept counts, so on short audio this is "no false accept at all" and says so.
  */
-export function calibrateThreshold(model: tf.LayersModel | ((data: Float32Array, steps: number) => Float32Array), calibration: FeatureBank, targetFaPerHour: number): Calibration {
-  const score = typeof model === 'function' ? model : (data: Float32Array, steps: number) => scoreSequence(model, data, steps)
+export function calibrateThreshold(model: tf.LayersModel | readonly tf.LayersModel[] | ((data: Float32Array, steps: number) => Float32Array), calibration: FeatureBank, targetFaPerHour: number): Calibration {
+  const score = typeof model === 'function' ? model : (data: Float32Array, steps: number) => scoreNetworks(asNetworks(model), data, steps).trigger
   const tracks = calibration.sequences.map((s) => score(s.data, s.frames))
   const hours = bankHours(calibration)
   const allowed = Math.floor(targetFaPerHour * hours + 1e-9)
@@ -133,12 +148,17 @@ export function bankHours(bank: FeatureBank): number {
   return (bankFrames(bank) * EMBEDDING_STEP_SECONDS) / 3600
 }
 
-/** Evaluate stage: share of held-out positive examples whose labelled steps fire at `threshold`. */
-export function missedShare(model: tf.LayersModel, examples: readonly EmbeddedExample[], threshold: number): number {
+/** One network, or the networks of an ensemble, as a list. */
+function asNetworks(model: tf.LayersModel | readonly tf.LayersModel[]): readonly tf.LayersModel[] {
+  return Array.isArray(model) ? model : [model as tf.LayersModel]
+}
+
+/** Evaluate stage: share of held-out positive examples whose labelled steps fire at `threshold` (an ensemble's: its networks averaged). */
+export function missedShare(model: tf.LayersModel | readonly tf.LayersModel[], examples: readonly EmbeddedExample[], threshold: number): number {
   if (examples.length === 0) return NaN
   let missed = 0
   for (const e of examples) {
-    const p = scoreSequence(model, e.data, e.steps)
+    const p = scoreNetworks(asNetworks(model), e.data, e.steps).trigger
     const first = e.positiveSteps[0] ?? e.steps
     // A detection from 0.5 s before the label to its end counts (the event matcher's window).
     const from = Math.max(0, first - Math.round(0.5 / EMBEDDING_STEP_SECONDS))
@@ -155,13 +175,11 @@ export function missedShare(model: tf.LayersModel, examples: readonly EmbeddedEx
  * phrase after it), as `evaluate --write-threshold` chooses one for the spectrogram recipe.
  * Falls back to best path on raw posteriors when there is nothing to decode.
  */
-export function chooseDecoder(model: tf.LayersModel, examples: readonly EmbeddedExample[], vocabulary: Vocabulary): {decoder: TokenDecoder; wordErrorRate: number} {
+export function chooseDecoder(model: tf.LayersModel | readonly tf.LayersModel[], examples: readonly EmbeddedExample[], vocabulary: Vocabulary): {decoder: TokenDecoder; wordErrorRate: number} {
   const config: VocabularyConfig = {unit: vocabulary.unit, tokens: vocabulary.tokens, blank: vocabulary.tokens.length}
   const heads: TokenHeadOutput[] = examples.map((e, k) => {
-    const tokens = tf.tidy(() => {
-      const out = model.predict(tf.tensor3d(e.data, [1, e.steps, EMBEDDING_SIZE])) as tf.Tensor[]
-      return Float32Array.from(out[1].dataSync())
-    })
+    const tokens = scoreNetworks(asNetworks(model), e.data, e.steps).tokens
+    if (tokens === undefined) throw new Error('chooseDecoder: the network has no token head')
     return {file: `held-out-${k}`, tokens, steps: e.steps, reference: (e.words ?? []).map((w) => w.word).filter((w) => inVocabulary(w, vocabulary))}
   })
   if (heads.length === 0) return {decoder: {kind: 'best-path', smoothSteps: 1}, wordErrorRate: NaN}
