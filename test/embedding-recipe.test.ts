@@ -168,7 +168,7 @@ describe('speech-embedding recipe', () => {
     expect(p.stderr).toMatch(/threshold [\d.]+: the 2 networks averaged: \d+ false accept/)
     const pairConfig = await readModelConfig(pair)
     expect(pairConfig.members).toEqual(['member-2'])
-    expect(pairConfig.training).toMatchObject({networks: 2, seeds: [1, 2]})
+    expect(pairConfig.training).toMatchObject({networks: 2, seeds: [1, 2], data: {triggerFolders: [join(dir, 'beeps')], negativeFolders: [join(dir, 'boops')]}})
     expect(Buffer.compare(await readFile(join(pair, 'member-2', 'weights.bin')), await readFile(join(second, 'weights.bin')))).toBe(0)
     const pairDetector = await loadDetector(pair)
     expect(pairDetector.networks).toHaveLength(2)

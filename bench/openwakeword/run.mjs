@@ -333,6 +333,7 @@ function trainingOf(model) {
     const d = t.data ?? {}
     const bg = [d.clips?.backgrounds ? `${d.clips.backgrounds} background recordings` : null, d.clips?.proceduralBackgrounds ? `${d.clips.proceduralBackgrounds} procedural backgrounds` : null].filter(Boolean).join(' and ')
     if (t.ensemble) return {ensemble: t.ensemble, threshold: c.trigger?.threshold}
+    if (t.recipe === 'speech-embedding') return {recipe: t.recipe, steps: t.steps, networks: t.networks ?? 1, mineRounds: t.mineRounds ?? 0, seconds: t.seconds ?? 0, threshold: c.trigger?.threshold, calibration: t.calibration, clips: (t.clips?.positives ?? 0) + (t.clips?.negatives ?? 0)}
     return {preset: c.preset?.name, epochs: t.epochs, examplesSeen: t.examplesSeen, trainSeconds: t.trainSeconds ?? 0, batch: t.batch, lr: t.lr, lrDecay: t.lrDecay, classWeight: t.classWeight ?? 1, hardNegativeWeight: t.hardNegativeWeight ?? 1, threshold: c.trigger?.threshold, clips: (d.clips?.triggers ?? 0) + (d.clips?.negatives ?? 0) + (d.validationClips?.triggers ?? 0) + (d.validationClips?.negatives ?? 0), backgrounds: bg || 'no backgrounds'}
   } catch {
     return null
@@ -387,6 +388,7 @@ function markdown(rep, rows) {
   for (const r of rows.filter((r) => r.system === 'rnn-wake')) {
     const t = trainingOf(r.model)
     if (t?.ensemble) L.push(`\nrnn-wake ${r.phrase} (${r.model}): an ensemble (bench/openwakeword/mix.sh) of ${t.ensemble.map((e) => `${e.from} (${e.features} bins, ${e.epochs} epochs)`).join(' and ')}, outputs averaged; threshold ${t.threshold}, set by mix.sh on voices and speech this benchmark does not use.`)
+    else if (t?.recipe === 'speech-embedding') L.push(`\nrnn-wake ${r.phrase} (${r.model}): the speech-embedding recipe, ${t.networks > 1 ? `${t.networks} networks averaged, ` : ''}${t.steps} steps${t.mineRounds ? `, ${t.mineRounds} mining rounds` : ''} on ${t.clips} embedded examples and the real-speech bank, ${Math.round(t.seconds / 60)} min; threshold ${t.threshold}, set by train on ${t.calibration?.hours ?? '?'} h of real speech (the calibration bank) at ${t.calibration?.targetFaPerHour ?? '?'} FA/h.`)
     else if (t) L.push(`\nrnn-wake ${r.phrase} (${r.model}): preset ${t.preset}, ${t.epochs} epochs, ${t.examplesSeen} examples in ${Math.round(t.trainSeconds / 60)} min of training (batch ${t.batch}, lr ${t.lr}${t.lrDecay ? ` x ${t.lrDecay} per epoch` : ''}, positive-step weight ${t.classWeight}, hard-negative weight ${t.hardNegativeWeight}), threshold ${t.threshold} (the trainer's choice on its validation clips; 0.5 is its fallback when no threshold meets 0.5 FA/h there); trained by train.sh from ${t.clips} TTS clips (all voices but the held-out ones) plus ${t.backgrounds}.`)
   }
   L.push('')
@@ -406,7 +408,8 @@ function markdown(rep, rows) {
     if (st.error) L.push(`\nrnn-wake ${slug} as a stream: ${st.error}`)
     else L.push(`\nrnn-wake ${slug} as a stream (\`StreamingInference\`, ${st.chunkMs.toFixed(0)} ms chunks like openWakeWord's, ${Math.round(st.seconds)} s of the real speech): RTF ${st.rtfCpu.toFixed(4)} CPU, ${st.rtfWall.toFixed(4)} wall; on one held-out example the streamed scores match the offline ones to ${st.maxDiffVsOffline.toExponential(1)} over ${st.stepsCompared} steps.`)
   }
-  for (const r of rows.filter((r) => r.heldOut)) L.push(`\nHeld-out check, rnn-wake ${r.phrase}: 0 of the ${r.heldOut.clips} TTS clips in the ${r.heldOut.folders} folders its rnn-wake.json names were spoken by a held-out variant${r.heldOut.foldersWithoutManifest ? ` (${r.heldOut.foldersWithoutManifest} folders without a TTS manifest not checked)` : ''}.`)
+  for (const r of rows.filter((r) => r.heldOut && r.heldOut.clips === 0)) L.push(`\nHeld-out check, rnn-wake ${r.phrase}: not made: ${r.heldOut.folders === 0 ? 'its rnn-wake.json names no training folders (models trained before train recorded them)' : `none of the ${r.heldOut.folders} folders its rnn-wake.json names holds a TTS manifest here`}.`)
+  for (const r of rows.filter((r) => r.heldOut && r.heldOut.clips > 0)) L.push(`\nHeld-out check, rnn-wake ${r.phrase}: 0 of the ${r.heldOut.clips} TTS clips in the ${r.heldOut.folders} folders its rnn-wake.json names were spoken by a held-out variant${r.heldOut.foldersWithoutManifest ? ` (${r.heldOut.foldersWithoutManifest} folders without a TTS manifest not checked)` : ''}.`)
   for (const m of rep.missing) L.push(`\nNot run: ${m}.`)
   L.push('')
   L.push(`Caveats: every trigger is espeak-ng speech. rnn-wake trained on espeak (other variants of the same synthesizer); openWakeWord's models were trained on other TTS voices (Piper) and real negative audio, so this held-out set is in rnn-wake\'s domain and outside openWakeWord's. A fair reading is "on this project\'s own kind of data"; it says nothing about real voices, for which we have no "hey jarvis"/"alexa" recordings. With ${(rows[0]?.atDefault.nonTriggerHours ?? 0).toFixed(2)} h of non-trigger audio per phrase, one false accept is ${(1 / (rows[0]?.atDefault.nonTriggerHours || 1)).toFixed(2)} FA/h: that is the resolution of the FA/h columns.`)

@@ -1,5 +1,5 @@
 import {mkdir} from 'node:fs/promises'
-import {basename, join} from 'node:path'
+import {basename, join, resolve} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
@@ -323,6 +323,8 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
       ...(recipe.augment?.length ? {augment: recipe.augment} : {}),
       ...(recipe.bank === NO_BANK ? {bank: NO_BANK} : {}),
       ...(data.phrases ? {phrases: data.phrases.phrases.map((p) => p.join(' ')), phraseProbability: data.phrases.probability, ctcWeight: tokens?.weight} : {}),
+      // The folders trained on, as the spectrogram recipe records them: a benchmark can check which voices trained the model.
+      data: {triggerFolders: recipe.activates.map((d) => resolve(d)), negativeFolders: recipe.negatives.map((d) => resolve(d))},
       clips: {activates: recipe.activates.length, positives: data.train.positives.length, negatives: data.train.negatives.length},
       calibration: {targetFaPerHour: recipe.targetFaPerHour, hours: Number(calibration.hours.toFixed(3)), falseAccepts: calibration.falseAccepts},
       validationMissed: Number.isNaN(validationMissed) ? null : Number(validationMissed.toFixed(4)),
