@@ -22,6 +22,7 @@ import {listWavs} from '../src/metrics/evaluate-model.js'
 import {type TrainResult, train} from '../src/train/trainer.js'
 import {defaultRecipe, trainEmbeddingDetector} from '../src/train/embedding/recipe.js'
 import {prepareOutput} from '../src/train/embedding/output.js'
+import type {DomainLayer} from '../src/train/embedding/domain.js'
 import {BaseCommand} from '../src/util/base-command.js'
 import {InputError, UserError, exitCodesHelp} from '../src/util/errors.js'
 import {type Progress, createProgress} from '../src/util/progress.js'
@@ -65,6 +66,8 @@ interface EmbeddingFlags {
   'context-words'?: number
   mine?: number
   networks?: number
+  'domain-weight'?: string
+  'domain-layer'?: string
   augment?: string
   phrases?: string
   'phrase-prob'?: string
@@ -172,6 +175,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     bank: Flags.string({summary: 'speech-embedding recipe: bank of real-speech features to train on (default: the shipped data/speech-bank/train.bank; "none": only your clips).'}),
     'context-words': Flags.integer({summary: 'speech-embedding recipe: most other words said just before the word in a training example (default 2; 0: the word alone).', min: 0, max: 4}),
     networks: Flags.integer({summary: 'speech-embedding recipe: networks to train (seeds --seed, --seed + 1, ...) on the same examples and average, as "rnn-wake ensemble" does; threshold and held-out check are the average\'s (default 1).', min: 1, max: 10}),
+    'domain-weight': Flags.string({summary: 'speech-embedding recipe: weight of a domain-adversarial critic telling your examples from the bank\'s recorded speech (experimental; default off).', hidden: true}),
+    'domain-layer': Flags.string({summary: 'speech-embedding recipe: the features the domain critic reads.', options: ['projection', 'recurrent'], hidden: true, dependsOn: ['domain-weight']}),
     mine: Flags.integer({summary: 'speech-embedding recipe: rounds of hard-negative mining (score the bank, train more on where the network fires; default 0).', min: 0, max: 10}),
     'calibration-bank': Flags.string({summary: 'speech-embedding recipe: bank of real speech never trained on, where the threshold is set (default: the shipped data/speech-bank/calibration.bank).'}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
@@ -193,6 +198,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags['context-words'] !== undefined) recipe.contextWords = flags['context-words']
     if (flags.mine !== undefined) recipe.mineRounds = flags.mine
     if (flags.networks !== undefined) recipe.networks = flags.networks
+    if (flags['domain-weight'] !== undefined) recipe.domain = {weight: num('domain-weight', flags['domain-weight'], 0), layer: (flags['domain-layer'] ?? 'recurrent') as DomainLayer}
     if (flags.augment !== undefined) {
       try {
         recipe.augment = parseVoiceAugments(flags.augment)

@@ -201,6 +201,8 @@ export interface Batch {
   steps: number
   /** Per sequence, the words whose last MIN_WORD_STEPS steps or more it holds, and the step each ends at (examples with words only; none in bank crops). */
   words: Array<Array<{word: string; endStep: number}>>
+  /** Per step, 1 where it comes from the bank (recorded speech), 0 where from the user's examples (the domain-adversarial term's labels). */
+  fromBank: Float32Array
 }
 
 export interface BatchOptions {
@@ -231,11 +233,13 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
   const x = new Float32Array(size * steps * EMBEDDING_SIZE)
   const y = new Float32Array(size * steps)
   const weights = new Float32Array(size * steps).fill(1)
+  const fromBank = new Float32Array(size * steps)
   const sequences = bank.sequences.filter((s) => s.frames >= steps)
   const bankCrop = (row: number, from: number, count: number) => {
     const s = sequences[rng.int(sequences.length)]
     const start = rng.int(s.frames - count + 1)
     x.set(s.data.subarray(start * EMBEDDING_SIZE, (start + count) * EMBEDDING_SIZE), (row * steps + from) * EMBEDDING_SIZE)
+    fromBank.fill(1, row * steps + from, row * steps + from + count)
   }
   // A mined crop ends 0-8 steps after the step that fired, so the network sees what led up to it.
   const hardCrop = (row: number, hard: HardWindow) => {
@@ -243,6 +247,7 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     const end = Math.min(s.frames, hard.step + 1 + rng.int(9))
     const start = Math.max(0, Math.min(end - steps, s.frames - steps))
     x.set(s.data.subarray(start * EMBEDDING_SIZE, (start + steps) * EMBEDDING_SIZE), row * steps * EMBEDDING_SIZE)
+    fromBank.fill(1, row * steps, (row + 1) * steps)
   }
   const hard = options.hard?.filter((h) => bank.sequences[h.sequence].frames >= steps) ?? []
   const words: Batch['words'] = Array.from({length: size}, () => [])
@@ -269,7 +274,7 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     // A word counts when at least its last MIN_WORD_STEPS steps are kept (a word cut short is left out).
     for (const w of example.words ?? []) if (w.endStep - first >= MIN_WORD_STEPS) words[row].push({word: w.word, endStep: w.endStep - first + prefix})
   }
-  return {x, y, weights, size, steps, words}
+  return {x, y, weights, size, steps, words, fromBank}
 }
 
 /** Split trigger clips for validation: every k-th clip (by a seeded shuffle) is held out. */

@@ -23,6 +23,7 @@ import {DEFAULT_CONTEXT_WORDS, type ExampleSet, type HardWindow, type PhraseClip
 import {hardNegatives, scoreBank} from './mining.js'
 import {SPEECH_EMBEDDING_PRESET, type Calibration, type TokenHead, bankHours, calibrateThreshold, chooseDecoder, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 import {phraseVocabulary} from './tokens.js'
+import {type DomainLayer, domainCritic} from './domain.js'
 
 /**
  * The default training recipe: a GRU detector on the pretrained speech embedding, trained on the
@@ -80,6 +81,8 @@ export interface EmbeddingRecipe {
    * examples, and the threshold, the held-out check and the decoder are those of their average.
    */
   networks?: number
+  /** Domain-adversarial training against the clips-versus-people gap (domain.ts): the critic's loss weight and the features it reads. */
+  domain?: {weight: number; layer: DomainLayer}
 }
 
 /** `bank` value that trains without the real-speech bank: its crops come from the negative examples. */
@@ -283,17 +286,25 @@ function tokenHead(recipe: EmbeddingRecipe, phrases: PhraseClips, log: Log): Tok
 function runSteps(recipe: EmbeddingRecipe, model: tf.LayersModel, optimizer: tf.Optimizer, data: RecipeData, tokens: TokenHead | undefined, log: Log, started: number): void {
   let average = NaN
   let ctcAverage = NaN
+  let domainAverage = NaN
   const every = Math.max(1, Math.round(recipe.steps / 10))
   const rounds = recipe.mineRounds ?? 0
   const mineAt = new Set(Array.from({length: rounds}, (_, k) => Math.round(((k + 1) * recipe.steps) / (rounds + 1))))
   let hard: HardWindow[] | undefined
   const smooth = (previous: number, value: number) => (Number.isNaN(previous) ? value : 0.95 * previous + 0.05 * value)
+  // Only recorded speech makes the critic's other domain: with --bank none there is none.
+  const domain = recipe.domain && recipe.bank !== NO_BANK ? domainCritic(model, recipe.domain.layer, recipe.domain.weight, recipe.seed) : undefined
+  try {
   for (let step = 0; step < recipe.steps; step++) {
     if (mineAt.has(step)) hard = mine(model, data.bank, log)
-    const result = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, seed: recipe.seed, step, hard, ...(tokens ? {tokens} : {})})
+    const result = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, seed: recipe.seed, step, hard, ...(tokens ? {tokens} : {}), ...(domain ? {domain, progress: step / recipe.steps} : {})})
     average = smooth(average, result.loss)
     if (result.ctc !== undefined) ctcAverage = smooth(ctcAverage, result.ctc)
-    if ((step + 1) % every === 0) log(`step ${step + 1}/${recipe.steps}: loss ${average.toFixed(4)}${Number.isNaN(ctcAverage) ? '' : ` (ctc ${ctcAverage.toFixed(4)} per step)`} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+    if (result.domain !== undefined) domainAverage = smooth(domainAverage, result.domain)
+    if ((step + 1) % every === 0) log(`step ${step + 1}/${recipe.steps}: loss ${average.toFixed(4)}${Number.isNaN(ctcAverage) ? '' : ` (ctc ${ctcAverage.toFixed(4)} per step)`}${Number.isNaN(domainAverage) ? '' : ` (domain critic ${domainAverage.toFixed(4)})`} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+  }
+  } finally {
+    if (domain) tf.dispose(domain.variables)
   }
 }
 
@@ -322,6 +333,7 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
       ...(recipe.mineRounds ? {mineRounds: recipe.mineRounds} : {}),
       ...(recipe.augment?.length ? {augment: recipe.augment} : {}),
       ...(recipe.bank === NO_BANK ? {bank: NO_BANK} : {}),
+      ...(recipe.domain && recipe.bank !== NO_BANK ? {domain: recipe.domain} : {}),
       ...(data.phrases ? {phrases: data.phrases.phrases.map((p) => p.join(' ')), phraseProbability: data.phrases.probability, ctcWeight: tokens?.weight} : {}),
       // The folders trained on, as the spectrogram recipe records them: a benchmark can check which voices trained the model.
       data: {triggerFolders: recipe.activates.map((d) => resolve(d)), negativeFolders: recipe.negatives.map((d) => resolve(d))},

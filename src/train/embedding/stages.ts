@@ -15,6 +15,7 @@ import {withTokenHeadLoss} from '../parallel.js'
 import {type BatchOptions, type EmbeddedExample, type ExampleSet, makeBatch} from './data.js'
 import {vocabularyTargets} from '../token-targets.js'
 import {ALIGN_SPAN_STEPS} from './tokens.js'
+import {type DomainCritic, domainLoss, reversalScale} from './domain.js'
 
 /**
  * The course's network on the speech embedding: a per-step projection (a Conv1D of kernel 1),
@@ -51,35 +52,48 @@ export interface StepResult {
   loss: number
   /** The CTC term per step (with a token head). */
   ctc?: number
+  /** The domain critic's weighted cross-entropy (with a critic): near weight x 0.69 when the features fool it. */
+  domain?: number
 }
 
-/** Step stage: one optimizer step on a batch, weighted binary cross-entropy per step (plus the token head's loss); returns the loss. */
-export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: ExampleSet, bank: FeatureBank, options: BatchOptions & {seed: number; step: number; tokens?: TokenHead}): StepResult {
+/** Step stage: one optimizer step on a batch, weighted binary cross-entropy per step (plus the token head's and the domain critic's losses); returns the loss. */
+export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: ExampleSet, bank: FeatureBank, options: BatchOptions & {seed: number; step: number; tokens?: TokenHead; domain?: DomainCritic; progress?: number}): StepResult {
   const batch = makeBatch(set, bank, deriveRng('rnn-wake/embedding-batch', options.seed, options.step), options)
   seedDropout(model, options.seed * 1_000_003 + options.step)
   const x = tf.tensor3d(batch.x, [batch.size, batch.steps, EMBEDDING_SIZE])
   const y = tf.tensor3d(batch.y, [batch.size, batch.steps, 1])
   const w = tf.tensor3d(batch.weights, [batch.size, batch.steps, 1])
+  const fromBank = options.domain && tf.tensor2d(batch.fromBank, [batch.size, batch.steps])
   const head = options.tokens
   const ctc = head && {weight: head.weight, alignWeight: head.alignWeight, blank: head.vocabulary.tokens.length, targets: batch.words.map((words) => vocabularyTargets(words.map((w) => w.word), words.map((w) => w.endStep), head.vocabulary, batch.steps, ALIGN_SPAN_STEPS))}
   let ctcValue: tf.Scalar | undefined
+  let domainValue: tf.Scalar | undefined
   try {
     const loss = optimizer.minimize(() => {
-      const out = model.apply(x, {training: true}) as tf.Tensor | tf.Tensor[]
-      const p = tf.clipByValue(Array.isArray(out) ? out[0] : out, 1e-7, 1 - 1e-7)
+      const applied = (options.domain ? options.domain.tapped : model).apply(x, {training: true}) as tf.Tensor | tf.Tensor[]
+      const all = Array.isArray(applied) ? applied : [applied]
+      const out = options.domain ? all.slice(1) : all
+      const p = tf.clipByValue(out[0], 1e-7, 1 - 1e-7)
       const bce = tf.neg(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))))
-      const trigger = tf.div(tf.sum(tf.mul(bce, w)), tf.sum(w)) as tf.Scalar
-      if (!ctc || !Array.isArray(out) || out.length < 2) return trigger
+      let trigger = tf.div(tf.sum(tf.mul(bce, w)), tf.sum(w)) as tf.Scalar
+      if (options.domain && fromBank) {
+        const critic = domainLoss(options.domain, all[0], fromBank, reversalScale(options.progress ?? 1))
+        domainValue = tf.keep(critic)
+        trigger = tf.add(trigger, critic) as tf.Scalar
+      }
+      if (!ctc || out.length < 2) return trigger
       const joint = withTokenHeadLoss(trigger, out[1] as tf.Tensor3D, ctc)
       ctcValue = tf.keep(joint.ctc)
       return joint.total
     }, true)
     const value = loss?.dataSync()[0] ?? NaN
     loss?.dispose()
-    return {loss: value, ...(ctcValue ? {ctc: ctcValue.dataSync()[0]} : {})}
+    return {loss: value, ...(ctcValue ? {ctc: ctcValue.dataSync()[0]} : {}), ...(domainValue ? {domain: domainValue.dataSync()[0]} : {})}
   } finally {
     tf.dispose([x, y, w])
+    fromBank?.dispose()
     ctcValue?.dispose()
+    domainValue?.dispose()
   }
 }
 
