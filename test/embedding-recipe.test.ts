@@ -2,6 +2,7 @@ import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import * as tf from '@tensorflow/tfjs'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {embedAudio, loadSpeechEmbedding} from '../src/features/speech-embedding.js'
@@ -15,6 +16,7 @@ import type {Clip} from '../src/dataset/clips.js'
 import {deriveRng} from '../src/dataset/rng.js'
 import {bankOfExamples, endStep, labelSteps, makeBatch, mixExample} from '../src/train/embedding/data.js'
 import {hardNegatives} from '../src/train/embedding/mining.js'
+import {domainCritic, domainLoss, reversalScale} from '../src/train/embedding/domain.js'
 import {ALIGN_SPAN_STEPS, phraseVocabulary} from '../src/train/embedding/tokens.js'
 import {vocabularyTargets} from '../src/train/token-targets.js'
 import {runCli} from './helpers/cli.js'
@@ -114,8 +116,31 @@ describe('speech-embedding recipe', () => {
     const beep = row0.find((w) => w.word === 'beep')!
     expect(batch.y[beep.endStep + 1]).toBe(1)
     expect(batch.words[2]).toEqual([])
+    // Every step says where it came from: bank steps (values 1.x or 2.x here) are marked, example steps (-1) not.
+    for (let i = 0; i < batch.size * steps; i++) expect(batch.fromBank[i]).toBe(batch.x[i * 96] > 0 ? 1 : 0)
+    expect(batch.fromBank.subarray(2 * steps, 3 * steps).every((v) => v === 1)).toBe(true)
     // --bank none: the negatives stand in for the bank.
     expect(bankOfExamples([...set.negatives, ...set.negatives], 'x').sequences.map((s) => s.frames)).toEqual([2 * (40 - 6)])
+  })
+
+  it('reverses the gradient the domain critic sends into the features, after a ramp from 0', () => {
+    expect(reversalScale(0)).toBe(0)
+    expect(reversalScale(1)).toBeGreaterThan(0.99)
+    const input = tf.input({shape: [null, 4]})
+    const model = tf.model({inputs: input, outputs: tf.layers.dense({units: 1, activation: 'sigmoid'}).apply(tf.layers.activation({activation: 'relu'}).apply(tf.layers.dense({units: 3}).apply(input))) as tf.SymbolicTensor})
+    const critic = domainCritic(model, 'projection', 1, 7)
+    const x = tf.randomNormal([2, 5, 4], 0, 1, 'float32', 3)
+    const fromBank = tf.tensor2d([[1, 1, 1, 1, 1], [0, 0, 0, 0, 0]])
+    const features = (critic.tapped.apply(x) as tf.Tensor[])[0]
+    // The critic's own weights descend its loss; the features receive the gradient times -scale.
+    const towardFeatures = (scale: number) => tf.grad((f: tf.Tensor) => domainLoss(critic, f, fromBank, scale))(features)
+    const plain = towardFeatures(-1)
+    const reversed = towardFeatures(0.5)
+    const a = plain.dataSync()
+    const b = reversed.dataSync()
+    expect(Math.max(...Array.from(a, Math.abs))).toBeGreaterThan(0)
+    for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(-0.5 * a[i], 6)
+    tf.dispose([x, fromBank, features, plain, reversed, ...critic.variables])
   })
 
   it('trains by default from clip folders, sets its threshold on the calibration bank, and the model runs offline and streamed alike', async () => {
