@@ -119,6 +119,9 @@ describe('speech-embedding recipe', () => {
     // Every step says where it came from: bank steps (values 1.x or 2.x here) are marked, example steps (-1) not.
     for (let i = 0; i < batch.size * steps; i++) expect(batch.fromBank[i]).toBe(batch.x[i * 96] > 0 ? 1 : 0)
     expect(batch.fromBank.subarray(2 * steps, 3 * steps).every((v) => v === 1)).toBe(true)
+    // The critic never sees the trigger rows' examples (row 0), only other words (row 1) and the bank.
+    for (let i = 0; i < steps; i++) expect(batch.domainMask[i]).toBe(batch.fromBank[i])
+    expect(batch.domainMask.subarray(steps, 3 * steps).every((v) => v === 1)).toBe(true)
     // --bank none: the negatives stand in for the bank.
     expect(bankOfExamples([...set.negatives, ...set.negatives], 'x').sequences.map((s) => s.frames)).toEqual([2 * (40 - 6)])
   })

@@ -203,6 +203,12 @@ export interface Batch {
   words: Array<Array<{word: string; endStep: number}>>
   /** Per step, 1 where it comes from the bank (recorded speech), 0 where from the user's examples (the domain-adversarial term's labels). */
   fromBank: Float32Array
+  /**
+   * Per step, 1 where the domain critic may look: everywhere but the example part of trigger rows. Every trigger is a
+   * user's clip, so a critic shown them would learn "trigger" as a sign of the clips' domain, and its reversed
+   * gradient would wash the word out of the features; it compares other words with recorded speech instead.
+   */
+  domainMask: Float32Array
 }
 
 export interface BatchOptions {
@@ -234,6 +240,7 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
   const y = new Float32Array(size * steps)
   const weights = new Float32Array(size * steps).fill(1)
   const fromBank = new Float32Array(size * steps)
+  const domainMask = new Float32Array(size * steps).fill(1)
   const sequences = bank.sequences.filter((s) => s.frames >= steps)
   const bankCrop = (row: number, from: number, count: number) => {
     const s = sequences[rng.int(sequences.length)]
@@ -265,6 +272,7 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     bankCrop(row, 0, prefix)
     const first = example.steps - keep
     x.set(example.data.subarray(first * EMBEDDING_SIZE, example.steps * EMBEDDING_SIZE), (row * steps + prefix) * EMBEDDING_SIZE)
+    if (kind === 0) domainMask.fill(0, row * steps + prefix, (row + 1) * steps)
     for (const k of example.positiveSteps) {
       const at = k - first
       if (at < 0) continue
@@ -274,7 +282,7 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     // A word counts when at least its last MIN_WORD_STEPS steps are kept (a word cut short is left out).
     for (const w of example.words ?? []) if (w.endStep - first >= MIN_WORD_STEPS) words[row].push({word: w.word, endStep: w.endStep - first + prefix})
   }
-  return {x, y, weights, size, steps, words, fromBank}
+  return {x, y, weights, size, steps, words, fromBank, domainMask}
 }
 
 /** Split trigger clips for validation: every k-th clip (by a seeded shuffle) is held out. */

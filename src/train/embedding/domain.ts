@@ -49,12 +49,12 @@ function reverseGradient(x: tf.Tensor, scale: number): tf.Tensor {
   return reverse(x)
 }
 
-/** The critic's weighted cross-entropy on every step, telling bank steps (1) from example steps (0), through the reversal. */
-export function domainLoss(critic: DomainCritic, features: tf.Tensor, fromBank: tf.Tensor, scale: number): tf.Scalar {
+/** The critic's cross-entropy, telling bank steps (1) from example steps (0) where `mask` is 1 (default everywhere), through the reversal; times its weight. */
+export function domainLoss(critic: DomainCritic, features: tf.Tensor, fromBank: tf.Tensor, scale: number, mask?: tf.Tensor): tf.Scalar {
   const [w1, b1, w2, b2] = critic.variables
   const width = features.shape.at(-1) as number
   const flat = tf.reshape(reverseGradient(features, scale), [-1, width])
   const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(flat, w1), b1)), w2), b2)
-  const loss = tf.losses.sigmoidCrossEntropy(tf.reshape(fromBank, [-1, 1]), logits) as tf.Scalar
+  const loss = tf.losses.sigmoidCrossEntropy(tf.reshape(fromBank, [-1, 1]), logits, mask === undefined ? undefined : tf.reshape(mask, [-1, 1])) as tf.Scalar
   return tf.mul(loss, critic.weight) as tf.Scalar
 }

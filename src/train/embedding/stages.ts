@@ -64,6 +64,7 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: E
   const y = tf.tensor3d(batch.y, [batch.size, batch.steps, 1])
   const w = tf.tensor3d(batch.weights, [batch.size, batch.steps, 1])
   const fromBank = options.domain && tf.tensor2d(batch.fromBank, [batch.size, batch.steps])
+  const domainMask = options.domain && tf.tensor2d(batch.domainMask, [batch.size, batch.steps])
   const head = options.tokens
   const ctc = head && {weight: head.weight, alignWeight: head.alignWeight, blank: head.vocabulary.tokens.length, targets: batch.words.map((words) => vocabularyTargets(words.map((w) => w.word), words.map((w) => w.endStep), head.vocabulary, batch.steps, ALIGN_SPAN_STEPS))}
   let ctcValue: tf.Scalar | undefined
@@ -77,7 +78,7 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: E
       const bce = tf.neg(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))))
       let trigger = tf.div(tf.sum(tf.mul(bce, w)), tf.sum(w)) as tf.Scalar
       if (options.domain && fromBank) {
-        const critic = domainLoss(options.domain, all[0], fromBank, reversalScale(options.progress ?? 1))
+        const critic = domainLoss(options.domain, all[0], fromBank, reversalScale(options.progress ?? 1), domainMask)
         domainValue = tf.keep(critic)
         trigger = tf.add(trigger, critic) as tf.Scalar
       }
@@ -92,6 +93,7 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, set: E
   } finally {
     tf.dispose([x, y, w])
     fromBank?.dispose()
+    domainMask?.dispose()
     ctcValue?.dispose()
     domainValue?.dispose()
   }
