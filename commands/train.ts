@@ -22,6 +22,7 @@ import {listWavs} from '../src/metrics/evaluate-model.js'
 import {type TrainResult, train} from '../src/train/trainer.js'
 import {defaultRecipe, trainEmbeddingDetector} from '../src/train/embedding/recipe.js'
 import {prepareOutput} from '../src/train/embedding/output.js'
+import {existingFolder} from '../src/util/atomic.js'
 import type {DomainLayer} from '../src/train/embedding/domain.js'
 import {BaseCommand} from '../src/util/base-command.js'
 import {InputError, UserError, exitCodesHelp} from '../src/util/errors.js'
@@ -239,6 +240,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     }
     const embeddingOnly = EMBEDDING_FLAGS.find((f) => flags[f] !== undefined && flags[f] !== false)
     if (embeddingOnly !== undefined) throw new UserError(`The spectrogram recipe cannot take --${embeddingOnly} (a speech-embedding-recipe flag; see train --help)`, 'usage')
+    // A file at --out is refused in one line before any work (the checkpoint code would meet it as a raw ENOTDIR).
+    await existingFolder(flags.out)
     const valSplit = num('val-split', flags['val-split'], 0, 0.9)
     const targetFaPerHour = num('target-fa', flags['target-fa'], 0)
     // Checked before training, not after it: a wrong folder should not cost a training run.

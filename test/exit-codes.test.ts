@@ -60,6 +60,13 @@ describe('flag and command mistakes are one line with a suggestion', () => {
     expectOneLineError(runCli(['train', '--epochs', 'abc', '--out', join(dir, 'never')]), 2, /--epochs.*Expected an integer but received: abc/)
   })
 
+  it('train into a file at --out is one line, exit 6, with either recipe', () => {
+    const file = join(dir, 'a-file')
+    writeFileSync(file, 'x')
+    expectOneLineError(runCli(['train', '--activates', dir, '--negatives', dir, '--epochs', '1', '--out', file]), 6, /Cannot write .*a-file: it exists and is not a folder/)
+    expectOneLineError(runCli(['train', '--activates', dir, '--out', file]), 6, /Cannot write .*a-file: it exists and is not a folder/)
+  })
+
   it('a flag without its value is a usage error, not an internal one', () => {
     expectOneLineError(runCli(['tts', 'activate', '--out']), 2, /--out expects a value/)
   })
