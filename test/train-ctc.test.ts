@@ -99,6 +99,10 @@ describe('joint trigger + CTC training', () => {
     await train(await options(out, {epochs: 1, epochSize: 8, ctcUnit: 'char'}))
     const config = JSON.parse(await readFile(join(out, 'rnn-wake.json'), 'utf8'))
     expect(config.vocabulary).toMatchObject({unit: 'char', tokens: [' ', 'b', 'e', 'o', 'p', 'u', 'z'], blank: 7})
+    // A one-word vocabulary keeps the space: an example may say the word twice.
+    const one = join(dir, 'chars-one')
+    await train(await options(one, {epochs: 1, epochSize: 8, ctcUnit: 'char', ctcVocabulary: ['beep']}))
+    expect(JSON.parse(await readFile(join(one, 'rnn-wake.json'), 'utf8')).vocabulary).toMatchObject({unit: 'char', tokens: [' ', 'b', 'e', 'p'], blank: 4})
   })
 
   it('--resume without a weight keeps training the token head with the weight the run started with', async () => {

@@ -106,7 +106,8 @@ function tokenVocabulary(options: TrainOptions): Vocabulary {
   const words = options.ctcVocabulary ?? options.corpus.words
   const unknown = options.ctcVocabulary?.filter((w) => !options.corpus.words.includes(w)) ?? []
   if (unknown.length > 0) throw new UserError(`--ctc-vocabulary: the training data never says ${unknown.map((w) => `"${w}"`).join(', ')} (it says ${options.corpus.words.slice(0, 12).join(', ')}${options.corpus.words.length > 12 ? ', ...' : ''})`, 'usage')
-  const vocabulary = vocabularyFromDataset({entries: [{transcript: words}], info: {words: words.map((word) => ({word}))}}, options.ctcUnit ?? 'word')
+  // One example can say two of its words (two triggers), so character units always need the space between words, even for a one-word vocabulary.
+  const vocabulary = vocabularyFromDataset({entries: [{transcript: words.length === 1 ? [words[0], words[0]] : words}], info: {words: words.map((word) => ({word}))}}, options.ctcUnit ?? 'word')
   if (vocabulary.tokens.length === 0) throw new UserError('--ctc-weight needs words to learn, and the training data names none', 'usage')
   options.log(`Token head: ${vocabulary.tokens.length} ${vocabulary.unit} tokens + blank (${vocabulary.tokens.map((t) => JSON.stringify(t)).join(' ')}), CTC weight ${options.ctcWeight}`)
   return vocabulary
