@@ -157,7 +157,7 @@ describe('speech-embedding recipe', () => {
     await writeBank(join(dir, 'train.bank'), {bins: 96, frontEnd: weights.sha256, sequences: [sequence(1), sequence(2)]})
     await writeBank(join(dir, 'cal.bank'), {bins: 96, frontEnd: weights.sha256, sequences: [sequence(3)]})
     const out = join(dir, 'model')
-    const args = ['train', '--activates', join(dir, 'beeps'), '--negatives', join(dir, 'boops'), '--trigger', 'beep', '--out', out, '--steps', '12', '--bank', join(dir, 'train.bank'), '--calibration-bank', join(dir, 'cal.bank'), '--no-cache']
+    const args = ['train', '--activates', join(dir, 'beeps'), '--negatives', join(dir, 'boops'), '--trigger', 'beep', '--out', out, '--steps', '12', '--networks', '1', '--bank', join(dir, 'train.bank'), '--calibration-bank', join(dir, 'cal.bank'), '--no-cache']
     const r = runCli(args, {timeout: 240_000})
     expect(r.stderr).toMatch(/speech-embedding recipe/)
     expect(r.stderr).toMatch(/threshold [\d.]+: \d+ false accept\(s\) in 0\.00 h of real speech never trained on/)
@@ -188,7 +188,7 @@ describe('speech-embedding recipe', () => {
     const combined = await readModelConfig(join(dir, 'ensemble'))
     expect(ensemble.stdout).toContain(`threshold ${combined.trigger.threshold}:`)
     // --networks 2 trains seeds 1 and 2 on the same examples and averages them: its second network is the seed-2 model's, byte for byte.
-    const withOut = (to: string) => [...args.slice(0, args.indexOf('--out')), '--out', to, ...args.slice(args.indexOf('--out') + 2)]
+    const withOut = (to: string) => [...args.slice(0, args.indexOf('--out')), '--out', to, ...args.slice(args.indexOf('--out') + 2)].filter((a, i, all) => a !== '--networks' && all[i - 1] !== '--networks')
     const pair = join(dir, 'model-pair')
     const p = runCli([...withOut(pair), '--seed', '1', '--data-seed', '2', '--networks', '2'], {timeout: 240_000})
     expect(p.status, p.stderr).toBe(0)

@@ -9,8 +9,10 @@
 #   REAL_COPIES times (default 10).
 # Both also train on the shipped real-speech bank and set their threshold on its calibration
 # part (data/speech-bank). The examples of a word are embedded once (--data-seed 1, cached), so
-# seeds differ in initial weights, batches and dropout. Knobs: WORDS, SEEDS (default "1 2 3"),
-# PROTOCOLS (default "tts real20"), STEPS (train --steps), TRAIN_FLAGS, ENSEMBLE=1 (below),
+# seeds differ in initial weights, batches and dropout. Each model is one network of 1,200 steps
+# (NETWORKS, STEPS: train --networks, --steps), as the tables in bench/RESULTS.md were made; train's
+# own default (three networks of 400 steps, averaged) is the ensemble of seeds s, s+1, s+2 at STEPS=400.
+# Knobs: WORDS, SEEDS (default "1 2 3"), PROTOCOLS (default "tts real20"), TRAIN_FLAGS, ENSEMBLE=1 (below),
 # TTS_ROOT (default $WORK/tts; TTS_ENGINES=all makes its clips with every engine, not only espeak).
 # The feature cache (RNN_WAKE_FEATURE_CACHE, default $WORK/features) lets every model reuse the
 # test audio's embeddings.
@@ -44,7 +46,7 @@ for word in $WORDS; do
       SOURCES=(--activates "$TTS_DIR/trigger" --negatives "$TTS_DIR/negatives" --negatives "$WORK/negatives/train/$word")
       [ "$protocol" = real20 ] && SOURCES+=(--activates "$REAL20")
       echo "bench/embedding: training $out"
-      rw train "${SOURCES[@]}" --trigger "${word//-/ }" --seed "$seed" --data-seed 1 ${STEPS:+--steps "$STEPS"} ${TRAIN_FLAGS:-} --out "$out" 2> "$out.log" || { cat "$out.log"; exit 1; }
+      rw train "${SOURCES[@]}" --trigger "${word//-/ }" --seed "$seed" --data-seed 1 --networks "${NETWORKS:-1}" --steps "${STEPS:-1200}" ${TRAIN_FLAGS:-} --out "$out" 2> "$out.log" || { cat "$out.log"; exit 1; }
       mv "$out.log" "$out/train.log"
     done
   done

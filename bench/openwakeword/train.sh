@@ -82,7 +82,7 @@ embedding_phrase() {
     real=(--negatives "$REAL_WORK/negatives/train/happy" --negatives "$REAL_WORK/clips/happy/train")
   fi
   "${RUN[@]}" train --trigger "$phrase" --activates "$clips/triggers" --negatives "$clips/negatives" "${real[@]}" \
-    --seed "${SEED:-1}" --data-seed 1 ${TRAIN_FLAGS:-} --out "$MODELS/$slug" --force
+    --seed "${SEED:-1}" --data-seed 1 --networks "${NETWORKS:-1}" --steps "${STEPS:-1200}" ${TRAIN_FLAGS:-} --out "$MODELS/$slug" --force
 }
 
 want="${1:-all}"
