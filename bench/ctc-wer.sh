@@ -19,9 +19,9 @@ finished() { [ -f "$1/training.json" ] && node -e "process.exit(require('$1/trai
 
 mkdir -p "$WORK"
 # shellcheck disable=SC2086
-[ -d "$WORK/words" ] || rw tts $WORDS --count 150 --seed 1 --exclude-voices "$HELD_OUT" --out "$WORK/words"
+[ -d "$WORK/words" ] || rw tts --engine espeak $WORDS --count 150 --seed 1 --exclude-voices "$HELD_OUT" --out "$WORK/words"
 # shellcheck disable=SC2086
-[ -d "$WORK/heldout-words" ] || rw tts $WORDS --count 40 --seed 9 --voices "$HELD_OUT" --out "$WORK/heldout-words"
+[ -d "$WORK/heldout-words" ] || rw tts --engine espeak $WORDS --count 40 --seed 9 --voices "$HELD_OUT" --out "$WORK/heldout-words"
 [ -d "$WORK/backgrounds" ] || node bench/make-backgrounds.mjs "$WORK/backgrounds" 10 777
 
 # The same data, seed and examples for both; only --ctc-weight differs.

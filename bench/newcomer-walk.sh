@@ -33,9 +33,9 @@ expect_error() {
 
 SECONDS=0
 step detect data/demo/activate-demo.wav --chime "$WORK/demo-chime.wav" --plot "$WORK/demo.png"
-step tts "hey nova" --count 60 --out "$WORK/clips/trigger" --exclude-voices en-us+f2,en-029
-step tts --negatives-for "hey nova" --count 120 --out "$WORK/clips/negatives"
-step tts "hey nova" --count 20 --out "$WORK/clips/trigger-unseen" --voices en-us+f2,en-029
+step tts --engine espeak "hey nova" --count 60 --out "$WORK/clips/trigger" --exclude-voices en-us+f2,en-029
+step tts --engine espeak --negatives-for "hey nova" --count 120 --out "$WORK/clips/negatives"
+step tts --engine espeak "hey nova" --count 20 --out "$WORK/clips/trigger-unseen" --voices en-us+f2,en-029
 step synthesize --activates "$WORK/clips/trigger-unseen" --negatives "$WORK/clips/negatives" --trigger "hey nova" \
   --count 60 --seed 2 --out "$WORK/datasets/test"
 step train --activates "$WORK/clips/trigger" --negatives "$WORK/clips/negatives" --trigger "hey nova" \

@@ -24,8 +24,8 @@ const rw = (...a) => {
 }
 
 mkdirSync(work, {recursive: true})
-if (!existsSync(`${work}/activates`)) rw('tts', 'activate', '--count', '60', '--seed', '11', '--out', `${work}/activates`)
-if (!existsSync(`${work}/negatives`)) rw('tts', '--negatives-for', 'activate', '--count', '120', '--seed', '12', '--out', `${work}/negatives`)
+if (!existsSync(`${work}/activates`)) rw('tts', '--engine', 'espeak', 'activate', '--count', '60', '--seed', '11', '--out', `${work}/activates`)
+if (!existsSync(`${work}/negatives`)) rw('tts', '--engine', 'espeak', '--negatives-for', 'activate', '--count', '120', '--seed', '12', '--out', `${work}/negatives`)
 if (!existsSync(`${work}/backgrounds`)) spawnSync(process.execPath, ['bench/make-backgrounds.mjs', `${work}/backgrounds`, '12', '5', `${work}/negatives`, 'activate'], {stdio: 'inherit'})
 const examples = Math.ceil((minutes * 60) / 10)
 const set = `${work}/set-${examples}`

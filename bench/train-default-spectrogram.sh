@@ -34,10 +34,10 @@ rw() { node bin/run.js "$@"; }
 
 mkdir -p "$WORK"
 NOT_TRAINING="$HELD_OUT,$CALIBRATION"
-[ -d "$WORK/activates" ] || rw tts activate --count "${ACTIVATE_COUNT:-600}" --seed 1 --exclude-voices "$NOT_TRAINING" --out "$WORK/activates"
-[ -d "$WORK/negatives" ] || rw tts --negatives-for activate --count "${NEGATIVE_COUNT:-1200}" --seed 2 --exclude-voices "$NOT_TRAINING" --out "$WORK/negatives"
+[ -d "$WORK/activates" ] || rw tts --engine espeak activate --count "${ACTIVATE_COUNT:-600}" --seed 1 --exclude-voices "$NOT_TRAINING" --out "$WORK/activates"
+[ -d "$WORK/negatives" ] || rw tts --engine espeak --negatives-for activate --count "${NEGATIVE_COUNT:-1200}" --seed 2 --exclude-voices "$NOT_TRAINING" --out "$WORK/negatives"
 # shellcheck disable=SC2086
-[ -d "$WORK/commands" ] || rw tts $COMMANDS --count "${COMMAND_COUNT:-80}" --seed 3 --exclude-voices "$NOT_TRAINING" --out "$WORK/commands"
+[ -d "$WORK/commands" ] || rw tts --engine espeak $COMMANDS --count "${COMMAND_COUNT:-80}" --seed 3 --exclude-voices "$NOT_TRAINING" --out "$WORK/commands"
 
 SOURCES=(--activates "$WORK/activates" --negatives "$WORK/negatives")
 for word in $COMMANDS; do SOURCES+=(--negatives "$WORK/commands/$word"); done
@@ -90,8 +90,8 @@ if [ "${#NETWORKS[@]}" -gt 1 ] || [ "${NETWORKS[0]}" != "$OUT" ]; then
 fi
 
 # The shipped threshold, from voices neither the training nor the held-out test uses.
-[ -d "$WORK/calibration-activates" ] || rw tts activate --count 100 --seed 201 --voices "$CALIBRATION" --out "$WORK/calibration-activates"
-[ -d "$WORK/calibration-negatives" ] || rw tts --negatives-for activate --count 400 --seed 202 --voices "$CALIBRATION" --out "$WORK/calibration-negatives"
+[ -d "$WORK/calibration-activates" ] || rw tts --engine espeak activate --count 100 --seed 201 --voices "$CALIBRATION" --out "$WORK/calibration-activates"
+[ -d "$WORK/calibration-negatives" ] || rw tts --engine espeak --negatives-for activate --count 400 --seed 202 --voices "$CALIBRATION" --out "$WORK/calibration-negatives"
 [ -d "$WORK/calibration-common" ] || node bench/split-negatives.mjs "$WORK/calibration-negatives" activate "$WORK/calibration-lookalike" "$WORK/calibration-common"
 # Backgrounds as long in total as the calibration set (CAL_COUNT x 10 s), read from random offsets, so a
 # moment of background is counted about once: with ten 10 s backgrounds, one babble moment the model

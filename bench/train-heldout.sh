@@ -21,8 +21,8 @@ REAL=${REAL:-../shared/data/realspeech}
 rw() { node bin/run.js "$@"; }
 
 mkdir -p "$WORK"
-[ -d "$WORK/activates" ] || rw tts activate --count 150 --seed 101 --voices "$HELD_OUT" --out "$WORK/activates"
-[ -d "$WORK/negatives" ] || rw tts --negatives-for activate --count 600 --seed 102 --voices "$HELD_OUT" --out "$WORK/negatives"
+[ -d "$WORK/activates" ] || rw tts --engine espeak activate --count 150 --seed 101 --voices "$HELD_OUT" --out "$WORK/activates"
+[ -d "$WORK/negatives" ] || rw tts --engine espeak --negatives-for activate --count 600 --seed 102 --voices "$HELD_OUT" --out "$WORK/negatives"
 [ -d "$WORK/common" ] || node bench/split-negatives.mjs "$WORK/negatives" activate "$WORK/lookalike" "$WORK/common"
 if [ ! -d "$WORK/backgrounds" ]; then
   node bench/make-backgrounds.mjs "$WORK/backgrounds" 10 777 "$WORK/common" activate

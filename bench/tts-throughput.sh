@@ -9,7 +9,7 @@ npm run build >/dev/null
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 start="$(date +%s.%N)"
-node bin/run.js tts activate --count "$count" --out "$work/clips" --seed 1 >/dev/null
+node bin/run.js tts --engine espeak activate --count "$count" --out "$work/clips" --seed 1 >/dev/null
 end="$(date +%s.%N)"
 clips="$(find "$work/clips" -name '*.wav' | wc -l)"
 awk -v s="$start" -v e="$end" -v n="$clips" -v cpus="$(nproc)" -v load="$(cut -d' ' -f1 /proc/loadavg)" \

@@ -22,10 +22,14 @@ describe('rnn-wake tts', () => {
 
   it('says plainly how many voices the clips were drawn from', () => {
     const out = join(dir, 'plain')
-    const r = runCli(['tts', 'activate', '--count', '2', '--out', out, '--voices', 'en-us'])
+    const r = runCli(['tts', 'activate', '--count', '2', '--out', out, '--voices', 'en-us', '--engine', 'espeak'])
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^Wrote 2 clips to .*plain in [\d.]+ s: [\d.]+ s of audio, each clip in one of \d+ voices \(espeak accent \+ speaker pairs\)$/m)
     expect(r.stdout).not.toMatch(/voice\+variant/)
+    // By default every synthesizer takes its turn.
+    const mixed = runCli(['tts', 'activate', '--count', '3', '--out', join(dir, 'plain-all')])
+    expect(mixed.status, mixed.stderr).toBe(0)
+    expect(mixed.stdout).toMatch(/each clip in one of \d+ voices \(espeak \d+, svox 2, gnuspeech 5\)$/m)
   })
 
   it('speaks negatives for a trigger into one flat folder', () => {

@@ -22,10 +22,10 @@ rw() { node bin/run.js "$@"; }
 if [ ! -d "$COURSE/activates" ] || [ ! -d "$REAL/words" ]; then echo "bench/encoder/activate.sh: $COURSE or $REAL is absent; skipped"; exit 0; fi
 node bench/real/prepare.mjs "$REAL_WORK" "$REAL"
 mkdir -p "$WORK"
-[ -d "$WORK/activates" ] || rw tts activate --count 600 --seed 1 --exclude-voices "$NOT_TRAINING" --out "$WORK/activates"
-[ -d "$WORK/negatives" ] || rw tts --negatives-for activate --count 1200 --seed 2 --exclude-voices "$NOT_TRAINING" --out "$WORK/negatives"
+[ -d "$WORK/activates" ] || rw tts --engine espeak activate --count 600 --seed 1 --exclude-voices "$NOT_TRAINING" --out "$WORK/activates"
+[ -d "$WORK/negatives" ] || rw tts --engine espeak --negatives-for activate --count 1200 --seed 2 --exclude-voices "$NOT_TRAINING" --out "$WORK/negatives"
 # shellcheck disable=SC2086
-[ -d "$WORK/commands" ] || rw tts $COMMANDS --count 80 --seed 3 --exclude-voices "$NOT_TRAINING" --out "$WORK/commands"
+[ -d "$WORK/commands" ] || rw tts --engine espeak $COMMANDS --count 80 --seed 3 --exclude-voices "$NOT_TRAINING" --out "$WORK/commands"
 SOURCES=(--activates "$WORK/activates" --negatives "$WORK/negatives")
 for word in $COMMANDS; do SOURCES+=(--negatives "$WORK/commands/$word"); done
 SOURCES+=(--negatives "$COURSE/negatives" --backgrounds "$COURSE/backgrounds"

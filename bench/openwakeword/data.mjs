@@ -50,8 +50,8 @@ export function dataCommands(out, {count, triggerClips, negativeClips, snr}) {
   const commands = []
   for (const p of PHRASES) {
     const clips = join(out, 'clips', p.slug)
-    commands.push({dir: join(clips, 'triggers'), args: ['tts', p.phrase, '--count', String(triggerClips), '--voices', voices, '--seed', String(p.seed), '--out', join(clips, 'triggers'), '--force']})
-    commands.push({dir: join(clips, 'negatives'), args: ['tts', '--negatives-for', p.phrase, '--count', String(negativeClips), '--voices', voices, '--seed', String(p.seed + 1), '--out', join(clips, 'negatives'), '--force']})
+    commands.push({dir: join(clips, 'triggers'), args: ['tts', '--engine', 'espeak', p.phrase, '--count', String(triggerClips), '--voices', voices, '--seed', String(p.seed), '--out', join(clips, 'triggers'), '--force']})
+    commands.push({dir: join(clips, 'negatives'), args: ['tts', '--engine', 'espeak', '--negatives-for', p.phrase, '--count', String(negativeClips), '--voices', voices, '--seed', String(p.seed + 1), '--out', join(clips, 'negatives'), '--force']})
     commands.push({
       dir: join(out, 'sets', p.slug),
       args: ['synthesize', '--activates', join(clips, 'triggers'), '--negatives', join(clips, 'negatives'), '--trigger', p.phrase, '--backgrounds', join(out, 'backgrounds'), '--count', String(count), '--seed', String(p.seed + 2), `--snr=${snr}`, '--workers', '1', '--out', join(out, 'sets', p.slug), '--force'],

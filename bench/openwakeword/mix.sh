@@ -26,8 +26,8 @@ rw() { node bin/run.js "$@"; }
 if [ ! -d ../shared/data/real/words ]; then echo "bench/openwakeword/mix.sh: ../shared/data/real is absent; skipped"; exit 0; fi
 node bench/real/prepare.mjs "$REAL_WORK" ../shared/data/real
 rw ensemble "$FULL" "$ENCODER" --out "$OUT" --force
-[ -d "$WORK/triggers" ] || rw tts "$PHRASE" --count 100 --voices "$CALIBRATION" --seed 7301 --out "$WORK/triggers"
-[ -d "$WORK/negatives" ] || rw tts --negatives-for "$PHRASE" --count 300 --voices "$CALIBRATION" --seed 7302 --out "$WORK/negatives"
+[ -d "$WORK/triggers" ] || rw tts --engine espeak "$PHRASE" --count 100 --voices "$CALIBRATION" --seed 7301 --out "$WORK/triggers"
+[ -d "$WORK/negatives" ] || rw tts --engine espeak --negatives-for "$PHRASE" --count 300 --voices "$CALIBRATION" --seed 7302 --out "$WORK/negatives"
 [ -d "$WORK/set" ] || rw synthesize --activates "$WORK/triggers" --negatives "$WORK/negatives" --trigger "$PHRASE" \
   --backgrounds "$REAL_WORK/backgrounds/train" --max-negatives 4 --snr 5,20 --count 200 --seed 7303 --out "$WORK/set"
 # --force: this audio is shorter than the 3 / TARGET_FA hours --write-threshold asks for (README, Measuring a detector).

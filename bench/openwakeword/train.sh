@@ -56,8 +56,8 @@ train_phrase() {
   local lr=0.003
   if [ -n "${FROM:-}" ]; then epochs="${EPOCHS:-10}" decay="${LR_DECAY:-0.9}" lr=0.001; fi
   local clips="$OUT/train/$slug"
-  "${RUN[@]}" tts "$phrase" --count 1500 --exclude-voices "$HELDOUT" --seed "$seed" --out "$clips/triggers" --force
-  "${RUN[@]}" tts --negatives-for "$phrase" --count 2000 --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives" --force
+  "${RUN[@]}" tts --engine espeak "$phrase" --count 1500 --exclude-voices "$HELDOUT" --seed "$seed" --out "$clips/triggers" --force
+  "${RUN[@]}" tts --engine espeak --negatives-for "$phrase" --count 2000 --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives" --force
   "${RUN[@]}" train --trigger "$phrase" \
     --activates "$clips/triggers" --negatives "$clips/negatives" "${BG[@]}" --procedural-backgrounds 20 \
     --snr=0,20 ${speed:+--speed "$speed"} --max-negatives 4 --class-weight "$positive" --hard-negative-weight "$hard" \
@@ -73,8 +73,8 @@ train_phrase() {
 embedding_phrase() {
   local phrase="$1" slug="$2" seed="$3"
   local clips="$OUT/train-embedding/$slug"
-  [ -d "$clips/triggers" ] || "${RUN[@]}" tts "$phrase" --count "${TRIGGER_COUNT:-600}" --exclude-voices "$HELDOUT" --seed "$seed" --out "$clips/triggers"
-  [ -d "$clips/negatives" ] || "${RUN[@]}" tts --negatives-for "$phrase" --count "${NEGATIVE_COUNT:-1200}" --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives"
+  [ -d "$clips/triggers" ] || "${RUN[@]}" tts --engine espeak "$phrase" --count "${TRIGGER_COUNT:-600}" --exclude-voices "$HELDOUT" --seed "$seed" --out "$clips/triggers"
+  [ -d "$clips/negatives" ] || "${RUN[@]}" tts --engine espeak --negatives-for "$phrase" --count "${NEGATIVE_COUNT:-1200}" --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives"
   local real=()
   REAL_WORK=${REAL_WORK:-${TMPDIR:-/tmp}/rnn-wake-real}
   if [ -d ../shared/data/real/words ]; then

@@ -43,7 +43,7 @@ for word in $WORDS; do
   done
   seed=$((seed + 1))
   tts_set="$WORK/test/$word-tts-heldout"
-  [ -d "$WORK/test/$word-tts-clips" ] || rw tts "${word//-/ }" --count 100 --seed 101 --voices "$HELD_OUT" --out "$WORK/test/$word-tts-clips" > /dev/null
+  [ -d "$WORK/test/$word-tts-clips" ] || rw tts --engine espeak "${word//-/ }" --count 100 --seed 101 --voices "$HELD_OUT" --out "$WORK/test/$word-tts-clips" > /dev/null
   [ -d "$tts_set" ] || rw synthesize --activates "$WORK/test/$word-tts-clips" --negatives "$WORK/negatives/test/$word" \
     --backgrounds "$WORK/backgrounds/test" --trigger "$word" --max-negatives 4 --snr 10,20 --count 100 --seed "$seed" --out "$tts_set" > /dev/null
   for model in "$MODELS/$word"-*; do

@@ -36,8 +36,8 @@ case "$PROTOCOL" in tts | real20) ;; *) echo "PROTOCOL must be tts or real20" >&
 if [ ! -d "$REAL/words" ]; then echo "bench/real: $REAL is absent; nothing to train for the real-voice benchmark"; exit 0; fi
 node bench/real/prepare.mjs "$WORK" "$REAL"
 
-[ -d "$TTS_DIR/trigger" ] || rw tts "$TEXT" --count "${TRIGGER_COUNT:-600}" --seed 1 --exclude-voices "$NOT_TRAINING" "${ENGINE_FLAG[@]}" --out "$TTS_DIR/trigger"
-[ -d "$TTS_DIR/negatives" ] || rw tts --negatives-for "$TEXT" --count "${NEGATIVE_COUNT:-1200}" --seed 2 --exclude-voices "$NOT_TRAINING" "${ENGINE_FLAG[@]}" --out "$TTS_DIR/negatives"
+[ -d "$TTS_DIR/trigger" ] || rw tts --engine espeak "$TEXT" --count "${TRIGGER_COUNT:-600}" --seed 1 --exclude-voices "$NOT_TRAINING" "${ENGINE_FLAG[@]}" --out "$TTS_DIR/trigger"
+[ -d "$TTS_DIR/negatives" ] || rw tts --engine espeak --negatives-for "$TEXT" --count "${NEGATIVE_COUNT:-1200}" --seed 2 --exclude-voices "$NOT_TRAINING" "${ENGINE_FLAG[@]}" --out "$TTS_DIR/negatives"
 SOURCES=(--activates "$TTS_DIR/trigger" --negatives "$TTS_DIR/negatives")
 if [ "${REAL_NEGATIVES:-1}" = 1 ]; then SOURCES+=(--negatives "$WORK/negatives/train/$WORD" --backgrounds "$WORK/backgrounds/train"); fi
 # weighted SRC COPIES DEST: DEST lists each WAV of SRC COPIES times (links), so a few clips are drawn
