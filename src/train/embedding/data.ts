@@ -216,6 +216,8 @@ export interface BatchOptions {
   steps: number
   /** Loss weight of a step labelled 1 (they are few). */
   positiveWeight: number
+  /** Target of a trigger step (default 1): below 1, the network gains nothing from scores that saturate at 1.0. */
+  positiveTarget?: number
   /** Places in the bank where the network fired (mined); half the plain bank crops are cut around them. */
   hard?: readonly HardWindow[]
 }
@@ -276,7 +278,7 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     for (const k of example.positiveSteps) {
       const at = k - first
       if (at < 0) continue
-      y[row * steps + prefix + at] = 1
+      y[row * steps + prefix + at] = options.positiveTarget ?? 1
       weights[row * steps + prefix + at] = options.positiveWeight
     }
     // A word counts when at least its last MIN_WORD_STEPS steps are kept (a word cut short is left out).
