@@ -16,6 +16,7 @@ import type {Clip} from '../src/dataset/clips.js'
 import {deriveRng} from '../src/dataset/rng.js'
 import {bankOfExamples, endStep, labelSteps, makeBatch, mixExample} from '../src/train/embedding/data.js'
 import {hardNegatives} from '../src/train/embedding/mining.js'
+import {chooseDecoder} from '../src/train/embedding/stages.js'
 import {domainCritic, domainLoss, reversalScale} from '../src/train/embedding/domain.js'
 import {ALIGN_SPAN_STEPS, phraseVocabulary} from '../src/train/embedding/tokens.js'
 import {vocabularyTargets} from '../src/train/token-targets.js'
@@ -144,6 +145,29 @@ describe('speech-embedding recipe', () => {
     expect(Math.max(...Array.from(a, Math.abs))).toBeGreaterThan(0)
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(-0.5 * a[i], 6)
     tf.dispose([x, fromBank, features, plain, reversed, ...critic.variables])
+  })
+
+  it('chooses the decoder with the fewest word errors on held-out examples, on the networks\' averaged posteriors', () => {
+    // Token posteriors [beep, boop, blank] per step: "beep" held for 3 steps at 0.6, and a one-step 0.9 spike of "boop"
+    // that raw best path and beam search take for a word; smoothed over 3 steps it falls below blank.
+    const steps = 12
+    const posteriors = (spike: number) => {
+      const p = new Float32Array(steps * 3)
+      for (let k = 0; k < steps; k++) p.set([0, 0, 1], k * 3)
+      for (const k of [3, 4, 5]) p.set([0.6, 0, 0.4], k * 3)
+      p.set([0, spike, 1 - spike], 9 * 3)
+      return p
+    }
+    const fake = (spike: number) => ({predict: (x: tf.Tensor) => [tf.zeros([1, x.shape[1] as number, 1]), tf.tensor3d(posteriors(spike), [1, steps, 3])]}) as unknown as tf.LayersModel
+    const example = {data: new Float32Array(steps * 96), steps, positiveSteps: [6, 7], words: [{word: 'beep', endStep: 5}]}
+    const vocabulary = {unit: 'word' as const, tokens: ['beep', 'boop']}
+    const alone = chooseDecoder(fake(0.9), [example, example], vocabulary)
+    expect(alone.decoder).toEqual({kind: 'best-path', smoothSteps: 3})
+    expect(alone.wordErrorRate).toBe(0)
+    // Averaged with a network that has no spike (0.45 left), raw best path is right and comes first among the fewest errors.
+    const averaged = chooseDecoder([fake(0.9), fake(0)], [example], vocabulary)
+    expect(averaged.wordErrorRate).toBe(0)
+    expect(averaged.decoder).not.toEqual({kind: 'best-path', smoothSteps: 3})
   })
 
   it('trains by default from clip folders, sets its threshold on the calibration bank, and the model runs offline and streamed alike', async () => {
