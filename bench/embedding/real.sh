@@ -13,7 +13,8 @@
 # (NETWORKS, STEPS: train --networks, --steps), as the tables in bench/RESULTS.md were made; train's
 # own default (three networks of 400 steps, averaged) is the ensemble of seeds s, s+1, s+2 at STEPS=400.
 # Knobs: WORDS, SEEDS (default "1 2 3"), PROTOCOLS (default "tts real20"), TRAIN_FLAGS, ENSEMBLE=1 (below),
-# TTS_ROOT (default $WORK/tts; TTS_ENGINES=all makes its clips with every engine, not only espeak).
+# TTS_ROOT (default $WORK/tts; TTS_ENGINES=all makes its clips with every engine, not only espeak;
+# TRIGGER_COUNT clips of the word, default 600, in a TTS_ROOT of its own).
 # The feature cache (RNN_WAKE_FEATURE_CACHE, default $WORK/features) lets every model reuse the
 # test audio's embeddings.
 set -euo pipefail
@@ -32,7 +33,7 @@ node bench/real/prepare.mjs "$WORK" "$REAL" > /dev/null
 COPIES=${REAL_COPIES:-10}
 for word in $WORDS; do
   TTS_DIR="${TTS_ROOT:-$WORK/tts}/$word"
-  [ -d "$TTS_DIR/trigger" ] || rw tts "${word//-/ }" --count 600 --seed 1 --engine "${TTS_ENGINES:-espeak}" --exclude-voices "$NOT_TRAINING" --out "$TTS_DIR/trigger" > /dev/null
+  [ -d "$TTS_DIR/trigger" ] || rw tts "${word//-/ }" --count "${TRIGGER_COUNT:-600}" --seed 1 --engine "${TTS_ENGINES:-espeak}" --exclude-voices "$NOT_TRAINING" --out "$TTS_DIR/trigger" > /dev/null
   [ -d "$TTS_DIR/negatives" ] || rw tts --negatives-for "${word//-/ }" --count 1200 --seed 2 --engine "${TTS_ENGINES:-espeak}" --exclude-voices "$NOT_TRAINING" --out "$TTS_DIR/negatives" > /dev/null
   REAL20="$WORK/real-20-x$COPIES/$word"
   if [ ! -d "$REAL20" ]; then
