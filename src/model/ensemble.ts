@@ -16,6 +16,9 @@ import {loadDetector} from './model-dir.js'
  * forward pass per member.
  */
 
+/** The subfolder of an ensemble's network `index` (0-based; network 0 is at the top level): member-2, member-3, ... */
+export const memberFolder = (index: number): string => `member-${index + 1}`
+
 /** A network to copy into the ensemble: the folder holding its model.json and weights.bin. */
 interface NetworkSource {
   folder: string
@@ -72,7 +75,7 @@ export async function writeEnsemble(out: string, sourceDirs: readonly string[], 
   }
 
   const networks: NetworkSource[] = dirs.flatMap((dir, i) => ['.', ...(configs[i].members ?? [])].map((m, j) => ({folder: m === '.' ? dir : join(dir, m), facts: {...trainingFacts(configs[i], j), features: configs[i].preset.features}})))
-  const members = networks.slice(1).map((_, i) => `member-${i + 2}`)
+  const members = networks.slice(1).map((_, i) => memberFolder(i + 1))
   const mean = configs.reduce((sum, c) => sum + c.trigger.threshold, 0) / configs.length
   // Rounded to two decimals, unless that would make it 1 (thresholds of confident networks are 0.9999...).
   const threshold = Math.round(100 * mean) / 100 < 1 ? Math.round(100 * mean) / 100 : mean

@@ -39,25 +39,35 @@ export function predictFeatures(detector: Detector, features: Features): ClipPre
     return input
   }
   try {
-    const runs = detector.networks.map((network) => {
-      const input = inputFor(network)
-      let trigger = new Float32Array(0)
-      let tokens: Float32Array | undefined
-      // Results leave the tidy through closure variables: tidy walks whatever is returned looking for
-      // tensors, key by key through typed arrays. Copies: on the cpu backend dataSync hands out the tensor's own storage.
-      tf.tidy(() => {
-        const out = network.predict(input)
-        const outputs = Array.isArray(out) ? out : [out]
-        trigger = Float32Array.from(outputs[0].dataSync())
-        if (outputs.length > 1) tokens = Float32Array.from(outputs[1].dataSync())
-      })
-      return {trigger, tokens}
-    })
-    const tokens = runs[0].tokens && meanOf(runs.map((r) => r.tokens as Float32Array))
-    return {trigger: meanOf(runs.map((r) => r.trigger)), tokens, steps}
+    return {...averagedOutputs(detector.networks, inputFor), steps}
   } finally {
     for (const input of inputs.values()) input.dispose()
   }
+}
+
+/**
+ * The networks' outputs on their inputs, averaged (an ensemble's): trigger probabilities, and token
+ * posteriors when the networks have a token head. `inputFor` gives each network its input; the
+ * caller owns those tensors.
+ */
+export function averagedOutputs(networks: readonly tf.LayersModel[], inputFor: (network: tf.LayersModel) => tf.Tensor): {trigger: Float32Array; tokens?: Float32Array} {
+  const runs = networks.map((network) => {
+    // Outside the tidy: the caller keeps the input (and may give it to the next network too).
+    const input = inputFor(network)
+    let trigger = new Float32Array(0)
+    let tokens: Float32Array | undefined
+    // Results leave the tidy through closure variables: tidy walks whatever is returned looking for
+    // tensors, key by key through typed arrays. Copies: on the cpu backend dataSync hands out the tensor's own storage.
+    tf.tidy(() => {
+      const out = network.predict(input)
+      const outputs = Array.isArray(out) ? out : [out]
+      trigger = Float32Array.from(outputs[0].dataSync())
+      if (outputs.length > 1) tokens = Float32Array.from(outputs[1].dataSync())
+    })
+    return {trigger, tokens}
+  })
+  const tokens = runs[0].tokens && meanOf(runs.map((r) => r.tokens as Float32Array))
+  return {trigger: meanOf(runs.map((r) => r.trigger)), ...(tokens ? {tokens} : {})}
 }
 
 /** Element-wise mean of equally long arrays (the first one itself when there is one). */

@@ -10,6 +10,7 @@ import type {VoiceAugment} from '../../dataset/voice-augment.js'
 import {openFrontEnd} from '../../features/front-end.js'
 import {EMBEDDING_PIPELINE, type SpeechEmbeddingFeatures, loadSpeechEmbedding} from '../../features/speech-embedding.js'
 import {CONFIG_FORMAT, CONFIG_VERSION, type ModelConfig, writeModelConfig} from '../../model/config.js'
+import {memberFolder} from '../../model/ensemble.js'
 import {saveModel} from '../../model/io.js'
 import {loadDetector, saveDetector} from '../../model/model-dir.js'
 import {predictFeatures} from '../../model/predict.js'
@@ -268,15 +269,12 @@ function trainNetwork(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHe
 async function saveNetworks(out: string, networks: readonly tf.LayersModel[], config: ModelConfig): Promise<void> {
   for (const [k, network] of networks.entries()) {
     if (k === 0) continue
-    const dir = join(out, memberName(k))
+    const dir = join(out, memberFolder(k))
     await mkdir(dir, {recursive: true})
     await saveModel(network, dir)
   }
   await saveDetector(out, networks[0], config)
 }
-
-/** The subfolder of the k-th network (0-based; the 0th is the top level). */
-const memberName = (k: number): string => `member-${k + 1}`
 
 type RecipeData = Awaited<ReturnType<typeof loadData>>
 
@@ -300,14 +298,14 @@ function runSteps(recipe: EmbeddingRecipe, model: tf.LayersModel, optimizer: tf.
   // Only recorded speech makes the critic's other domain: with --bank none there is none.
   const domain = recipe.domain && recipe.bank !== NO_BANK ? domainCritic(model, recipe.domain.layer, recipe.domain.weight, recipe.seed) : undefined
   try {
-  for (let step = 0; step < recipe.steps; step++) {
-    if (mineAt.has(step)) hard = mine(model, data.bank, log)
-    const result = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}), seed: recipe.seed, step, hard, ...(tokens ? {tokens} : {}), ...(domain ? {domain, progress: step / recipe.steps} : {})})
-    average = smooth(average, result.loss)
-    if (result.ctc !== undefined) ctcAverage = smooth(ctcAverage, result.ctc)
-    if (result.domain !== undefined) domainAverage = smooth(domainAverage, result.domain)
-    if ((step + 1) % every === 0) log(`step ${step + 1}/${recipe.steps}: loss ${average.toFixed(4)}${Number.isNaN(ctcAverage) ? '' : ` (ctc ${ctcAverage.toFixed(4)} per step)`}${Number.isNaN(domainAverage) ? '' : ` (domain critic ${domainAverage.toFixed(4)})`} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
-  }
+    for (let step = 0; step < recipe.steps; step++) {
+      if (mineAt.has(step)) hard = mine(model, data.bank, log)
+      const result = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}), seed: recipe.seed, step, hard, ...(tokens ? {tokens} : {}), ...(domain ? {domain, progress: step / recipe.steps} : {})})
+      average = smooth(average, result.loss)
+      if (result.ctc !== undefined) ctcAverage = smooth(ctcAverage, result.ctc)
+      if (result.domain !== undefined) domainAverage = smooth(domainAverage, result.domain)
+      if ((step + 1) % every === 0) log(`step ${step + 1}/${recipe.steps}: loss ${average.toFixed(4)}${Number.isNaN(ctcAverage) ? '' : ` (ctc ${ctcAverage.toFixed(4)} per step)`}${Number.isNaN(domainAverage) ? '' : ` (domain critic ${domainAverage.toFixed(4)})`} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+    }
   } finally {
     if (domain) tf.dispose(domain.variables)
   }
@@ -323,7 +321,7 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
     preset: recipe.preset,
     features: data.features,
     trigger: embeddingTrigger(calibration.threshold),
-    ...(networks > 1 ? {members: Array.from({length: networks - 1}, (_, k) => memberName(k + 1))} : {}),
+    ...(networks > 1 ? {members: Array.from({length: networks - 1}, (_, k) => memberFolder(k + 1))} : {}),
     ...(tokens ? {vocabulary: {unit: 'word', tokens: tokens.vocabulary.tokens, blank: tokens.vocabulary.tokens.length, decoder}} : {}),
     training: {
       recipe: 'speech-embedding',

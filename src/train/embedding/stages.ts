@@ -4,7 +4,7 @@ import {deriveRng} from '../../dataset/rng.js'
 import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embedding.js'
 import {buildModel, seedDropout} from '../../model/build.js'
 import type {ModelPreset} from '../../model/presets.js'
-import {meanOf} from '../../model/predict.js'
+import {averagedOutputs} from '../../model/predict.js'
 import {detectTriggers, type TriggerParams} from '../../stream/trigger.js'
 import {type FeatureBank, bankFrames} from '../feature-bank.js'
 import type {TokenDecoder} from '../../ctc/decode.js'
@@ -111,15 +111,12 @@ export function scoreSequence(model: tf.LayersModel, data: Float32Array, steps: 
  */
 export function scoreNetworks(networks: readonly tf.LayersModel[], data: Float32Array, steps: number): {trigger: Float32Array; tokens?: Float32Array} {
   if (steps === 0) return {trigger: new Float32Array(0)}
-  const runs = networks.map((network) =>
-    tf.tidy(() => {
-      const out = network.predict(tf.tensor3d(data, [1, steps, EMBEDDING_SIZE])) as tf.Tensor | tf.Tensor[]
-      const outputs = Array.isArray(out) ? out : [out]
-      return {trigger: Float32Array.from(outputs[0].dataSync()), tokens: outputs.length > 1 ? Float32Array.from(outputs[1].dataSync()) : undefined}
-    }),
-  )
-  const tokens = runs[0].tokens && meanOf(runs.map((r) => r.tokens as Float32Array))
-  return {trigger: meanOf(runs.map((r) => r.trigger)), ...(tokens ? {tokens} : {})}
+  const input = tf.tensor3d(data, [1, steps, EMBEDDING_SIZE])
+  try {
+    return averagedOutputs(networks, () => input)
+  } finally {
+    input.dispose()
+  }
 }
 
 export interface Calibration {
