@@ -69,6 +69,8 @@ interface EmbeddingFlags {
   networks?: number
   'domain-weight'?: string
   'positive-target'?: string
+  'bank-mix'?: string
+  'input-noise'?: string
   'domain-layer'?: string
   augment?: string
   phrases?: string
@@ -178,6 +180,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'context-words': Flags.integer({summary: 'speech-embedding recipe: most other words said just before the word in a training example (default 2; 0: the word alone).', min: 0, max: 4}),
     networks: Flags.integer({summary: 'speech-embedding recipe: networks to train (seeds --seed, --seed + 1, ...) on the same examples and average, as "rnn-wake ensemble" does; threshold, held-out check and decoder are the average\'s (default 3; 1: one network).', min: 1, max: 10}),
     'positive-target': Flags.string({summary: 'speech-embedding recipe: target of the trigger steps, in [0.5, 1] (below 1: label smoothing; experimental, default 1).', hidden: true}),
+    'bank-mix': Flags.string({summary: 'speech-embedding recipe: blend half the examples\' steps with recorded speech by up to this share, in [0, 1) (experimental; default off).', hidden: true}),
+    'input-noise': Flags.string({summary: 'speech-embedding recipe: Gaussian noise of this standard deviation on the examples\' embedding steps (experimental; default off).', hidden: true}),
     'domain-weight': Flags.string({summary: 'speech-embedding recipe: weight of a domain-adversarial critic telling your examples from the bank\'s recorded speech (experimental; default off).', hidden: true}),
     'domain-layer': Flags.string({summary: 'speech-embedding recipe: the features the domain critic reads.', options: ['projection', 'recurrent'], hidden: true, dependsOn: ['domain-weight']}),
     mine: Flags.integer({summary: 'speech-embedding recipe: rounds of hard-negative mining (score the bank, train more on where the network fires; default 0).', min: 0, max: 10}),
@@ -202,6 +206,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags.mine !== undefined) recipe.mineRounds = flags.mine
     if (flags.networks !== undefined) recipe.networks = flags.networks
     if (flags['positive-target'] !== undefined) recipe.positiveTarget = num('positive-target', flags['positive-target'], 0.5, 1)
+    if (flags['bank-mix'] !== undefined) recipe.bankMix = num('bank-mix', flags['bank-mix'], 0, 0.99)
+    if (flags['input-noise'] !== undefined) recipe.inputNoise = num('input-noise', flags['input-noise'], 0)
     if (flags['domain-weight'] !== undefined) recipe.domain = {weight: num('domain-weight', flags['domain-weight'], 0), layer: (flags['domain-layer'] ?? 'recurrent') as DomainLayer}
     if (flags.augment !== undefined) {
       try {

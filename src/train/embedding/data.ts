@@ -220,6 +220,14 @@ export interface BatchOptions {
   positiveTarget?: number
   /** Places in the bank where the network fired (mined); half the plain bank crops are cut around them. */
   hard?: readonly HardWindow[]
+  /**
+   * Experimental: half the example rows (words and other words alike) have their example steps
+   * blended with a crop of recorded speech, x <- (1 - a) x + a crop, a uniform in [0, bankMix):
+   * clips pulled toward where people's speech lies, so the word must be told apart there.
+   */
+  bankMix?: number
+  /** Experimental: Gaussian noise of this standard deviation (embedding units; their spread is ~10) added to the example steps. */
+  inputNoise?: number
 }
 
 /** A step of a bank sequence where a network's score was high: a hard negative. */
@@ -275,6 +283,8 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     const first = example.steps - keep
     x.set(example.data.subarray(first * EMBEDDING_SIZE, example.steps * EMBEDDING_SIZE), (row * steps + prefix) * EMBEDDING_SIZE)
     if (kind === 0) domainMask.fill(0, row * steps + prefix, (row + 1) * steps)
+    if (options.bankMix && rng.next() < 0.5) blendWithBank(x.subarray((row * steps + prefix) * EMBEDDING_SIZE, (row + 1) * steps * EMBEDDING_SIZE), sequences, rng, rng.uniform(0, options.bankMix))
+    if (options.inputNoise) addNoise(x.subarray((row * steps + prefix) * EMBEDDING_SIZE, (row + 1) * steps * EMBEDDING_SIZE), rng, options.inputNoise)
     for (const k of example.positiveSteps) {
       const at = k - first
       if (at < 0) continue
@@ -285,6 +295,26 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     for (const w of example.words ?? []) if (w.endStep - first >= MIN_WORD_STEPS) words[row].push({word: w.word, endStep: w.endStep - first + prefix})
   }
   return {x, y, weights, size, steps, words, fromBank, domainMask}
+}
+
+/** `part` (whole embedding steps) blended in place with an equally long crop of a bank sequence: (1 - a) part + a crop. */
+function blendWithBank(part: Float32Array, sequences: FeatureBank['sequences'], rng: Rng, a: number): void {
+  const count = part.length / EMBEDDING_SIZE
+  const candidates = sequences.filter((s) => s.frames >= count)
+  if (candidates.length === 0) return
+  const s = candidates[rng.int(candidates.length)]
+  const crop = s.data.subarray(rng.int(s.frames - count + 1) * EMBEDDING_SIZE)
+  for (let i = 0; i < part.length; i++) part[i] = (1 - a) * part[i] + a * crop[i]
+}
+
+/** Gaussian noise of standard deviation `sigma` added to `part` in place (Box-Muller). */
+function addNoise(part: Float32Array, rng: Rng, sigma: number): void {
+  for (let i = 0; i < part.length; i += 2) {
+    const r = sigma * Math.sqrt(-2 * Math.log(1 - rng.next()))
+    const t = 2 * Math.PI * rng.next()
+    part[i] += r * Math.cos(t)
+    if (i + 1 < part.length) part[i + 1] += r * Math.sin(t)
+  }
 }
 
 /** Split trigger clips for validation: every k-th clip (by a seeded shuffle) is held out. */

@@ -84,6 +84,9 @@ export interface EmbeddingRecipe {
   networks?: number
   /** Target of the trigger steps (default 1; e.g. 0.95: label smoothing of the positives). */
   positiveTarget?: number
+  /** Experimental batch augmentations of the example steps (data.ts BatchOptions): blending with recorded speech, Gaussian noise. */
+  bankMix?: number
+  inputNoise?: number
   /** Domain-adversarial training against the clips-versus-people gap (domain.ts): the critic's loss weight and the features it reads. */
   domain?: {weight: number; layer: DomainLayer}
 }
@@ -300,7 +303,7 @@ function runSteps(recipe: EmbeddingRecipe, model: tf.LayersModel, optimizer: tf.
   try {
     for (let step = 0; step < recipe.steps; step++) {
       if (mineAt.has(step)) hard = mine(model, data.bank, log)
-      const result = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}), seed: recipe.seed, step, hard, ...(tokens ? {tokens} : {}), ...(domain ? {domain, progress: step / recipe.steps} : {})})
+      const result = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}), ...(recipe.bankMix ? {bankMix: recipe.bankMix} : {}), ...(recipe.inputNoise ? {inputNoise: recipe.inputNoise} : {}), seed: recipe.seed, step, hard, ...(tokens ? {tokens} : {}), ...(domain ? {domain, progress: step / recipe.steps} : {})})
       average = smooth(average, result.loss)
       if (result.ctc !== undefined) ctcAverage = smooth(ctcAverage, result.ctc)
       if (result.domain !== undefined) domainAverage = smooth(domainAverage, result.domain)
@@ -338,6 +341,8 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
       ...(recipe.bank === NO_BANK ? {bank: NO_BANK} : {}),
       ...(recipe.domain && recipe.bank !== NO_BANK ? {domain: recipe.domain} : {}),
       ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}),
+      ...(recipe.bankMix ? {bankMix: recipe.bankMix} : {}),
+      ...(recipe.inputNoise ? {inputNoise: recipe.inputNoise} : {}),
       ...(data.phrases ? {phrases: data.phrases.phrases.map((p) => p.join(' ')), phraseProbability: data.phrases.probability, ctcWeight: tokens?.weight} : {}),
       // The folders trained on, as the spectrogram recipe records them: a benchmark can check which voices trained the model.
       data: {triggerFolders: recipe.activates.map((d) => resolve(d)), negativeFolders: recipe.negatives.map((d) => resolve(d))},
