@@ -69,12 +69,15 @@ train_phrase() {
 # RECIPE=speech-embedding: the default recipe of "rnn-wake train" (a GRU on the pretrained speech
 # embedding; real speech from data/speech-bank as negatives, threshold set on its calibration
 # part), from 600 TTS clips of the phrase and 1200 of other words, plus the real other words of the
-# real-voice benchmark (never "alexa" or "jarvis"). SEED (default 1); TRAIN_FLAGS go to train (e.g. "--mine 2").
+# real-voice benchmark (never "alexa" or "jarvis"). SEED (default 1); TRAIN_FLAGS go to train (e.g. "--mine 2");
+# ENGINES (default espeak, as the tables were made; all: tts's default, every synthesizer) speak the clips;
+# NETWORKS and STEPS (default 1 and 1,200, as the tables were made; train's own default is 3 and 400).
 embedding_phrase() {
-  local phrase="$1" slug="$2" seed="$3"
+  local phrase="$1" slug="$2" seed="$3" engines="${ENGINES:-espeak}"
   local clips="$OUT/train-embedding/$slug"
-  [ -d "$clips/triggers" ] || "${RUN[@]}" tts --engine espeak "$phrase" --count "${TRIGGER_COUNT:-600}" --exclude-voices "$HELDOUT" --seed "$seed" --out "$clips/triggers"
-  [ -d "$clips/negatives" ] || "${RUN[@]}" tts --engine espeak --negatives-for "$phrase" --count "${NEGATIVE_COUNT:-1200}" --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives"
+  [ "$engines" = espeak ] || clips="$OUT/train-embedding-$engines/$slug"
+  [ -d "$clips/triggers" ] || "${RUN[@]}" tts --engine "$engines" "$phrase" --count "${TRIGGER_COUNT:-600}" --exclude-voices "$HELDOUT" --seed "$seed" --out "$clips/triggers"
+  [ -d "$clips/negatives" ] || "${RUN[@]}" tts --engine "$engines" --negatives-for "$phrase" --count "${NEGATIVE_COUNT:-1200}" --exclude-voices "$HELDOUT" --seed "$((seed + 1))" --out "$clips/negatives"
   local real=()
   REAL_WORK=${REAL_WORK:-${TMPDIR:-/tmp}/rnn-wake-real}
   if [ -d ../shared/data/real/words ]; then
