@@ -127,6 +127,39 @@ describe('speech-embedding recipe', () => {
     expect(bankOfExamples([...set.negatives, ...set.negatives], 'x').sequences.map((s) => s.frames)).toEqual([2 * (40 - 6)])
   })
 
+  it('blends half the example rows with recorded speech (--bank-mix) and adds noise to example steps only (--input-noise)', () => {
+    const steps = 16
+    const bank = {bins: 96, frontEnd: 'x', sequences: [{name: 'b', frames: 300, data: new Float32Array(300 * 96).fill(5)}]}
+    const example = {data: new Float32Array(40 * 96).fill(1), steps: 40, positiveSteps: [30, 31]}
+    const set = {positives: [example], negatives: [{...example, positiveSteps: []}]}
+    const size = 300
+    const exampleSteps = (batch: ReturnType<typeof makeBatch>) => {
+      const values: number[][] = []
+      for (let row = 0; row < size; row++) {
+        if (row % 3 === 2) continue
+        values.push(Array.from({length: steps}, (_, k) => k).filter((k) => batch.fromBank[row * steps + k] === 0).map((k) => batch.x[(row * steps + k) * 96]))
+      }
+      return values
+    }
+    // Blended: (1 - a) 1 + a 5 with a in [0, 0.5), the same a along a row; unblended rows keep 1.
+    const mixed = exampleSteps(makeBatch(set, bank, deriveRng('m', 1), {size, steps, positiveWeight: 4, bankMix: 0.5}))
+    const blended = mixed.filter((row) => row[0] > 1 + 1e-6)
+    expect(blended.length).toBeGreaterThan(mixed.length * 0.35)
+    expect(blended.length).toBeLessThan(mixed.length * 0.65)
+    for (const row of mixed) {
+      expect(row.every((v) => v >= 1 - 1e-6 && v < 3)).toBe(true)
+      expect(row.every((v) => Math.abs(v - row[0]) < 1e-5)).toBe(true)
+    }
+    // Noise: example steps spread by sigma around 1; bank steps stay 5 exactly.
+    const sigma = 2
+    const noisy = makeBatch(set, bank, deriveRng('n', 1), {size, steps, positiveWeight: 4, inputNoise: sigma})
+    const deviations = exampleSteps(noisy).flat().map((v) => v - 1)
+    const std = Math.sqrt(deviations.reduce((sum, d) => sum + d * d, 0) / deviations.length)
+    expect(std).toBeGreaterThan(0.9 * sigma)
+    expect(std).toBeLessThan(1.1 * sigma)
+    for (let i = 0; i < size * steps; i++) if (noisy.fromBank[i] === 1) expect(noisy.x[i * 96]).toBe(5)
+  })
+
   it('reverses the gradient the domain critic sends into the features, after a ramp from 0', () => {
     expect(reversalScale(0)).toBe(0)
     expect(reversalScale(1)).toBeGreaterThan(0.99)

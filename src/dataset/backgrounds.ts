@@ -1,6 +1,6 @@
 import {SAMPLE_RATE} from '../audio/read.js'
 import type {Clip} from './clips.js'
-import {type Rng, deriveRng} from './rng.js'
+import {type Rng, deriveRng, gaussian} from './rng.js'
 
 /**
  * Procedural backgrounds. The course ships two 10 s recordings; a detector
@@ -14,12 +14,6 @@ import {type Rng, deriveRng} from './rng.js'
 export type BackgroundKind = 'white' | 'pink' | 'brown' | 'hum' | 'babble'
 
 export const BACKGROUND_KINDS: readonly BackgroundKind[] = ['white', 'pink', 'brown', 'hum', 'babble']
-
-/** Standard normal by Box-Muller; only the cosine half is used to keep the draw order simple. */
-function gaussian(rng: Rng): number {
-  const u = 1 - rng.next()
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next())
-}
 
 function scaleToRms(x: Float64Array, rms: number): Float64Array {
   let sum = 0

@@ -62,6 +62,12 @@ export function deriveRng(...key: Array<string | number>): Rng {
   return xoshiro128(state)
 }
 
+/** Standard normal by Box-Muller; only the cosine half is used to keep the draw order simple. */
+export function gaussian(rng: Rng): number {
+  const u = 1 - rng.next()
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next())
+}
+
 /** The generator of example `index` of a dataset synthesized with `seed`. */
 export function exampleRng(seed: number, index: number): Rng {
   return deriveRng('rnn-wake/synthesize', seed, index)

@@ -1,6 +1,6 @@
 import {proceduralBackgrounds} from '../../dataset/backgrounds.js'
 import {type Clip, type SourceFile, readClipFolder} from '../../dataset/clips.js'
-import {type Rng, deriveRng, shuffled} from '../../dataset/rng.js'
+import {type Rng, deriveRng, gaussian, shuffled} from '../../dataset/rng.js'
 import {type VoiceAugment, augmentChannel, maybeChangeSpeed} from '../../dataset/voice-augment.js'
 import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embedding.js'
 import type {FrontEnd} from '../../features/front-end.js'
@@ -307,14 +307,9 @@ function blendWithBank(part: Float32Array, sequences: FeatureBank['sequences'], 
   for (let i = 0; i < part.length; i++) part[i] = (1 - a) * part[i] + a * crop[i]
 }
 
-/** Gaussian noise of standard deviation `sigma` added to `part` in place (Box-Muller). */
+/** Gaussian noise of standard deviation `sigma` added to `part` in place. */
 function addNoise(part: Float32Array, rng: Rng, sigma: number): void {
-  for (let i = 0; i < part.length; i += 2) {
-    const r = sigma * Math.sqrt(-2 * Math.log(1 - rng.next()))
-    const t = 2 * Math.PI * rng.next()
-    part[i] += r * Math.cos(t)
-    if (i + 1 < part.length) part[i + 1] += r * Math.sin(t)
-  }
+  for (let i = 0; i < part.length; i++) part[i] += sigma * gaussian(rng)
 }
 
 /** Split trigger clips for validation: every k-th clip (by a seeded shuffle) is held out. */
