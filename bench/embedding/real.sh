@@ -13,6 +13,7 @@
 # (NETWORKS, STEPS: train --networks, --steps), as the tables in bench/RESULTS.md were made; train's
 # own default (three networks of 400 steps, averaged) is the ensemble of seeds s, s+1, s+2 at STEPS=400.
 # Knobs: WORDS, SEEDS (default "1 2 3"), PROTOCOLS (default "tts real20"), TRAIN_FLAGS, ENSEMBLE=1 (below),
+# REAL_NEGATIVES=0 (no real other words among the negatives: TTS other words and the bank only),
 # TTS_ROOT (default $WORK/tts; TTS_ENGINES=all makes its clips with every engine, not only espeak;
 # TRIGGER_COUNT clips of the word, default 600, in a TTS_ROOT of its own).
 # The feature cache (RNN_WAKE_FEATURE_CACHE, default $WORK/features) lets every model reuse the
@@ -44,7 +45,8 @@ for word in $WORDS; do
     for seed in $SEEDS; do
       out="$MODELS/$word-s$seed-$protocol"
       [ -f "$out/rnn-wake.json" ] && continue
-      SOURCES=(--activates "$TTS_DIR/trigger" --negatives "$TTS_DIR/negatives" --negatives "$WORK/negatives/train/$word")
+      SOURCES=(--activates "$TTS_DIR/trigger" --negatives "$TTS_DIR/negatives")
+      [ "${REAL_NEGATIVES:-1}" = 0 ] || SOURCES+=(--negatives "$WORK/negatives/train/$word")
       [ "$protocol" = real20 ] && SOURCES+=(--activates "$REAL20")
       echo "bench/embedding: training $out"
       rw train "${SOURCES[@]}" --trigger "${word//-/ }" --seed "$seed" --data-seed 1 --networks "${NETWORKS:-1}" --steps "${STEPS:-1200}" ${TRAIN_FLAGS:-} --out "$out" 2> "$out.log" || { cat "$out.log"; exit 1; }
