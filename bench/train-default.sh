@@ -45,6 +45,6 @@ for seed in $SEEDS; do
   net="$WORK/networks/seed-$seed"
   NETWORKS+=("$net")
   [ -f "$net/rnn-wake.json" ] && { echo "$net: trained already"; continue; }
-  rw train "${SOURCES[@]}" --trigger activate --phrases "$PHRASES" --seed "$seed" --data-seed 1 ${MINE:+--mine "$MINE"} --networks 1 --steps "${STEPS:-1200}" --out "$net"
+  rw train "${SOURCES[@]}" --trigger activate --phrases "$PHRASES" --seed "$seed" --data-seed 1 --mine "${MINE:-0}" --networks 1 --steps "${STEPS:-1200}" --out "$net"
 done
 rw ensemble "${NETWORKS[@]}" --out "$OUT" --force

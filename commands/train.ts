@@ -184,7 +184,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'input-noise': Flags.string({summary: 'speech-embedding recipe: Gaussian noise of this standard deviation on the examples\' embedding steps (experimental; default off).', hidden: true}),
     'domain-weight': Flags.string({summary: 'speech-embedding recipe: weight of a domain-adversarial critic telling your examples from the bank\'s recorded speech (experimental; default off).', hidden: true}),
     'domain-layer': Flags.string({summary: 'speech-embedding recipe: the features the domain critic reads.', options: ['projection', 'recurrent'], hidden: true, dependsOn: ['domain-weight']}),
-    mine: Flags.integer({summary: 'speech-embedding recipe: rounds of hard-negative mining (score the bank, train more on where the network fires; default 0).', min: 0, max: 10}),
+    mine: Flags.integer({summary: 'speech-embedding recipe: rounds of hard-negative mining (score the bank, train more on where the network fires; default 2; 0: none).', min: 0, max: 10}),
     'calibration-bank': Flags.string({summary: 'speech-embedding recipe: bank of real speech never trained on, where the threshold is set (default: the shipped data/speech-bank/calibration.bank).'}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
   }

@@ -71,7 +71,7 @@ train_phrase() {
 # part), from 600 TTS clips of the phrase and 1200 of other words, plus the real other words of the
 # real-voice benchmark (never "alexa" or "jarvis"). SEED (default 1); TRAIN_FLAGS go to train (e.g. "--mine 2");
 # ENGINES (default espeak, as the tables were made; all: tts's default, every synthesizer) speak the clips;
-# NETWORKS and STEPS (default 1 and 1,200, as the tables were made; train's own default is 3 and 400).
+# NETWORKS, STEPS and MINE (default 1, 1,200 and 0, as the tables were made; train's own defaults are 3, 400 and 2).
 embedding_phrase() {
   local phrase="$1" slug="$2" seed="$3" engines="${ENGINES:-espeak}"
   local clips="$OUT/train-embedding/$slug"
@@ -84,8 +84,9 @@ embedding_phrase() {
     node bench/real/prepare.mjs "$REAL_WORK" ../shared/data/real > /dev/null
     real=(--negatives "$REAL_WORK/negatives/train/happy" --negatives "$REAL_WORK/clips/happy/train")
   fi
+  local mine=(--mine "${MINE:-0}"); [[ "${TRAIN_FLAGS:-}" == *--mine* ]] && mine=()
   "${RUN[@]}" train --trigger "$phrase" --activates "$clips/triggers" --negatives "$clips/negatives" "${real[@]}" \
-    --seed "${SEED:-1}" --data-seed 1 --networks "${NETWORKS:-1}" --steps "${STEPS:-1200}" ${TRAIN_FLAGS:-} --out "$MODELS/$slug" --force
+    --seed "${SEED:-1}" --data-seed 1 --networks "${NETWORKS:-1}" --steps "${STEPS:-1200}" "${mine[@]}" ${TRAIN_FLAGS:-} --out "$MODELS/$slug" --force
 }
 
 want="${1:-all}"
