@@ -227,7 +227,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     recipe.targetFaPerHour = num('target-fa', flags['target-fa'], Number.MIN_VALUE)
     const log = (line: string) => this.logToStderr(line)
     const networks = recipe.networks ?? 1
-    log(`Training "${word}" with the speech-embedding recipe (${networks > 1 ? `${networks} networks of ` : ''}${recipe.steps} steps) into ${flags.out}`)
+    const mining = recipe.mineRounds ? `, ${recipe.mineRounds} round${recipe.mineRounds > 1 ? 's' : ''} of hard-negative mining` : ''
+    log(`Training "${word}" with the speech-embedding recipe (${networks > 1 ? `${networks} networks of ` : ''}${recipe.steps} steps${mining}) into ${flags.out}`)
     const result = await trainEmbeddingDetector(recipe, log)
     log(`Saved ${flags.out} (${result.seconds.toFixed(0)} s)`)
     return result as unknown as TrainResult
