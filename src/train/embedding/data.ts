@@ -252,10 +252,14 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
   const fromBank = new Float32Array(size * steps)
   const domainMask = new Float32Array(size * steps).fill(1)
   const sequences = bank.sequences.filter((s) => s.frames >= steps)
-  const bankCrop = (row: number, from: number, count: number) => {
+  /** `count` steps (at most `steps`) of a random bank sequence, from a random start. */
+  const randomCrop = (count: number): Float32Array => {
     const s = sequences[rng.int(sequences.length)]
     const start = rng.int(s.frames - count + 1)
-    x.set(s.data.subarray(start * EMBEDDING_SIZE, (start + count) * EMBEDDING_SIZE), (row * steps + from) * EMBEDDING_SIZE)
+    return s.data.subarray(start * EMBEDDING_SIZE, (start + count) * EMBEDDING_SIZE)
+  }
+  const bankCrop = (row: number, from: number, count: number) => {
+    x.set(randomCrop(count), (row * steps + from) * EMBEDDING_SIZE)
     fromBank.fill(1, row * steps + from, row * steps + from + count)
   }
   // A mined crop ends 0-8 steps after the step that fired, so the network sees what led up to it.
@@ -283,8 +287,12 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     const first = example.steps - keep
     x.set(example.data.subarray(first * EMBEDDING_SIZE, example.steps * EMBEDDING_SIZE), (row * steps + prefix) * EMBEDDING_SIZE)
     if (kind === 0) domainMask.fill(0, row * steps + prefix, (row + 1) * steps)
-    if (options.bankMix && rng.next() < 0.5) blendWithBank(x.subarray((row * steps + prefix) * EMBEDDING_SIZE, (row + 1) * steps * EMBEDDING_SIZE), sequences, rng, rng.uniform(0, options.bankMix))
-    if (options.inputNoise) addNoise(x.subarray((row * steps + prefix) * EMBEDDING_SIZE, (row + 1) * steps * EMBEDDING_SIZE), rng, options.inputNoise)
+    const exampleSteps = x.subarray((row * steps + prefix) * EMBEDDING_SIZE, (row + 1) * steps * EMBEDDING_SIZE)
+    if (options.bankMix && rng.next() < 0.5) {
+      const share = rng.uniform(0, options.bankMix)
+      blend(exampleSteps, randomCrop(keep), share)
+    }
+    if (options.inputNoise) addNoise(exampleSteps, rng, options.inputNoise)
     for (const k of example.positiveSteps) {
       const at = k - first
       if (at < 0) continue
@@ -297,13 +305,8 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
   return {x, y, weights, size, steps, words, fromBank, domainMask}
 }
 
-/** `part` (whole embedding steps) blended in place with an equally long crop of a bank sequence: (1 - a) part + a crop. */
-function blendWithBank(part: Float32Array, sequences: FeatureBank['sequences'], rng: Rng, a: number): void {
-  const count = part.length / EMBEDDING_SIZE
-  const candidates = sequences.filter((s) => s.frames >= count)
-  if (candidates.length === 0) return
-  const s = candidates[rng.int(candidates.length)]
-  const crop = s.data.subarray(rng.int(s.frames - count + 1) * EMBEDDING_SIZE)
+/** `part` blended in place with an equally long `crop`: (1 - a) part + a crop. */
+function blend(part: Float32Array, crop: Float32Array, a: number): void {
   for (let i = 0; i < part.length; i++) part[i] = (1 - a) * part[i] + a * crop[i]
 }
 
