@@ -71,6 +71,7 @@ interface EmbeddingFlags {
   'positive-target'?: string
   'bank-mix'?: string
   'input-noise'?: string
+  'word-head'?: string
   'domain-layer'?: string
   augment?: string
   phrases?: string
@@ -181,6 +182,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     networks: Flags.integer({summary: 'speech-embedding recipe: networks to train (seeds --seed, --seed + 1, ...) on the same examples and average, as "rnn-wake ensemble" does; threshold, held-out check and decoder are the average\'s (default 3; 1: one network).', min: 1, max: 10}),
     'positive-target': Flags.string({summary: 'speech-embedding recipe: target of the trigger steps, in [0.5, 1] (below 1: label smoothing; experimental, default 1).', hidden: true}),
     'bank-mix': Flags.string({summary: 'speech-embedding recipe: blend half the examples\' steps with recorded speech by up to this share, in [0, 1) (experimental; default off).', hidden: true}),
+    'word-head': Flags.string({summary: 'speech-embedding recipe: a CTC token head over the other words with at least this many --negatives clips (experimental; default off).', hidden: true}),
     'input-noise': Flags.string({summary: 'speech-embedding recipe: Gaussian noise of this standard deviation on the examples\' embedding steps (experimental; default off).', hidden: true}),
     'domain-weight': Flags.string({summary: 'speech-embedding recipe: weight of a domain-adversarial critic telling your examples from the bank\'s recorded speech (experimental; default off).', hidden: true}),
     'domain-layer': Flags.string({summary: 'speech-embedding recipe: the features the domain critic reads.', options: ['projection', 'recurrent'], hidden: true, dependsOn: ['domain-weight']}),
@@ -208,6 +210,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags['positive-target'] !== undefined) recipe.positiveTarget = num('positive-target', flags['positive-target'], 0.5, 1)
     if (flags['bank-mix'] !== undefined) recipe.bankMix = num('bank-mix', flags['bank-mix'], 0, 0.99)
     if (flags['input-noise'] !== undefined) recipe.inputNoise = num('input-noise', flags['input-noise'], 0)
+    if (flags['word-head'] !== undefined) recipe.wordHead = num('word-head', flags['word-head'], 1)
     if (flags['domain-weight'] !== undefined) recipe.domain = {weight: num('domain-weight', flags['domain-weight'], 0), layer: (flags['domain-layer'] ?? 'recurrent') as DomainLayer}
     if (flags.augment !== undefined) {
       try {

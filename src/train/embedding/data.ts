@@ -139,7 +139,7 @@ export function embedClipExamples(frontEnd: FrontEnd, clip: Clip, clipKey: strin
     const {samples, wordEnd, placed} = mixExample(word, others, backgrounds, rng, options.sampleRate, options.contextWords, after, augment)
     const {data, frames} = frontEnd.featurize(samples)
     const example: EmbeddedExample = {data, steps: frames, positiveSteps: positive ? labelSteps(wordEnd / options.sampleRate, frames) : []}
-    if (options.phrases) example.words = placed.map((p) => ({word: p.word, endStep: endStep(p.end / options.sampleRate)}))
+    if (options.phrases || options.recordWords) example.words = placed.map((p) => ({word: p.word, endStep: endStep(p.end / options.sampleRate)}))
     return example
   }
   for (let j = 0; j < options.perClip; j++) {
@@ -162,6 +162,8 @@ export interface ExampleOptions {
   phrases?: PhraseClips
   /** Voice and room augmentation of every example (positives and negatives alike). */
   augment?: readonly VoiceAugment[]
+  /** Record every placed word and where it ends (a token head over the other words), phrases or not. */
+  recordWords?: boolean
 }
 
 /** Command phrases and the clips that say their words. */

@@ -24,6 +24,7 @@ import {DEFAULT_CONTEXT_WORDS, type ExampleSet, type HardWindow, type PhraseClip
 import {hardNegatives, scoreBank} from './mining.js'
 import {SPEECH_EMBEDDING_PRESET, type Calibration, type TokenHead, bankHours, calibrateThreshold, chooseDecoder, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 import {phraseVocabulary} from './tokens.js'
+import {vocabularyFromDataset} from '../../dataset/phrases.js'
 import {type DomainLayer, domainCritic} from './domain.js'
 
 /**
@@ -87,6 +88,12 @@ export interface EmbeddingRecipe {
   /** Experimental batch augmentations of the example steps (data.ts BatchOptions): blending with recorded speech, Gaussian noise. */
   bankMix?: number
   inputNoise?: number
+  /**
+   * Experimental: a token head over the other words too (each word with at least this many --negatives clips,
+   * named by a manifest), trained by CTC beside the trigger: where the same words come recorded and synthesized,
+   * the GRU must hear them alike in people's voices and in the synthesizers'. Not for phrases.
+   */
+  wordHead?: number
   /** Domain-adversarial training against the clips-versus-people gap (domain.ts): the critic's loss weight and the features it reads. */
   domain?: {weight: number; layer: DomainLayer}
 }
@@ -137,10 +144,12 @@ export interface RecipeResult {
 type Log = (line: string) => void
 
 /** Data stage: clips read, examples mixed and embedded once, banks loaded and checked. */
-async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: ExampleSet; held: ExampleSet; bank: FeatureBank; calibration: FeatureBank; features: SpeechEmbeddingFeatures; phrases?: PhraseClips}> {
+async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: ExampleSet; held: ExampleSet; bank: FeatureBank; calibration: FeatureBank; features: SpeechEmbeddingFeatures; headWords?: string[]; phrases?: PhraseClips}> {
   const read = async (dirs: string[], what: string, word: string, role: SourceFile['role']) => (await Promise.all(dirs.map((d) => readClips(d, what, word, role)))).flat()
-  const triggers = await read(recipe.activates, 'activates', recipe.word, 'trigger')
-  const others: Clip[] = (await Promise.all(recipe.negatives.map((d) => readNamedClips(d, 'negatives')))).flat()
+  // The word head's tokens are whole clip names, so a name of two words ("smart mirror") becomes one token.
+  const asToken = (word: string) => (recipe.wordHead ? word.trim().replace(/\s+/g, '-') : word)
+  const triggers = (await read(recipe.activates, 'activates', recipe.word, 'trigger')).map((c) => ({...c, word: asToken(c.word)}))
+  const others: Clip[] = (await Promise.all(recipe.negatives.map((d) => readNamedClips(d, 'negatives')))).flat().map((c) => ({...c, word: asToken(c.word)}))
   const phrases = phraseClips(recipe, others)
   const weights = await loadSpeechEmbedding(recipe.out)
   const features: SpeechEmbeddingFeatures = {kind: 'speech-embedding', sampleRate: SAMPLE_RATE, weights: weights.sha256}
@@ -171,13 +180,14 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   const contextWordsKey = contextWords === DEFAULT_CONTEXT_WORDS ? '' : `+ctx${contextWords}`
   const phrasesKey = phrases ? `+phrases${JSON.stringify([phrases.phrases, phrases.probability, [...phrases.clips.values()].map((c) => clipsHash(c))])}` : ''
   const augmentKey = recipe.augment?.length ? `+augment${recipe.augment.join(',')}` : ''
+  const wordsKey = recipe.wordHead ? '+words' : ''
   let fromCache = 0
   const examplesOf = async (clips: Clip[], perClip: number, context: Clip[], contextKey: string): Promise<ExampleSet> => {
     const set: ExampleSet = {positives: [], negatives: []}
     for (const clip of clips) {
       const id = clipHash(clip)
-      const key = examplesKey({weights: `${weights.sha256}:${EMBEDDING_PIPELINE}`, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey + contextWordsKey + phrasesKey + augmentKey})
-      const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, contextWords, ...(phrases ? {phrases} : {}), ...(recipe.augment?.length ? {augment: recipe.augment} : {})}))
+      const key = examplesKey({weights: `${weights.sha256}:${EMBEDDING_PIPELINE}`, seed: dataSeed, perClip, clip: id, others: contextKey + backgroundsKey + contextWordsKey + phrasesKey + augmentKey + wordsKey})
+      const {set: one, cached} = await cachedExamples(recipe.cacheDir, key, () => embedClipExamples(frontEnd, clip, id, context, backgrounds, {perClip, seed: dataSeed, sampleRate: SAMPLE_RATE, contextWords, ...(phrases ? {phrases} : {}), ...(recipe.augment?.length ? {augment: recipe.augment} : {}), ...(recipe.wordHead ? {recordWords: true} : {})}))
       set.positives.push(...one.positives)
       set.negatives.push(...one.negatives)
       if (cached) fromCache++
@@ -190,7 +200,10 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   if (fromCache > 0) log(`  examples of ${fromCache} clip(s) came from the cache (${recipe.cacheDir})`)
   const bank = realBank ?? bankOfExamples(trainSet.negatives, weights.sha256)
   if (bank.sequences.every((s) => s.frames < recipe.sequenceSteps)) throw new UserError(`No real speech to train on: --bank ${NO_BANK} needs clips of other words (--negatives)`, 'usage')
-  return {train: trainSet, held: heldSet, bank, calibration, features, ...(phrases ? {phrases} : {})}
+  const wordCounts = new Map<string, number>()
+  for (const clip of others) if (clip.word !== OTHER_WORD) wordCounts.set(clip.word, (wordCounts.get(clip.word) ?? 0) + 1)
+  const headWords = recipe.wordHead ? [...wordCounts].filter(([, n]) => n >= recipe.wordHead!).map(([w]) => w) : []
+  return {train: trainSet, held: heldSet, bank, calibration, features, headWords: recipe.wordHead ? [asToken(recipe.word), ...headWords] : undefined, ...(phrases ? {phrases} : {})}
 }
 
 /** A folder's clips, each named by its "rnn-wake tts" manifest (a clip it does not name is "<other>"). */
@@ -225,9 +238,10 @@ function mine(model: tf.LayersModel, bank: FeatureBank, log: Log): HardWindow[] 
 
 export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log = () => {}): Promise<RecipeResult> {
   const started = Date.now()
+  if (recipe.wordHead && recipe.phrases?.length) throw new UserError('--word-head and --phrases cannot be used together', 'usage')
   const data = await loadData(recipe, log)
   if (data.train.positives.length === 0) throw new UserError(`No clips of "${recipe.word}" to train on`, 'badInput')
-  const tokens = data.phrases && tokenHead(recipe, data.phrases, log)
+  const tokens = data.phrases ? tokenHead(recipe, data.phrases, log) : data.headWords ? wordHead(recipe, data.headWords, log) : undefined
   const count = recipe.networks ?? 1
   const networks: tf.LayersModel[] = []
   try {
@@ -243,10 +257,12 @@ export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log =
         `held-out clips missed: ${Number.isNaN(validationMissed) ? 'n/a (fewer than 5 clips)' : `${(validationMissed * 100).toFixed(1)}%`}`,
     )
     if (!calibration.supported) log(`warning: ${calibration.hours.toFixed(2)} h of calibration speech cannot show ${recipe.targetFaPerHour} FA/h (that needs ${(3 / recipe.targetFaPerHour).toFixed(1)} h); the threshold is the lowest with at most ${Math.floor(recipe.targetFaPerHour * calibration.hours)} false accept(s) there`)
-    const decoding = tokens && data.held.positives.length > 0 ? chooseDecoder(networks, data.held.positives, tokens.vocabulary) : undefined
+    // The word head only teaches the GRU while it trains: the model keeps the phrases' token head, not the word head.
+    const transcriber = data.phrases ? tokens : undefined
+    const decoding = transcriber && data.held.positives.length > 0 ? chooseDecoder(networks, data.held.positives, transcriber.vocabulary) : undefined
     if (decoding) log(`token head: decoder ${describeDecoder(decoding.decoder)} (word error rate ${(decoding.wordErrorRate * 100).toFixed(1)}% on ${data.held.positives.length} held-out examples, the fewest of the candidates)`)
-    const config = modelConfig(recipe, data, tokens, calibration, validationMissed, started, decoding?.decoder)
-    await saveNetworks(recipe.out, networks, config)
+    const config = modelConfig(recipe, data, transcriber, calibration, validationMissed, started, decoding?.decoder)
+    await saveNetworks(recipe.out, transcriber || !tokens ? networks : networks.map(triggerOnly), config)
     return {calibration, validationMissed, seconds: (Date.now() - started) / 1000}
   } finally {
     for (const network of networks) network.dispose()
@@ -282,12 +298,24 @@ async function saveNetworks(out: string, networks: readonly tf.LayersModel[], co
   await saveDetector(out, networks[0], config)
 }
 
+/** A network without its token head: the same layers (and weights) up to the trigger's output. */
+function triggerOnly(network: tf.LayersModel): tf.LayersModel {
+  return tf.model({inputs: network.inputs, outputs: network.outputs[0], name: network.name})
+}
+
 type RecipeData = Awaited<ReturnType<typeof loadData>>
 
 /** The token head of a recipe with phrases: the trigger's and the phrases' words. */
 function tokenHead(recipe: EmbeddingRecipe, phrases: PhraseClips, log: Log): TokenHead {
   const vocabulary = phraseVocabulary(recipe.word, phrases.phrases)
   log(`token head: ${vocabulary.tokens.length} word tokens + blank (${vocabulary.tokens.map((t) => JSON.stringify(t)).join(' ')}), CTC weight ${recipe.ctcWeight ?? 1}; ${phrases.phrases.length} phrase(s) follow ${Math.round(phrases.probability * 100)}% of the triggers`)
+  return {vocabulary, weight: recipe.ctcWeight ?? 1, alignWeight: 1}
+}
+
+/** The experimental word head: the trigger and every other word with enough clips, one token each. */
+function wordHead(recipe: EmbeddingRecipe, words: readonly string[], log: Log): TokenHead {
+  const vocabulary = vocabularyFromDataset({entries: [{transcript: [...words]}]}, 'word')
+  log(`word head: ${vocabulary.tokens.length} word tokens + blank (words with >= ${recipe.wordHead} clips), CTC weight ${recipe.ctcWeight ?? 1}`)
   return {vocabulary, weight: recipe.ctcWeight ?? 1, alignWeight: 1}
 }
 
@@ -346,6 +374,7 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
       ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}),
       ...(recipe.bankMix ? {bankMix: recipe.bankMix} : {}),
       ...(recipe.inputNoise ? {inputNoise: recipe.inputNoise} : {}),
+      ...(data.headWords ? {wordHead: {minClips: recipe.wordHead, words: data.headWords.length}, ctcWeight: recipe.ctcWeight ?? 1} : {}),
       ...(data.phrases ? {phrases: data.phrases.phrases.map((p) => p.join(' ')), phraseProbability: data.phrases.probability, ctcWeight: tokens?.weight} : {}),
       // The folders trained on, as the spectrogram recipe records them: a benchmark can check which voices trained the model.
       data: {triggerFolders: recipe.activates.map((d) => resolve(d)), negativeFolders: recipe.negatives.map((d) => resolve(d))},
