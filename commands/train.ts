@@ -45,7 +45,7 @@ const SPECTROGRAM_FLAGS = [
 ]
 
 /** Flags only the speech-embedding recipe reads. */
-const EMBEDDING_FLAGS = ['steps', 'data-seed', 'no-cache', 'bank', 'context-words', 'mine', 'networks', 'calibration-bank'] as const
+const EMBEDDING_FLAGS = ['steps', 'data-seed', 'no-cache', 'bank', 'context-words', 'mine', 'word-head', 'networks', 'calibration-bank'] as const
 
 export function spectrogramFlagsGiven(argv: readonly string[]): string[] {
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]))
@@ -71,7 +71,7 @@ interface EmbeddingFlags {
   'positive-target'?: string
   'bank-mix'?: string
   'input-noise'?: string
-  'word-head'?: string
+  'word-head'?: number
   'domain-layer'?: string
   augment?: string
   phrases?: string
@@ -85,7 +85,7 @@ interface EmbeddingFlags {
 export default class Train extends BaseCommand {
   static override summary = 'Train a wake-word detector (GRU many-to-many) and save it as a model directory.'
 
-  static override description = `Two recipes. The default (speech-embedding, used when none of the spectrogram recipe's flags is given) trains a GRU many-to-many detector on Google's pretrained speech embedding (data/speech-embedding, Apache-2.0): each clip of the word (--activates, repeatable) is mixed once into a 3.2 s example after up to two other words (--negatives clips) over procedural noise or --backgrounds, run through the front end once (cached in ~/.cache/rnn-wake/examples), and three networks (--networks; seeds --seed, --seed + 1, --seed + 2) are each trained for --steps (400) Adam steps on sequences that join it to hours of real speech from a shipped bank of features (data/speech-bank/train.bank; --bank), labels = ones for 0.48 s after the word; the model averages them, as "rnn-wake ensemble" would (three 400-step networks cost what one of 1,200 steps does and missed fewer real triggers). Its threshold is then set on real speech it never trained on (data/speech-bank/calibration.bank, 0.59 h; --calibration-bank) at --target-fa false accepts per hour, and train says on how many hours and warns when they are too few to show the target (rule of three: 3/target hours). --phrases "lights on,play music" adds a CTC token head (the trigger's and the phrases' words; each phrase word said by --negatives clips made by "rnn-wake tts", whose manifests name them): half the trigger examples (--phrase-prob) go on with a phrase, and "detect"/"listen" print what follows the trigger. --mine N scores the bank N times during training and trains more on where the network fires (hard negatives); --context-words N sets how many other words may come just before the word (default 2); --bank none trains on your clips alone.
+  static override description = `Two recipes. The default (speech-embedding, used when none of the spectrogram recipe's flags is given) trains a GRU many-to-many detector on Google's pretrained speech embedding (data/speech-embedding, Apache-2.0): each clip of the word (--activates, repeatable) is mixed once into a 3.2 s example after up to two other words (--negatives clips) over procedural noise or --backgrounds, run through the front end once (cached in ~/.cache/rnn-wake/examples), and three networks (--networks; seeds --seed, --seed + 1, --seed + 2) are each trained for --steps (400) Adam steps on sequences that join it to hours of real speech from a shipped bank of features (data/speech-bank/train.bank; --bank), labels = ones for 0.48 s after the word; the model averages them, as "rnn-wake ensemble" would (three 400-step networks cost what one of 1,200 steps does and missed fewer real triggers). Its threshold is then set on real speech it never trained on (data/speech-bank/calibration.bank, 0.59 h; --calibration-bank) at --target-fa false accepts per hour, and train says on how many hours and warns when they are too few to show the target (rule of three: 3/target hours). --phrases "lights on,play music" adds a CTC token head (the trigger's and the phrases' words; each phrase word said by --negatives clips made by "rnn-wake tts", whose manifests name them): half the trigger examples (--phrase-prob) go on with a phrase, and "detect"/"listen" print what follows the trigger. --mine N scores the bank N times during training and trains more on where the network fires (hard negatives); --word-head N: while the networks train, a CTC head beside the trigger's names every other word that has N or more clips among --negatives (named by their rnn-wake tts manifests: with --negatives-for, the words that sound like the trigger), so the GRU must tell the word from its look-alikes word by word (default 5; 0: off; the head is not saved, and --phrases' token head takes its place); --context-words N sets how many other words may come just before the word (default 2); --bank none trains on your clips alone.
 
 The spectrogram recipe (the course's method; --recipe spectrogram, or any flag below that only it reads, such as --epochs, --preset or --data) learns from a synthesized dataset (--data DIR, made by "rnn-wake synthesize") or from clip folders, synthesizing fresh examples every epoch with the course's method (--activates/--negatives/--backgrounds, or --words DIR --trigger NAME; --activates, --negatives and --backgrounds may be repeated). Adam on the per-step binary cross-entropy (--class-weight weights the positive steps).
 
@@ -182,10 +182,10 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     networks: Flags.integer({summary: 'speech-embedding recipe: networks to train (seeds --seed, --seed + 1, ...) on the same examples and average, as "rnn-wake ensemble" does; threshold, held-out check and decoder are the average\'s (default 3; 1: one network).', min: 1, max: 10}),
     'positive-target': Flags.string({summary: 'speech-embedding recipe: target of the trigger steps, in [0.5, 1] (below 1: label smoothing; experimental, default 1).', hidden: true}),
     'bank-mix': Flags.string({summary: 'speech-embedding recipe: blend half the examples\' steps with recorded speech by up to this share, in [0, 1) (experimental; default off).', hidden: true}),
-    'word-head': Flags.string({summary: 'speech-embedding recipe: a CTC token head over the other words with at least this many --negatives clips (experimental; default off).', hidden: true}),
     'input-noise': Flags.string({summary: 'speech-embedding recipe: Gaussian noise of this standard deviation on the examples\' embedding steps (experimental; default off).', hidden: true}),
     'domain-weight': Flags.string({summary: 'speech-embedding recipe: weight of a domain-adversarial critic telling your examples from the bank\'s recorded speech (experimental; default off).', hidden: true}),
     'domain-layer': Flags.string({summary: 'speech-embedding recipe: the features the domain critic reads.', options: ['projection', 'recurrent'], hidden: true, dependsOn: ['domain-weight']}),
+    'word-head': Flags.integer({summary: 'speech-embedding recipe: while training, a CTC head also names every other word with at least this many named --negatives clips (rnn-wake tts manifests), so the network learns the word apart from its look-alikes; it is not saved (default 5; 0: off; off with --phrases).', min: 0}),
     mine: Flags.integer({summary: 'speech-embedding recipe: rounds of hard-negative mining (score the bank, train more on where the network fires; default 2; 0: none).', min: 0, max: 10}),
     'calibration-bank': Flags.string({summary: 'speech-embedding recipe: bank of real speech never trained on, where the threshold is set (default: the shipped data/speech-bank/calibration.bank).'}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
@@ -210,7 +210,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags['positive-target'] !== undefined) recipe.positiveTarget = num('positive-target', flags['positive-target'], 0.5, 1)
     if (flags['bank-mix'] !== undefined) recipe.bankMix = num('bank-mix', flags['bank-mix'], 0, 0.99)
     if (flags['input-noise'] !== undefined) recipe.inputNoise = num('input-noise', flags['input-noise'], 0)
-    if (flags['word-head'] !== undefined) recipe.wordHead = num('word-head', flags['word-head'], 1)
+    if (flags['word-head'] !== undefined) recipe.wordHead = flags['word-head']
     if (flags['domain-weight'] !== undefined) recipe.domain = {weight: num('domain-weight', flags['domain-weight'], 0), layer: (flags['domain-layer'] ?? 'recurrent') as DomainLayer}
     if (flags.augment !== undefined) {
       try {
@@ -220,6 +220,9 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       }
     }
     if (flags.phrases !== undefined) {
+      if (flags['word-head']) throw new UserError('--word-head and --phrases cannot be used together: with phrases the token head learns the phrases\' words', 'usage')
+      // The phrases' token head takes the word head's place (one token head per network).
+      recipe.wordHead = 0
       recipe.phrases = parsePhrases(flags.phrases, ',', '--phrases')
       if (flags['phrase-prob'] !== undefined) recipe.phraseProbability = num('phrase-prob', flags['phrase-prob'], 0, 1)
       if (flags['ctc-weight'] !== undefined) recipe.ctcWeight = num('ctc-weight', flags['ctc-weight'], Number.MIN_VALUE)

@@ -13,14 +13,15 @@
 # (NETWORKS, STEPS: train --networks, --steps), as the tables in bench/RESULTS.md were made; train's
 # own default (three networks of 400 steps, averaged) is the ensemble of seeds s, s+1, s+2 at STEPS=400.
 # Knobs: WORDS, SEEDS (default "1 2 3"), PROTOCOLS (default "tts real20"), TRAIN_FLAGS, ENSEMBLE=1 (below),
-# MINE (rounds of hard-negative mining, default 0 as the tables were made; train's own default is 2; a --mine in
-# TRAIN_FLAGS wins), REAL_NEGATIVES=0 (no real other words among the negatives: TTS other words and the bank only),
+# MINE and WORD_HEAD (train --mine, --word-head; default 0 as the tables were made, train's own defaults are 2 and 5;
+# bench/lib/pins.sh; a flag in TRAIN_FLAGS wins), REAL_NEGATIVES=0 (no real other words among the negatives: TTS other words and the bank only),
 # TTS_ROOT (default $WORK/tts; TTS_ENGINES=all makes its clips with every engine, not only espeak;
 # TRIGGER_COUNT clips of the word, default 600, in a TTS_ROOT of its own).
 # The feature cache (RNN_WAKE_FEATURE_CACHE, default $WORK/features) lets every model reuse the
 # test audio's embeddings.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/lib/pins.sh
 MODELS=${1:-bench/models/embedding}
 WORK=${2:-${TMPDIR:-/tmp}/rnn-wake-real}
 REAL=${REAL:-../shared/data/real}
@@ -50,8 +51,9 @@ for word in $WORDS; do
       [ "${REAL_NEGATIVES:-1}" = 0 ] || SOURCES+=(--negatives "$WORK/negatives/train/$word")
       [ "$protocol" = real20 ] && SOURCES+=(--activates "$REAL20")
       echo "bench/embedding: training $out"
-      MINE_FLAG=(--mine "${MINE:-0}"); [[ "${TRAIN_FLAGS:-}" == *--mine* ]] && MINE_FLAG=()
-      rw train "${SOURCES[@]}" --trigger "${word//-/ }" --seed "$seed" --data-seed 1 --networks "${NETWORKS:-1}" --steps "${STEPS:-1200}" "${MINE_FLAG[@]}" ${TRAIN_FLAGS:-} --out "$out" 2> "$out.log" || { cat "$out.log"; exit 1; }
+      # shellcheck disable=SC2207
+      PINNED=($(pinned_train_flags))
+      rw train "${SOURCES[@]}" --trigger "${word//-/ }" --seed "$seed" --data-seed 1 --networks "${NETWORKS:-1}" --steps "${STEPS:-1200}" "${PINNED[@]}" ${TRAIN_FLAGS:-} --out "$out" 2> "$out.log" || { cat "$out.log"; exit 1; }
       mv "$out.log" "$out/train.log"
     done
   done

@@ -31,6 +31,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
+source bench/lib/pins.sh
 HELDOUT="$(cat bench/openwakeword/heldout-voices.txt)"
 OUT=bench/out/openwakeword
 MODELS="${MODELS:-$OUT/models}"
@@ -71,7 +72,8 @@ train_phrase() {
 # part), from 600 TTS clips of the phrase and 1200 of other words, plus the real other words of the
 # real-voice benchmark (never "alexa" or "jarvis"). SEED (default 1); TRAIN_FLAGS go to train (e.g. "--mine 2");
 # ENGINES (default espeak, as the tables were made; all: tts's default, every synthesizer) speak the clips;
-# NETWORKS, STEPS and MINE (default 1, 1,200 and 0, as the tables were made; train's own defaults are 3, 400 and 2).
+# NETWORKS, STEPS, MINE and WORD_HEAD (default 1, 1,200, 0 and 0, as the tables were made; train's own defaults are 3,
+# 400, 2 and 5; bench/lib/pins.sh).
 embedding_phrase() {
   local phrase="$1" slug="$2" seed="$3" engines="${ENGINES:-espeak}"
   local clips="$OUT/train-embedding/$slug"
@@ -84,9 +86,10 @@ embedding_phrase() {
     node bench/real/prepare.mjs "$REAL_WORK" ../shared/data/real > /dev/null
     real=(--negatives "$REAL_WORK/negatives/train/happy" --negatives "$REAL_WORK/clips/happy/train")
   fi
-  local mine=(--mine "${MINE:-0}"); [[ "${TRAIN_FLAGS:-}" == *--mine* ]] && mine=()
+  # shellcheck disable=SC2207
+  local pinned=($(pinned_train_flags))
   "${RUN[@]}" train --trigger "$phrase" --activates "$clips/triggers" --negatives "$clips/negatives" "${real[@]}" \
-    --seed "${SEED:-1}" --data-seed 1 --networks "${NETWORKS:-1}" --steps "${STEPS:-1200}" "${mine[@]}" ${TRAIN_FLAGS:-} --out "$MODELS/$slug" --force
+    --seed "${SEED:-1}" --data-seed 1 --networks "${NETWORKS:-1}" --steps "${STEPS:-1200}" "${pinned[@]}" ${TRAIN_FLAGS:-} --out "$MODELS/$slug" --force
 }
 
 want="${1:-all}"

@@ -89,9 +89,9 @@ export interface EmbeddingRecipe {
   bankMix?: number
   inputNoise?: number
   /**
-   * Experimental: a token head over the other words too (each word with at least this many --negatives clips,
-   * named by a manifest), trained by CTC beside the trigger: where the same words come recorded and synthesized,
-   * the GRU must hear them alike in people's voices and in the synthesizers'. Not for phrases.
+   * A training-only token head (0 or absent: none): CTC over the trigger and every other word with at least this
+   * many named --negatives clips, beside the trigger's loss, so the GRU tells the word from its look-alikes word
+   * by word. Dropped when the model is saved; not with phrases (their token head takes its place).
    */
   wordHead?: number
   /** Domain-adversarial training against the clips-versus-people gap (domain.ts): the critic's loss weight and the features it reads. */
@@ -121,6 +121,9 @@ export function defaultRecipe(word: string, out: string, activates: string[], ne
     // Two rounds of hard-negative mining (3 s each): fewer misses on all five words of the real-voice benchmark
     // (bench/RESULTS.md, speech-embedding levers: five-word mean 33.0% against 37.5%, seeds 1 and 11).
     mineRounds: 2,
+    // A word head over the other words with 5 or more clips (tts --negatives-for: the look-alikes): fewer misses on
+    // real voices (bench/RESULTS.md, speech-embedding levers: five-word mean 33.0% -> see there, seeds 1 and 11).
+    wordHead: 5,
     batchSize: 48,
     sequenceSteps: 48,
     perClip: 1,
@@ -202,8 +205,10 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   if (bank.sequences.every((s) => s.frames < recipe.sequenceSteps)) throw new UserError(`No real speech to train on: --bank ${NO_BANK} needs clips of other words (--negatives)`, 'usage')
   const wordCounts = new Map<string, number>()
   for (const clip of others) if (clip.word !== OTHER_WORD) wordCounts.set(clip.word, (wordCounts.get(clip.word) ?? 0) + 1)
-  const headWords = recipe.wordHead ? [...wordCounts].filter(([, n]) => n >= recipe.wordHead!).map(([w]) => w) : []
-  return {train: trainSet, held: heldSet, bank, calibration, features, headWords: recipe.wordHead ? [asToken(recipe.word), ...headWords] : undefined, ...(phrases ? {phrases} : {})}
+  const trigger = asToken(recipe.word)
+  const headWords = recipe.wordHead ? [...wordCounts].filter(([w, n]) => n >= recipe.wordHead! && w !== trigger).map(([w]) => w) : []
+  if (recipe.wordHead && headWords.length === 0) log(`word head: off (no other word has ${recipe.wordHead} or more clips named by an rnn-wake tts manifest among --negatives)`)
+  return {train: trainSet, held: heldSet, bank, calibration, features, ...(headWords.length > 0 ? {headWords: [trigger, ...headWords]} : {}), ...(phrases ? {phrases} : {})}
 }
 
 /** A folder's clips, each named by its "rnn-wake tts" manifest (a clip it does not name is "<other>"). */
@@ -312,7 +317,7 @@ function tokenHead(recipe: EmbeddingRecipe, phrases: PhraseClips, log: Log): Tok
   return {vocabulary, weight: recipe.ctcWeight ?? 1, alignWeight: 1}
 }
 
-/** The experimental word head: the trigger and every other word with enough clips, one token each. */
+/** The word head: the trigger and every other word with enough clips, one token each. */
 function wordHead(recipe: EmbeddingRecipe, words: readonly string[], log: Log): TokenHead {
   const vocabulary = vocabularyFromDataset({entries: [{transcript: [...words]}]}, 'word')
   log(`word head: ${vocabulary.tokens.length} word tokens + blank (words with >= ${recipe.wordHead} clips), CTC weight ${recipe.ctcWeight ?? 1}`)
