@@ -13,8 +13,8 @@
 # (NETWORKS, STEPS: train --networks, --steps), as the tables in bench/RESULTS.md were made; train's
 # own default (three networks of 400 steps, averaged) is the ensemble of seeds s, s+1, s+2 at STEPS=400.
 # Knobs: WORDS, SEEDS (default "1 2 3"), PROTOCOLS (default "tts real20"), TRAIN_FLAGS, ENSEMBLE=1 (below),
-# MINE and WORD_HEAD (train --mine, --word-head; default 0 as the tables were made, train's own defaults are 2 and 5;
-# bench/lib/pins.sh; a flag in TRAIN_FLAGS wins), REAL_NEGATIVES=0 (no real other words among the negatives: TTS other words and the bank only),
+# MINE (rounds of hard-negative mining, default 0 as the tables were made; train's own default is 2; a --mine in
+# TRAIN_FLAGS wins: bench/lib/pins.sh), REAL_NEGATIVES=0 (no real other words among the negatives: TTS other words and the bank only),
 # TTS_ROOT (default $WORK/tts; TTS_ENGINES=all makes its clips with every engine, not only espeak;
 # TRIGGER_COUNT clips of the word, default 600, in a TTS_ROOT of its own).
 # The feature cache (RNN_WAKE_FEATURE_CACHE, default $WORK/features) lets every model reuse the

@@ -89,9 +89,11 @@ export interface EmbeddingRecipe {
   bankMix?: number
   inputNoise?: number
   /**
-   * A training-only token head (0 or absent: none): CTC over the trigger and every other word with at least this
-   * many named --negatives clips, beside the trigger's loss, so the GRU tells the word from its look-alikes word
-   * by word. Dropped when the model is saved; not with phrases (their token head takes its place).
+   * A training-only token head (0 or absent: none, the default): CTC over the trigger and every other word with at
+   * least this many named --negatives clips, beside the trigger's loss, so the GRU must name the other words too.
+   * With recordings of people saying other words among them (named by a manifest.jsonl), it taught the GRU to hear
+   * words in people's voices; over TTS look-alikes alone it was no sure win (bench/RESULTS.md, speech-embedding
+   * levers). Dropped when the model is saved; not with phrases (their token head takes its place).
    */
   wordHead?: number
   /** Domain-adversarial training against the clips-versus-people gap (domain.ts): the critic's loss weight and the features it reads. */
@@ -121,9 +123,6 @@ export function defaultRecipe(word: string, out: string, activates: string[], ne
     // Two rounds of hard-negative mining (3 s each): fewer misses on all five words of the real-voice benchmark
     // (bench/RESULTS.md, speech-embedding levers: five-word mean 33.0% against 37.5%, seeds 1 and 11).
     mineRounds: 2,
-    // A word head over the other words with 5 or more clips (tts --negatives-for: the look-alikes): fewer misses on
-    // real voices (bench/RESULTS.md, speech-embedding levers: five-word mean 33.0% -> see there, seeds 1 and 11).
-    wordHead: 5,
     batchSize: 48,
     sequenceSteps: 48,
     perClip: 1,
