@@ -15,6 +15,9 @@
 # Knobs: WORDS, SEEDS (default "1 2 3"), PROTOCOLS (default "tts real20"), TRAIN_FLAGS, ENSEMBLE=1 (below),
 # MINE (rounds of hard-negative mining, default 0 as the tables were made; train's own default is 2; a --mine in
 # TRAIN_FLAGS wins: bench/lib/pins.sh), REAL_NEGATIVES=0 (no real other words among the negatives: TTS other words and the bank only),
+# NAMED_WORDS=all|commands (the word-head lever, with TRAIN_FLAGS="--word-head 20": the real other words named by
+# bench/embedding/name-negatives.mjs, every one or the Speech Commands words only, and 30 TTS clips of each of those
+# words, seed 3, in $TTS_ROOT/words, among the negatives),
 # TTS_ROOT (default $WORK/tts; TTS_ENGINES=all makes its clips with every engine, not only espeak;
 # TRIGGER_COUNT clips of the word, default 600, in a TTS_ROOT of its own).
 # The feature cache (RNN_WAKE_FEATURE_CACHE, default $WORK/features) lets every model reuse the
@@ -48,7 +51,22 @@ for word in $WORDS; do
       out="$MODELS/$word-s$seed-$protocol"
       [ -f "$out/rnn-wake.json" ] && continue
       SOURCES=(--activates "$TTS_DIR/trigger" --negatives "$TTS_DIR/negatives")
-      [ "${REAL_NEGATIVES:-1}" = 0 ] || SOURCES+=(--negatives "$WORK/negatives/train/$word")
+      if [ -n "${NAMED_WORDS:-}" ]; then
+        # The real other words named (for train --word-head), and TTS clips of the same words beside them.
+        NAMED="$WORK/named-$NAMED_WORDS/$word"
+        [ -f "$NAMED/manifest.jsonl" ] || node bench/embedding/name-negatives.mjs "$WORK" "$word" "$NAMED_WORDS" "$NAMED" > /dev/null
+        SOURCES+=(--negatives "$NAMED")
+        AUX_WORDS="down go left no off on right stop up yes"
+        [ "$NAMED_WORDS" = all ] && AUX_WORDS="$AUX_WORDS happy smart-mirror snowboy view-glass"
+        for aux in $(printf '%s\n' $AUX_WORDS | LC_ALL=C sort); do
+          [ "$aux" = "$word" ] && continue
+          AUX="${TTS_ROOT:-$WORK/tts}/words/$aux"
+          [ -d "$AUX" ] || rw tts "${aux//-/ }" --count 30 --seed 3 --engine "${TTS_ENGINES:-espeak}" --exclude-voices "$NOT_TRAINING" --out "$AUX" > /dev/null
+          SOURCES+=(--negatives "$AUX")
+        done
+      elif [ "${REAL_NEGATIVES:-1}" != 0 ]; then
+        SOURCES+=(--negatives "$WORK/negatives/train/$word")
+      fi
       [ "$protocol" = real20 ] && SOURCES+=(--activates "$REAL20")
       echo "bench/embedding: training $out"
       # shellcheck disable=SC2207
