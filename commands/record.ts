@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
-import {join} from 'node:path'
+import {appendFile} from 'node:fs/promises'
+import {basename, join} from 'node:path'
 
 import {RECORDERS, type RecorderName, chooseRecorder, openMicrophone} from '../src/audio/microphone.js'
 import {SAMPLE_RATE} from '../src/audio/read.js'
@@ -21,7 +22,7 @@ const MAX_SILENT_TAKES = 3
 export default class Record extends BaseCommand {
   static override summary = 'Record clips of a word from the microphone, for training'
 
-  static override description = `Prompts for and records --count clips of one word. For each, press Enter and say the word; press Enter again to stop (or give --seconds to record a fixed length after Enter). Silence before and after the word is trimmed and each clip is written as OUT/NNNNN.wav (44.1 kHz, 16-bit mono), numbered after the clips already there, so several sessions add up. That is the layout the other commands read: a folder per word for "rnn-wake synthesize --words" and "rnn-wake train --words", or a clip folder for --activates / --negatives.
+  static override description = `Prompts for and records --count clips of one word. For each, press Enter and say the word; press Enter again to stop (or give --seconds to record a fixed length after Enter). Silence before and after the word is trimmed and each clip is written as OUT/NNNNN.wav (44.1 kHz, 16-bit mono), numbered after the clips already there, so several sessions add up, and named in OUT/manifest.jsonl as "rnn-wake tts" names its clips (so recordings of other words, as --negatives, can teach "rnn-wake train --word-head"). That is the layout the other commands read: a folder per word for "rnn-wake synthesize --words" and "rnn-wake train --words", or a clip folder for --activates / --negatives.
 
 A take with nothing louder than -45 dBFS is not saved and is asked for again; three in a row stop with an error (check the device and that it is not muted). Prompts go to stderr and answers are read from stdin, so a script can drive it. Ctrl-C (or stdin ending) stops after the clips already saved.
 
@@ -87,6 +88,8 @@ ${exitCodesHelp(['usage', 'device', 'output', 'interrupted'], {interrupted: 'bef
         silentTakes = 0
         const file = join(flags.out, clipName(number++))
         await writeWav16(file, trimmed.samples)
+        // Name the clip as "rnn-wake tts" names its clips, so a folder of other words can teach train --word-head.
+        await appendFile(join(flags.out, 'manifest.jsonl'), JSON.stringify({file: basename(file), text: flags.word}) + '\n')
         const length = trimmed.samples.length / SAMPLE_RATE
         clips.push({file, seconds: length})
         this.log(`wrote ${file} (${length.toFixed(2)} s)`)

@@ -1,4 +1,4 @@
-import {mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -80,7 +80,9 @@ describe.skipIf(!arecord)('rnn-wake record through arecord and an ALSA file-plug
     const again = record(['--word', 'activate', '--count', '1', '--seconds', '1', '--out', out, '--json'], '\n')
     expect(again.status).toBe(0)
     expect(JSON.parse(again.stdout).clips).toEqual([{file: join(out, '00002.wav'), seconds: expect.closeTo(0.52, 1)}])
-    expect(readdirSync(out).sort()).toEqual(['00000.wav', '00001.wav', '00002.wav'])
+    expect(readdirSync(out).sort()).toEqual(['00000.wav', '00001.wav', '00002.wav', 'manifest.jsonl'])
+    // Each clip is named as rnn-wake tts names its clips (train --word-head reads the names of --negatives clips).
+    expect(readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual(['00000.wav', '00001.wav', '00002.wav'].map((file) => ({file, text: 'activate'})))
     const clip = await readAudio(join(out, '00001.wav'))
     expect(clip.info.sampleRate).toBe(44_100)
     expect(clip.info.channels).toBe(1)
@@ -91,7 +93,7 @@ describe.skipIf(!arecord)('rnn-wake record through arecord and an ALSA file-plug
     const r = record(['--word', 'activate', '--count', '3', '--seconds', '1', '--out', out], '\n')
     expect(r.status).toBe(130)
     expect(r.stderr).toMatch(/stopped after 1 of 3 clips/)
-    expect(readdirSync(out)).toEqual(['00000.wav'])
+    expect(readdirSync(out).sort()).toEqual(['00000.wav', 'manifest.jsonl'])
   })
 
   it('a silent microphone is asked again, then a device error (exit 5)', () => {
