@@ -123,7 +123,12 @@ export function labelSteps(wordEndSec: number, steps: number): number[] {
 export interface ExampleSet {
   positives: EmbeddedExample[]
   negatives: EmbeddedExample[]
+  /** Examples of other words from a word bank (word-bank.ts): a quarter of the negative rows when there are any. */
+  words?: EmbeddedExample[]
 }
+
+/** Share of the negative rows drawn from the word bank's examples, when the set has them. */
+export const WORD_BANK_ROW_SHARE = 0.25
 
 /**
  * `perClip` examples of one trigger clip and as many negatives (other words in the same setting),
@@ -281,7 +286,9 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
       else bankCrop(row, 0, steps)
       continue
     }
-    const example = kind === 0 ? set.positives[rng.int(set.positives.length)] : set.negatives[rng.int(set.negatives.length)]
+    const fromWords = kind === 1 && set.words !== undefined && set.words.length > 0 && rng.uniform(0, 1) < WORD_BANK_ROW_SHARE
+    const pool = kind === 0 ? set.positives : fromWords ? set.words! : set.negatives
+    const example = pool[rng.int(pool.length)]
     const available = example.steps - LEAD_STEPS
     const keep = Math.min(available, steps - 2 - rng.int(Math.max(1, steps - Math.min(available, steps - 2) - 1)))
     const prefix = steps - keep

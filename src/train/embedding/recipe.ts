@@ -20,7 +20,8 @@ import {shipped} from '../../util/paths.js'
 import {spokenWords} from '../corpus.js'
 import {type FeatureBank, readBank} from '../feature-bank.js'
 import {cachedExamples, clipHash, clipsHash, defaultCacheDir, examplesKey} from './cache.js'
-import {DEFAULT_CONTEXT_WORDS, type ExampleSet, type HardWindow, type PhraseClips, bankOfExamples, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
+import {wordBankExamples} from './word-bank.js'
+import {DEFAULT_CONTEXT_WORDS, type EmbeddedExample, type ExampleSet, type HardWindow, type PhraseClips, bankOfExamples, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
 import {hardNegatives, scoreBank} from './mining.js'
 import {SPEECH_EMBEDDING_PRESET, type Calibration, type TokenHead, bankHours, calibrateThreshold, chooseDecoder, embeddingTrigger, freshModel, missedShare, trainStep} from './stages.js'
 import {phraseVocabulary} from './tokens.js'
@@ -96,6 +97,8 @@ export interface EmbeddingRecipe {
    * levers). Dropped when the model is saved; not with phrases (their token head takes its place).
    */
   wordHead?: number
+  /** Word bank (word-bank.ts) whose examples join the negatives and the word head's words (with a word head; NO_BANK: none). */
+  wordBank?: string
   /** Domain-adversarial training against the clips-versus-people gap (domain.ts): the critic's loss weight and the features it reads. */
   domain?: {weight: number; layer: DomainLayer}
 }
@@ -108,6 +111,7 @@ export const DEFAULT_TARGET_FA = 0.5
 
 export const DEFAULT_BANK = () => shipped('data', 'speech-bank', 'train.bank')
 export const DEFAULT_CALIBRATION_BANK = () => shipped('data', 'speech-bank', 'calibration.bank')
+export const DEFAULT_WORD_BANK = () => shipped('data', 'word-bank', 'words.bank')
 
 export function defaultRecipe(word: string, out: string, activates: string[], negatives: string[]): EmbeddingRecipe {
   return {
@@ -123,6 +127,10 @@ export function defaultRecipe(word: string, out: string, activates: string[], ne
     // Two rounds of hard-negative mining (3 s each): fewer misses on all five words of the real-voice benchmark
     // (bench/RESULTS.md, speech-embedding levers: five-word mean 33.0% against 37.5%, seeds 1 and 11).
     mineRounds: 2,
+    // A word head over the other words with 20 or more clips, and the shipped word bank (people and synthesizers
+    // saying ten other words) among the negatives: see bench/RESULTS.md, speech-embedding levers.
+    wordHead: 20,
+    wordBank: DEFAULT_WORD_BANK(),
     batchSize: 48,
     sequenceSteps: 48,
     perClip: 1,
@@ -203,11 +211,26 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   const bank = realBank ?? bankOfExamples(trainSet.negatives, weights.sha256)
   if (bank.sequences.every((s) => s.frames < recipe.sequenceSteps)) throw new UserError(`No real speech to train on: --bank ${NO_BANK} needs clips of other words (--negatives)`, 'usage')
   const wordCounts = new Map<string, number>()
-  for (const clip of others) if (clip.word !== OTHER_WORD) wordCounts.set(clip.word, (wordCounts.get(clip.word) ?? 0) + 1)
+  const count = (word: string) => wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1)
+  for (const clip of others) if (clip.word !== OTHER_WORD) count(clip.word)
+  if (recipe.wordHead && recipe.wordBank && recipe.wordBank !== NO_BANK) {
+    const words = await readWordBank(recipe.wordBank, recipe.word, weights.sha256)
+    trainSet.words = words.examples
+    for (const e of words.examples) for (const w of e.words ?? []) count(w.word)
+    log(`word bank: ${words.examples.length} examples of other words said by people and synthesizers (${words.left} left out: they sound like "${recipe.word}"), a quarter of the negative rows`)
+  }
   const trigger = asToken(recipe.word)
   const headWords = recipe.wordHead ? [...wordCounts].filter(([w, n]) => n >= recipe.wordHead! && w !== trigger).map(([w]) => w) : []
   if (recipe.wordHead && headWords.length === 0) log(`word head: off (no other word has ${recipe.wordHead} or more clips named by an rnn-wake tts manifest among --negatives)`)
   return {train: trainSet, held: heldSet, bank, calibration, features, ...(headWords.length > 0 ? {headWords: [trigger, ...headWords]} : {}), ...(phrases ? {phrases} : {})}
+}
+
+/** A word bank's examples for this trigger, checked against the front end. */
+async function readWordBank(file: string, trigger: string, frontEnd: string): Promise<{examples: EmbeddedExample[]; left: number}> {
+  const bank = await readBank(file)
+  if (bank.frontEnd !== frontEnd) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
+  const examples = wordBankExamples(bank, trigger, file)
+  return {examples, left: bank.sequences.length - examples.length}
 }
 
 /** A folder's clips, each named by its "rnn-wake tts" manifest (a clip it does not name is "<other>"). */
@@ -378,7 +401,7 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
       ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}),
       ...(recipe.bankMix ? {bankMix: recipe.bankMix} : {}),
       ...(recipe.inputNoise ? {inputNoise: recipe.inputNoise} : {}),
-      ...(data.headWords ? {wordHead: {minClips: recipe.wordHead, words: data.headWords.length}, ctcWeight: recipe.ctcWeight ?? 1} : {}),
+      ...(data.headWords ? {wordHead: {minClips: recipe.wordHead, words: data.headWords.length, wordBank: data.train.words ? basename(recipe.wordBank ?? '') : NO_BANK}, ctcWeight: recipe.ctcWeight ?? 1} : {}),
       ...(data.phrases ? {phrases: data.phrases.phrases.map((p) => p.join(' ')), phraseProbability: data.phrases.probability, ctcWeight: tokens?.weight} : {}),
       // The folders trained on, as the spectrogram recipe records them: a benchmark can check which voices trained the model.
       data: {triggerFolders: recipe.activates.map((d) => resolve(d)), negativeFolders: recipe.negatives.map((d) => resolve(d))},
