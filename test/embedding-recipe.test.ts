@@ -16,6 +16,7 @@ import type {Clip} from '../src/dataset/clips.js'
 import {deriveRng} from '../src/dataset/rng.js'
 import {bankOfExamples, endStep, labelSteps, makeBatch, mixExample} from '../src/train/embedding/data.js'
 import {hardNegatives} from '../src/train/embedding/mining.js'
+import {wordBankExamples, wordExampleName} from '../src/train/embedding/word-bank.js'
 import {chooseDecoder} from '../src/train/embedding/stages.js'
 import {domainCritic, domainLoss, reversalScale} from '../src/train/embedding/domain.js'
 import {ALIGN_SPAN_STEPS, phraseVocabulary} from '../src/train/embedding/tokens.js'
@@ -127,6 +128,37 @@ describe('speech-embedding recipe', () => {
     expect(bankOfExamples([...set.negatives, ...set.negatives], 'x').sequences.map((s) => s.frames)).toEqual([2 * (40 - 6)])
   })
 
+  it('draws a quarter of the negative rows from a word bank, whose examples name their words and leave out the trigger\'s look-alikes', () => {
+    const steps = 16
+    const bank = {bins: 96, frontEnd: 'x', sequences: [{name: 's', frames: 100, data: new Float32Array(100 * 96).fill(5)}]}
+    const example = (v: number, words: Array<{word: string; endStep: number}>) => ({name: wordExampleName(words), frames: 30, data: new Float32Array(30 * 96).fill(v)})
+    const words = {bins: 96, frontEnd: 'x', sequences: [example(-2, [{word: 'yes', endStep: 20}]), example(-3, [{word: 'no', endStep: 12}, {word: 'stop', endStep: 22}])]}
+    // "stop" sounds like the trigger "stopwatch": its example is left out.
+    const kept = wordBankExamples(words, 'stopwatch', 'w.bank')
+    expect(kept.map((e) => e.words)).toEqual([[{word: 'yes', endStep: 20}]])
+    expect(kept[0].positiveSteps).toEqual([])
+    expect(wordBankExamples(words, 'hello', 'w.bank')).toHaveLength(2)
+    // A bank whose sequences are not named by their words is refused in one line naming the file.
+    expect(() => wordBankExamples(bank, 'hello', 'speech.bank')).toThrow(/speech\.bank.*not a word bank/)
+    const positive = {data: new Float32Array(30 * 96).fill(-1), steps: 30, positiveSteps: [25], words: [{word: 'hello', endStep: 24}]}
+    const set = {positives: [positive], negatives: [{...positive, positiveSteps: []}], words: kept}
+    const batch = makeBatch(set, bank, deriveRng('w', 1), {size: 3000, steps, positiveWeight: 4})
+    let fromWords = 0
+    let negatives = 0
+    for (let row = 1; row < 3000; row += 3) {
+      const last = batch.x[(row * steps + steps - 1) * 96]
+      negatives++
+      if (last === -2) {
+        fromWords++
+        // Its word, where it ends inside the sequence, is the word head's target; never a trigger label.
+        expect(batch.words[row].map((w) => w.word)).toEqual(['yes'])
+      }
+    }
+    expect(fromWords / negatives).toBeGreaterThan(0.2)
+    expect(fromWords / negatives).toBeLessThan(0.3)
+    expect(batch.y.every((v, i) => v === 0 || Math.floor(i / steps) % 3 === 0)).toBe(true)
+  })
+
   it('blends half the example rows with recorded speech (--bank-mix) and adds noise to example steps only (--input-noise)', () => {
     const steps = 16
     const bank = {bins: 96, frontEnd: 'x', sequences: [{name: 'b', frames: 300, data: new Float32Array(300 * 96).fill(5)}]}
@@ -219,7 +251,10 @@ describe('speech-embedding recipe', () => {
     expect(r.stderr).toMatch(/speech-embedding recipe/)
     expect(r.stderr).toMatch(/threshold [\d.]+: \d+ false accept\(s\) in 0\.00 h of real speech never trained on/)
     expect(r.stderr).toMatch(/warning: 0\.00 h of calibration speech cannot show 0\.5 FA\/h/)
-    expect(r.stderr).not.toMatch(/word head/)
+    // By default the word head names the shipped word bank's ten words (no boop is named yet).
+    expect(r.stderr).toMatch(/word bank: 700 examples of other words said by people and synthesizers \(0 left out/)
+    expect(r.stderr).toMatch(/word head: 11 word tokens \+ blank \(words with >= 20 clips\)/)
+    expect((await readModelConfig(out)).training).toMatchObject({wordHead: {minClips: 20, words: 11, wordBank: 'words.bank'}})
     expect(r.status).toBe(0)
     const config = await readModelConfig(out)
     expect(config.features).toMatchObject({kind: 'speech-embedding', weights: weights.sha256})
@@ -282,19 +317,23 @@ describe('speech-embedding recipe', () => {
     expect(predictClip(knobDetector, noise(2, 3000, 4)).tokens).toBeDefined()
     // The word head (other words named by their manifest) trains beside the trigger and is not saved with the model.
     const headed = join(dir, 'model-word-head')
-    const h = runCli([...common, '--out', headed, '--bank', 'none', '--word-head', '2'], {timeout: 240_000})
+    const h = runCli([...common, '--out', headed, '--bank', 'none', '--word-head', '2', '--word-bank', 'none'], {timeout: 240_000})
     expect(h.status, h.stderr).toBe(0)
     expect(h.stderr).toMatch(/word head: 2 word tokens \+ blank \(words with >= 2 clips\)/)
     expect(h.stderr).toMatch(/step 12\/12: loss [\d.]+ \(ctc [\d.]+ per step\)/)
     const headedConfig = await readModelConfig(headed)
     expect(headedConfig.vocabulary).toBeUndefined()
-    expect(headedConfig.training).toMatchObject({wordHead: {minClips: 2, words: 2}})
+    expect(headedConfig.training).toMatchObject({wordHead: {minClips: 2, words: 2, wordBank: 'none'}})
     const headedDetector = await loadDetector(headed)
     expect(predictClip(headedDetector, noise(2, 3000, 4)).tokens).toBeUndefined()
     // Without a word named often enough there is nothing for the head to learn: it is off, and says so.
-    const few = runCli([...common, '--out', join(dir, 'model-few'), '--bank', 'none', '--word-head', '5'], {timeout: 240_000})
+    const few = runCli([...common, '--out', join(dir, 'model-few'), '--bank', 'none', '--word-head', '5', '--word-bank', 'none'], {timeout: 240_000})
     expect(few.status, few.stderr).toBe(0)
     expect(few.stderr).toMatch(/word head: off \(no other word has 5 or more clips named/)
+    // A file that is not a word bank is refused in one line before training.
+    const notWords = runCli([...common, '--out', join(dir, 'model-not-words'), '--word-bank', join(dir, 'cal.bank')], {timeout: 240_000})
+    expect(notWords.status).toBe(3)
+    expect(notWords.stderr.trim().split('\n').at(-1)).toMatch(/cal\.bank.*not a word bank/)
     const both = runCli([...common, '--out', join(dir, 'model-both'), '--word-head', '2', '--phrases', 'boop'])
     expect(both.status).toBe(2)
     expect(both.stderr).toMatch(/--word-head and --phrases cannot be used together/)
