@@ -13,8 +13,8 @@
 # (NETWORKS, STEPS: train --networks, --steps), as the tables in bench/RESULTS.md were made; train's
 # own default (three networks of 400 steps, averaged) is the ensemble of seeds s, s+1, s+2 at STEPS=400.
 # Knobs: WORDS, SEEDS (default "1 2 3"), PROTOCOLS (default "tts real20"), TRAIN_FLAGS, ENSEMBLE=1 (below),
-# MINE (rounds of hard-negative mining, default 0 as the tables were made; train's own default is 2; a --mine in
-# TRAIN_FLAGS wins: bench/lib/pins.sh), REAL_NEGATIVES=0 (no real other words among the negatives: TTS other words and the bank only),
+# MINE and WORD_HEAD (train --mine, --word-head; default 0 as the tables were made, train's own defaults are 2 and 20;
+# a flag in TRAIN_FLAGS wins: bench/lib/pins.sh), REAL_NEGATIVES=0 (no real other words among the negatives: TTS other words and the bank only),
 # NAMED_WORDS=all|commands (the word-head lever, with TRAIN_FLAGS="--word-head 20": the real other words named by
 # bench/embedding/name-negatives.mjs, every one or the Speech Commands words only, and 30 TTS clips of each of those
 # words, seed 3, in $TTS_ROOT/words, among the negatives),

@@ -72,8 +72,8 @@ train_phrase() {
 # part), from 600 TTS clips of the phrase and 1200 of other words, plus the real other words of the
 # real-voice benchmark (never "alexa" or "jarvis"). SEED (default 1); TRAIN_FLAGS go to train (e.g. "--mine 2");
 # ENGINES (default espeak, as the tables were made; all: tts's default, every synthesizer) speak the clips;
-# NETWORKS, STEPS and MINE (default 1, 1,200 and 0, as the tables were made; train's own defaults are 3, 400 and 2;
-# bench/lib/pins.sh).
+# NETWORKS, STEPS, MINE and WORD_HEAD (default 1, 1,200, 0 and 0, as the tables were made; train's own defaults are 3,
+# 400, 2 and 20; bench/lib/pins.sh).
 embedding_phrase() {
   local phrase="$1" slug="$2" seed="$3" engines="${ENGINES:-espeak}"
   local clips="$OUT/train-embedding/$slug"
