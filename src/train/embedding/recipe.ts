@@ -210,19 +210,28 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   if (fromCache > 0) log(`  examples of ${fromCache} clip(s) came from the cache (${recipe.cacheDir})`)
   const bank = realBank ?? bankOfExamples(trainSet.negatives, weights.sha256)
   if (bank.sequences.every((s) => s.frames < recipe.sequenceSteps)) throw new UserError(`No real speech to train on: --bank ${NO_BANK} needs clips of other words (--negatives)`, 'usage')
+  const headWords = recipe.wordHead ? await wordHeadWords(recipe, asToken(recipe.word), others, trainSet, weights.sha256, log) : []
+  return {train: trainSet, held: heldSet, bank, calibration, features, ...(headWords.length > 0 ? {headWords} : {}), ...(phrases ? {phrases} : {})}
+}
+
+/**
+ * The word head's words (the trigger's token first), or none: every other word with at least recipe.wordHead clips
+ * among the named --negatives and the word bank's examples, which join `set` (set.words) on the way.
+ */
+async function wordHeadWords(recipe: EmbeddingRecipe, trigger: string, others: readonly Clip[], set: ExampleSet, frontEnd: string, log: Log): Promise<string[]> {
+  const minClips = recipe.wordHead ?? 0
   const wordCounts = new Map<string, number>()
   const count = (word: string) => wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1)
   for (const clip of others) if (clip.word !== OTHER_WORD) count(clip.word)
-  if (recipe.wordHead && recipe.wordBank && recipe.wordBank !== NO_BANK) {
-    const words = await readWordBank(recipe.wordBank, recipe.word, weights.sha256)
-    trainSet.words = words.examples
+  if (recipe.wordBank && recipe.wordBank !== NO_BANK) {
+    const words = await readWordBank(recipe.wordBank, recipe.word, frontEnd)
+    set.words = words.examples
     for (const e of words.examples) for (const w of e.words ?? []) count(w.word)
     log(`word bank: ${words.examples.length} examples of other words said by people and synthesizers (${words.left} left out: they sound like "${recipe.word}"), a quarter of the negative rows`)
   }
-  const trigger = asToken(recipe.word)
-  const headWords = recipe.wordHead ? [...wordCounts].filter(([w, n]) => n >= recipe.wordHead! && w !== trigger).map(([w]) => w) : []
-  if (recipe.wordHead && headWords.length === 0) log(`word head: off (no other word has ${recipe.wordHead} or more clips named by an rnn-wake tts manifest among --negatives)`)
-  return {train: trainSet, held: heldSet, bank, calibration, features, ...(headWords.length > 0 ? {headWords: [trigger, ...headWords]} : {}), ...(phrases ? {phrases} : {})}
+  const named = [...wordCounts].filter(([w, n]) => n >= minClips && w !== trigger).map(([w]) => w)
+  if (named.length === 0) log(`word head: off (no other word has ${minClips} or more clips named by an rnn-wake tts manifest among --negatives)`)
+  return named.length === 0 ? [] : [trigger, ...named]
 }
 
 /** A word bank's examples for this trigger, checked against the front end. */
