@@ -31,8 +31,6 @@ const pool = []
 for (const word of WORDS) {
   const tts = join(work, 'tts', word)
   if (!existsSync(tts)) execFileSync('node', ['bin/run.js', 'tts', word, '--count', '30', '--seed', '3', '--engine', 'all', '--exclude-voices', notTraining, '--out', tts], {stdio: 'ignore'})
-  const real = join(work, 'real', word)
-  await mkdir(real, {recursive: true})
   const names = (await readdir(join(REAL, 'commands', word))).filter((n) => n.endsWith('.wav')).sort()
   const people = (await readClipFolder(join(REAL, 'commands', word), 'commands', word, 'negative')).sort((a, b) => (a.source < b.source ? -1 : 1))
   // Even positions train (bench/real/prepare.mjs); the odd ones are the benchmark's test negatives.

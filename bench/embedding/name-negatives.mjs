@@ -8,9 +8,7 @@
 import {mkdir, readdir, readlink, rm, symlink, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
-// bench/real/prepare.mjs's words (importing it would run it).
-const TEXT = {computer: 'computer', 'smart-mirror': 'smart mirror', snowboy: 'snowboy', 'view-glass': 'view glass', happy: 'happy'}
-const WORDS = Object.keys(TEXT)
+import {TEXT, WORDS} from '../lib/real-clips.mjs'
 
 const [work, word, kind, out] = process.argv.slice(2)
 if (!out || !['all', 'commands'].includes(kind)) {

@@ -4,6 +4,10 @@ import {readdir} from 'node:fs/promises'
 import {readAudio} from '../../dist/src/audio/index.js'
 import {trimSilence} from '../../dist/src/dataset/tts.js'
 
+/** The real-voice benchmark's words (slugs), and the spoken text of each (for "rnn-wake tts"). */
+export const WORDS = ['computer', 'smart-mirror', 'snowboy', 'view-glass', 'happy']
+export const TEXT = {computer: 'computer', 'smart-mirror': 'smart mirror', snowboy: 'snowboy', 'view-glass': 'view glass', happy: 'happy'}
+
 /** The WAV files of a folder, sorted. */
 export async function wavs(dir) {
   return (await readdir(dir)).filter((n) => n.endsWith('.wav')).sort()

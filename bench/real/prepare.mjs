@@ -17,11 +17,8 @@ import {join, resolve} from 'node:path'
 import {writeWav16} from '../../dist/src/audio/index.js'
 import {proceduralBackgrounds} from '../../dist/src/dataset/backgrounds.js'
 import {deriveRng, shuffled} from '../../dist/src/dataset/rng.js'
-import {wavs, wordClip} from '../lib/real-clips.mjs'
+import {WORDS, wavs, wordClip} from '../lib/real-clips.mjs'
 
-export const WORDS = ['computer', 'smart-mirror', 'snowboy', 'view-glass', 'happy']
-/** The spoken text of each benchmark word (for "rnn-wake tts"). */
-export const TEXT = {computer: 'computer', 'smart-mirror': 'smart mirror', snowboy: 'snowboy', 'view-glass': 'view glass', happy: 'happy'}
 // 21 of the 31 one-minute files (11 of 16 alphanumeric, 10 of 15 voxlingua): 21 min of test speech.
 const SPEECH_TEST = (name) => /^alphanumeric-0(0\d|10)\.wav$/.test(name) || /^voxlingua-en-00\d\.wav$/.test(name)
 const REAL_CLIPS = 20
