@@ -223,9 +223,8 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
       }
     }
     if (flags.phrases !== undefined) {
-      if (flags['word-head']) throw new UserError('--word-head and --phrases cannot be used together: with phrases the token head learns the phrases\' words', 'usage')
-      // The phrases' token head takes the word head's place (one token head per network).
-      recipe.wordHead = 0
+      // The phrases' token head takes the default word head's place (one token head per network; the recipe refuses both).
+      if (flags['word-head'] === undefined) recipe.wordHead = 0
       recipe.phrases = parsePhrases(flags.phrases, ',', '--phrases')
       if (flags['phrase-prob'] !== undefined) recipe.phraseProbability = num('phrase-prob', flags['phrase-prob'], 0, 1)
       if (flags['ctc-weight'] !== undefined) recipe.ctcWeight = num('ctc-weight', flags['ctc-weight'], Number.MIN_VALUE)

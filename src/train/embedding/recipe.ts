@@ -274,7 +274,7 @@ function mine(model: tf.LayersModel, bank: FeatureBank, log: Log): HardWindow[] 
 
 export async function trainEmbeddingDetector(recipe: EmbeddingRecipe, log: Log = () => {}): Promise<RecipeResult> {
   const started = Date.now()
-  if (recipe.wordHead && recipe.phrases?.length) throw new UserError('--word-head and --phrases cannot be used together', 'usage')
+  if (recipe.wordHead && recipe.phrases?.length) throw new UserError('--word-head and --phrases cannot be used together: with phrases the token head learns the phrases\' words', 'usage')
   const data = await loadData(recipe, log)
   if (data.train.positives.length === 0) throw new UserError(`No clips of "${recipe.word}" to train on`, 'badInput')
   const tokens = data.phrases ? tokenHead(recipe, data.phrases, log) : data.headWords ? wordHead(recipe, data.headWords, log) : undefined
