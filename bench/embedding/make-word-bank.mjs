@@ -24,7 +24,7 @@ import {wordExampleName} from '../../dist/src/train/embedding/word-bank.js'
 import {writeBank} from '../../dist/src/train/feature-bank.js'
 import {selectBackend} from '../../dist/src/model/backend.js'
 import {TtsEngines} from '../../dist/src/dataset/tts-engines.js'
-import {alignedSentences, synthesizedSentences} from './sentences.mjs'
+import {alignedSentences, sentenceAligner, synthesizedSentences} from './sentences.mjs'
 
 const WORDS = ['down', 'go', 'left', 'no', 'off', 'on', 'right', 'stop', 'up', 'yes']
 const REAL = resolve(process.env.REAL ?? '../shared/data/real')
@@ -37,8 +37,12 @@ if (!existsSync(join(REAL, 'commands'))) {
   console.log(`bench/embedding/make-word-bank: ${REAL}/commands is absent; nothing made`)
   process.exit(0)
 }
-if (!['', 'real', 'all'].includes(SENTENCES) || (SENTENCES && !existsSync(join(SO762, 'train', 'text')))) {
-  console.error(`bench/embedding/make-word-bank: SENTENCES is "", real or all, and needs SO762 (a checkout of github jimbozhang/speechocean762 with WAVE/ and train/; ${SO762} has no train/text)`)
+if (!['', 'real', 'all'].includes(SENTENCES)) {
+  console.error(`bench/embedding/make-word-bank: SENTENCES is real, all or unset (got "${SENTENCES}")`)
+  process.exit(1)
+}
+if (SENTENCES && !existsSync(join(SO762, 'train', 'text'))) {
+  console.error(`bench/embedding/make-word-bank: SENTENCES needs SO762, a checkout of github jimbozhang/speechocean762 with WAVE/ and train/ (${SO762} has no train/text)`)
   process.exit(1)
 }
 const notTraining = `${readFileSync('bench/heldout-voices.txt', 'utf8').trim()},${readFileSync('bench/calibration-voices.txt', 'utf8').trim()}`
@@ -64,12 +68,13 @@ const sequences = pool.map((clip) => {
 })
 const sources = {words: WORDS, people: 'Speech Commands v0.02 test set, even positions', synthesized: 'rnn-wake tts --engine all, 30 clips a word, seed 3'}
 if (SENTENCES) {
-  const read = await alignedSentences(SO762, frontEnd, PER_SPEAKER, console.log)
-  sequences.push(...read.sequences.map(({name, frames, data}) => ({name, frames, data})))
+  const align = sentenceAligner(frontEnd)
+  const read = await alignedSentences(SO762, frontEnd, align, PER_SPEAKER, console.log)
+  sequences.push(...read.sequences)
   sources.sentences = `speechocean762 train speakers, up to ${PER_SPEAKER} utterances each (${read.tooLong} too long left out), word ends aligned to espeak-ng`
   if (SENTENCES === 'all') {
     const engines = await TtsEngines.load(['espeak', 'svox', 'gnuspeech'])
-    sequences.push(...(await synthesizedSentences(read.sequences, frontEnd, engines, engines.selectVoices([], notTraining.split(',')), 4, console.log)))
+    sequences.push(...(await synthesizedSentences(read.kept, frontEnd, align, engines, engines.selectVoices([], notTraining.split(',')), 4, console.log)))
     sources.synthesizedSentences = 'the same sentences, one reading each by rnn-wake tts voices (every engine in turn, seed 4)'
   }
 }

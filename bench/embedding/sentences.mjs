@@ -114,75 +114,89 @@ export function warp(a, n, b, m) {
   return lastOf
 }
 
-/** Where each word of `words` ends in the embedded recording `features`, by warping a synthesized reading onto it. */
-async function wordEnds(frontEnd, features, words, clips) {
-  const reference = await reading(words, REFERENCE, clips)
-  const ref = frontEnd.featurize(padded(reference.samples, 7))
-  const lastOf = warp(features.data, features.frames, ref.data, ref.frames)
-  let previous = -1
-  return reference.ends.map((end, k) => {
-    const step = Math.min(features.frames - 1, Math.max(previous + 1, lastOf[endStep((LEAD + end) / SAMPLE_RATE)]))
-    previous = step
-    return step
-  })
+/**
+ * An aligner over one front end: for an embedded recording and its words, each word with the step where it ends,
+ * found by warping a synthesized reading onto the recording. The synthesized words and each sentence's embedded
+ * reading are kept, so a sentence aligned twice (a recording and a synthesized reading of it) is read once.
+ */
+export function sentenceAligner(frontEnd) {
+  const clips = new Map()
+  const references = new Map()
+  const referenceOf = async (words) => {
+    const key = words.join(' ')
+    if (!references.has(key)) {
+      const said = await reading(words, REFERENCE, clips)
+      references.set(key, {features: frontEnd.featurize(padded(said.samples, 7)), endSteps: said.ends.map((end) => endStep((LEAD + end) / SAMPLE_RATE))})
+    }
+    return references.get(key)
+  }
+  return async (features, words) => {
+    const reference = await referenceOf(words)
+    const lastOf = warp(features.data, features.frames, reference.features.data, reference.features.frames)
+    let previous = -1
+    return words.map((word, k) => {
+      const step = Math.min(features.frames - 1, Math.max(previous + 1, lastOf[reference.endSteps[k]]))
+      previous = step
+      return {word, endStep: step}
+    })
+  }
 }
 
 /**
  * Up to `perSpeaker` utterances of each train speaker (in id order, those at most MAX_SECONDS long once
- * trimmed), embedded, each named by its words and where they end (word-bank.ts's sequence names).
+ * trimmed), embedded, each named by its words and where they end (word-bank.ts's sequence names); and the
+ * utterances kept (id, words), for synthesizedSentences.
  */
-export async function alignedSentences(root, frontEnd, perSpeaker, log = () => {}) {
-  const clips = new Map()
+export async function alignedSentences(root, frontEnd, align, perSpeaker, log = () => {}) {
   const sequences = []
+  const kept = []
   let tooLong = 0
   for (const utterances of speechoceanTrain(root).values()) {
-    let kept = 0
+    let fromSpeaker = 0
     for (const {id, words, file} of utterances) {
-      if (kept >= perSpeaker) break
+      if (fromSpeaker >= perSpeaker) break
       const samples = trimSilence((await readAudio(file)).samples, SAMPLE_RATE, {thresholdDb: -30, marginMs: 150, fadeMs: 20})
       if (samples.length > MAX_SECONDS * SAMPLE_RATE) {
         tooLong++
         continue
       }
       const features = frontEnd.featurize(padded(samples, Number(id)))
-      const ends = await wordEnds(frontEnd, features, words, clips)
-      sequences.push({name: wordExampleName(words.map((word, k) => ({word, endStep: ends[k]}))), frames: features.frames, data: features.data, words, id})
-      kept++
+      sequences.push({name: wordExampleName(await align(features, words)), frames: features.frames, data: features.data})
+      kept.push({id, words})
+      fromSpeaker++
       if (sequences.length % 250 === 0) log(`  sentences: ${sequences.length}`)
     }
   }
-  return {sequences, tooLong}
+  return {sequences, kept, tooLong}
 }
 
 /** The alignment's error on synthesized speech, whose word ends are known: another espeak voice reads the first `count` sentences. */
 export async function alignmentCheck(root, frontEnd, count) {
+  const align = sentenceAligner(frontEnd)
   const clips = new Map()
   const errors = []
   const utterances = [...speechoceanTrain(root).values()].map((u) => u[0]).slice(0, count)
   for (const {words} of utterances) {
     const other = await reading(words, {voice: 'en-gb-x-rp', variant: 'f2', rate: 190, pitch: 70}, clips)
-    const features = frontEnd.featurize(padded(other.samples, 11))
-    const ends = await wordEnds(frontEnd, features, words, clips)
-    other.ends.forEach((end, k) => errors.push(Math.abs(ends[k] - endStep((LEAD + end) / SAMPLE_RATE))))
+    const placed = await align(frontEnd.featurize(padded(other.samples, 11)), words)
+    other.ends.forEach((end, k) => errors.push(Math.abs(placed[k].endStep - endStep((LEAD + end) / SAMPLE_RATE))))
   }
   errors.sort((x, y) => x - y)
   return {words: errors.length, median: errors[errors.length >> 1], p90: errors[Math.floor(errors.length * 0.9)], withinOne: errors.filter((e) => e <= 1).length / errors.length}
 }
 
 /**
- * The same sentences read by the synthesizers (one reading each, voices dealt by planClips over `pool`,
- * every loaded engine in turn), aligned the same way, so the word head hears each sentence's words in
- * people's voices and the synthesizers' alike.
+ * The same utterances (alignedSentences' `kept`) read by the synthesizers (one reading each, voices dealt by
+ * planClips over `pool`, every loaded engine in turn), aligned the same way, so the word head hears each
+ * sentence's words in people's voices and the synthesizers' alike.
  */
-export async function synthesizedSentences(sentences, frontEnd, engines, pool, seed, log = () => {}) {
-  const clips = new Map()
-  const plans = planClips(sentences.map((s) => s.words.join(' ').replace(/'/g, '')), pool, 'word-bank-sentences', {seed})
+export async function synthesizedSentences(utterances, frontEnd, align, engines, pool, seed, log = () => {}) {
+  const plans = planClips(utterances.map((u) => u.words.join(' ').replace(/'/g, '')), pool, 'word-bank-sentences', {seed})
   const out = []
   for (const [k, plan] of plans.entries()) {
-    const {words, id} = sentences[k]
+    const {words, id} = utterances[k]
     const features = frontEnd.featurize(padded(engines.speak(plan).samples, Number(id) + 1))
-    const ends = await wordEnds(frontEnd, features, words, clips)
-    out.push({name: wordExampleName(words.map((word, j) => ({word, endStep: ends[j]}))), frames: features.frames, data: features.data})
+    out.push({name: wordExampleName(await align(features, words)), frames: features.frames, data: features.data})
     if (out.length % 250 === 0) log(`  synthesized sentences: ${out.length}`)
   }
   return out
