@@ -45,7 +45,7 @@ const SPECTROGRAM_FLAGS = [
 ]
 
 /** Flags only the speech-embedding recipe reads. */
-const EMBEDDING_FLAGS = ['steps', 'data-seed', 'no-cache', 'bank', 'context-words', 'mine', 'word-head', 'word-bank', 'networks', 'calibration-bank'] as const
+const EMBEDDING_FLAGS = ['steps', 'data-seed', 'no-cache', 'bank', 'context-words', 'mine', 'word-head', 'word-bank', 'voice-map', 'networks', 'calibration-bank'] as const
 
 export function spectrogramFlagsGiven(argv: readonly string[]): string[] {
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]))
@@ -73,6 +73,7 @@ interface EmbeddingFlags {
   'input-noise'?: string
   'word-head'?: number
   'word-bank'?: string
+  'voice-map'?: string
   'domain-layer'?: string
   augment?: string
   phrases?: string
@@ -188,6 +189,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     'domain-layer': Flags.string({summary: 'speech-embedding recipe: the features the domain critic reads.', options: ['projection', 'recurrent'], hidden: true, dependsOn: ['domain-weight']}),
     'word-head': Flags.integer({summary: 'speech-embedding recipe: while training, a CTC head also names every other word with at least this many clips, among --word-bank\'s and --negatives\' (named by a manifest.jsonl, as rnn-wake tts and record write); not saved with the model (default 20; 0: off, and no word bank; not with --phrases).', min: 0}),
     'word-bank': Flags.string({summary: 'speech-embedding recipe: bank of examples of other words said by people and synthesizers, named, for the word head and as negatives (default: the shipped data/word-bank/words.bank; "none": no bank).'}),
+    'voice-map': Flags.string({summary: 'speech-embedding recipe: linear map of embedding steps toward people\'s voices (bench/embedding/make-voice-map.mjs) that half the examples\' rows go through while training (experimental; default none).', hidden: true}),
     mine: Flags.integer({summary: 'speech-embedding recipe: rounds of hard-negative mining (score the bank, train more on where the network fires; default 2; 0: none).', min: 0, max: 10}),
     'calibration-bank': Flags.string({summary: 'speech-embedding recipe: bank of real speech never trained on, where the threshold is set (default: the shipped data/speech-bank/calibration.bank).'}),
     'budget-cpu-minutes': Flags.string({summary: 'Stop once training steps used this many CPU minutes (then validate and save); for benchmarks.', hidden: true}),
@@ -214,6 +216,7 @@ Presets: course (the course model on raw spectrograms and whole 10 s clips), def
     if (flags['input-noise'] !== undefined) recipe.inputNoise = num('input-noise', flags['input-noise'], 0)
     if (flags['word-head'] !== undefined) recipe.wordHead = flags['word-head']
     if (flags['word-bank'] !== undefined) recipe.wordBank = flags['word-bank']
+    if (flags['voice-map'] !== undefined) recipe.voiceMap = flags['voice-map']
     if (flags['domain-weight'] !== undefined) recipe.domain = {weight: num('domain-weight', flags['domain-weight'], 0), layer: (flags['domain-layer'] ?? 'recurrent') as DomainLayer}
     if (flags.augment !== undefined) {
       try {

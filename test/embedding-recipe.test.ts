@@ -16,6 +16,7 @@ import type {Clip} from '../src/dataset/clips.js'
 import {deriveRng} from '../src/dataset/rng.js'
 import {bankOfExamples, endStep, labelSteps, makeBatch, mixExample} from '../src/train/embedding/data.js'
 import {hardNegatives} from '../src/train/embedding/mining.js'
+import {mapInputs, writeVoiceMap} from '../src/train/embedding/voice-map.js'
 import {wordBankExamples, wordExampleName} from '../src/train/embedding/word-bank.js'
 import {chooseDecoder} from '../src/train/embedding/stages.js'
 import {domainCritic, domainLoss, reversalScale} from '../src/train/embedding/domain.js'
@@ -255,6 +256,7 @@ describe('speech-embedding recipe', () => {
     expect(r.stderr).toMatch(/word bank: 700 examples of other words said by people and synthesizers \(0 left out/)
     expect(r.stderr).toMatch(/word head: 11 word tokens \+ blank \(words with >= 20 clips\)/)
     expect((await readModelConfig(out)).training).toMatchObject({wordHead: {minClips: 20, words: 11, wordBank: 'words.bank'}})
+    expect(r.stderr).not.toMatch(/voice map/)
     expect(r.status).toBe(0)
     const config = await readModelConfig(out)
     expect(config.features).toMatchObject({kind: 'speech-embedding', weights: weights.sha256})
@@ -317,8 +319,14 @@ describe('speech-embedding recipe', () => {
     expect(predictClip(knobDetector, noise(2, 3000, 4)).tokens).toBeDefined()
     // The word head (other words named by their manifest) trains beside the trigger and is not saved with the model.
     const headed = join(dir, 'model-word-head')
-    const h = runCli([...common, '--out', headed, '--bank', 'none', '--word-head', '2', '--word-bank', 'none'], {timeout: 240_000})
+    const identity = new Float64Array(mapInputs(0) * 96)
+    for (let k = 0; k < 96; k++) identity[k * 96 + k] = 1
+    await writeVoiceMap(join(dir, 'identity.map'), {context: 0, bins: 96, frontEnd: weights.sha256, weights: identity})
+    const h = runCli([...common, '--out', headed, '--bank', 'none', '--word-head', '2', '--word-bank', 'none', '--voice-map', join(dir, 'identity.map')], {timeout: 240_000})
     expect(h.status, h.stderr).toBe(0)
+    // An experimental voice map (here one that changes nothing) is said and recorded.
+    expect(h.stderr).toMatch(/voice map: half the examples' rows mapped toward people's voices \(identity\.map\)/)
+    expect((await readModelConfig(headed)).training).toMatchObject({voiceMap: 'identity.map'})
     expect(h.stderr).toMatch(/word head: 2 word tokens \+ blank \(words with >= 2 clips\)/)
     expect(h.stderr).toMatch(/step 12\/12: loss [\d.]+ \(ctc [\d.]+ per step\)/)
     const headedConfig = await readModelConfig(headed)
@@ -334,6 +342,9 @@ describe('speech-embedding recipe', () => {
     const notWords = runCli([...common, '--out', join(dir, 'model-not-words'), '--word-bank', join(dir, 'cal.bank')], {timeout: 240_000})
     expect(notWords.status).toBe(3)
     expect(notWords.stderr.trim().split('\n').at(-1)).toMatch(/cal\.bank.*not a word bank/)
+    const notMap = runCli([...common, '--out', join(dir, 'model-not-map'), '--voice-map', join(dir, 'cal.bank')], {timeout: 240_000})
+    expect(notMap.status).toBe(3)
+    expect(notMap.stderr.trim().split('\n').at(-1)).toMatch(/cal\.bank.*not an rnn-wake voice map/)
     const both = runCli([...common, '--out', join(dir, 'model-both'), '--word-head', '2', '--phrases', 'boop'])
     expect(both.status).toBe(2)
     expect(both.stderr).toMatch(/--word-head and --phrases cannot be used together/)

@@ -69,8 +69,9 @@ async function reading(words, voice, clips) {
   return {samples, ends}
 }
 
-function unitRows(data, frames) {
-  const out = new Float32Array(frames * EMBEDDING_SIZE)
+/** Rows scaled to unit length, in an array of type `Out` (Float32Array for the aligner, whose banks were made so). */
+function unitRows(data, frames, Out) {
+  const out = new Out(frames * EMBEDDING_SIZE)
   for (let t = 0; t < frames; t++) {
     let sum = 0
     for (let k = 0; k < EMBEDDING_SIZE; k++) sum += data[t * EMBEDDING_SIZE + k] ** 2
@@ -81,12 +82,12 @@ function unitRows(data, frames) {
 }
 
 /**
- * Dynamic time warping of `a` (n steps) against `b` (m steps) with cosine distance; for each step j of
- * b, the last step of a on the warping path that meets it.
+ * Dynamic time warping of `a` (n steps) against `b` (m steps) with cosine distance (rows normalized in
+ * an `Out` array); the warping path as [step of a, step of b] pairs, from the last to the first.
  */
-export function warp(a, n, b, m) {
-  const A = unitRows(a, n)
-  const B = unitRows(b, m)
+export function warpPath(a, n, b, m, Out = Float32Array) {
+  const A = unitRows(a, n, Out)
+  const B = unitRows(b, m, Out)
   const cols = m + 1
   const D = new Float64Array((n + 1) * cols).fill(Infinity)
   D[0] = 0
@@ -97,11 +98,11 @@ export function warp(a, n, b, m) {
       D[i * cols + j] = 1 - dot + Math.min(D[(i - 1) * cols + j - 1], D[(i - 1) * cols + j], D[i * cols + j - 1])
     }
   }
-  const lastOf = new Int32Array(m).fill(-1)
+  const pairs = []
   let i = n
   let j = m
   while (i > 0 && j > 0) {
-    if (lastOf[j - 1] < 0) lastOf[j - 1] = i - 1
+    pairs.push([i - 1, j - 1])
     const diagonal = D[(i - 1) * cols + j - 1]
     const up = D[(i - 1) * cols + j]
     const left = D[i * cols + j - 1]
@@ -111,6 +112,13 @@ export function warp(a, n, b, m) {
     } else if (up <= left) i--
     else j--
   }
+  return pairs
+}
+
+/** For each step j of b, the last step of a on the warping path (warpPath) that meets it. */
+export function warp(a, n, b, m) {
+  const lastOf = new Int32Array(m).fill(-1)
+  for (const [i, j] of warpPath(a, n, b, m)) if (lastOf[j] < 0) lastOf[j] = i
   return lastOf
 }
 

@@ -6,6 +6,7 @@ import {EMBEDDING_SIZE, EMBEDDING_STEP_SECONDS} from '../../features/speech-embe
 import type {FrontEnd} from '../../features/front-end.js'
 import {concatFloat32} from '../../util/arrays.js'
 import type {FeatureBank} from '../feature-bank.js'
+import {VOICE_MAP_SHARE, type VoiceMapper, mapCrop, mapVoice} from './voice-map.js'
 
 /**
  * Data for the speech-embedding recipe, all on frozen features: the clips' audio is mixed into
@@ -235,6 +236,8 @@ export interface BatchOptions {
   bankMix?: number
   /** Experimental: Gaussian noise of this standard deviation (embedding units; their spread is ~10) added to the example steps. */
   inputNoise?: number
+  /** A voice map (voice-map.ts) over the run's examples: VOICE_MAP_SHARE of the example rows (not the word bank's) go through it. */
+  voiceMap?: VoiceMapper
 }
 
 /** A step of a bank sequence where a network's score was high: a hard negative. */
@@ -297,11 +300,21 @@ export function makeBatch(set: ExampleSet, bank: FeatureBank, rng: Rng, options:
     x.set(example.data.subarray(first * EMBEDDING_SIZE, example.steps * EMBEDDING_SIZE), (row * steps + prefix) * EMBEDDING_SIZE)
     if (kind === 0) domainMask.fill(0, row * steps + prefix, (row + 1) * steps)
     const exampleSteps = x.subarray((row * steps + prefix) * EMBEDDING_SIZE, (row + 1) * steps * EMBEDDING_SIZE)
+    let altered = false
     if (options.bankMix && rng.next() < 0.5) {
       const share = rng.uniform(0, options.bankMix)
       blend(exampleSteps, randomCrop(keep), share)
+      altered = true
     }
-    if (options.inputNoise) addNoise(exampleSteps, rng, options.inputNoise)
+    if (options.inputNoise) {
+      addNoise(exampleSteps, rng, options.inputNoise)
+      altered = true
+    }
+    if (options.voiceMap && !fromWords && rng.next() < VOICE_MAP_SHARE) {
+      // A crop as drawn maps from the example mapped whole (the same values, kept); one blended or noised maps itself.
+      if (altered) mapVoice(exampleSteps, options.voiceMap.map)
+      else mapCrop(options.voiceMap, example.data, first, exampleSteps)
+    }
     for (const k of example.positiveSteps) {
       const at = k - first
       if (at < 0) continue

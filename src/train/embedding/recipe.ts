@@ -20,6 +20,7 @@ import {shipped} from '../../util/paths.js'
 import {spokenWords} from '../corpus.js'
 import {type FeatureBank, readBank} from '../feature-bank.js'
 import {cachedExamples, clipHash, clipsHash, defaultCacheDir, examplesKey} from './cache.js'
+import {type VoiceMapper, readVoiceMap, voiceMapper} from './voice-map.js'
 import {wordBankExamples} from './word-bank.js'
 import {DEFAULT_CONTEXT_WORDS, type EmbeddedExample, type ExampleSet, type HardWindow, type PhraseClips, bankOfExamples, embedClipExamples, exampleBackgrounds, holdOut, readClips} from './data.js'
 import {hardNegatives, scoreBank} from './mining.js'
@@ -99,6 +100,11 @@ export interface EmbeddingRecipe {
   wordHead?: number
   /** Word bank (word-bank.ts) whose examples join the negatives and the word head's words (with a word head; NO_BANK: none). */
   wordBank?: string
+  /**
+   * Experimental: a voice map (voice-map.ts) that half the example rows go through during training, toward where
+   * people's voices put the same speech (absent or NO_BANK: none). No sure win (bench/RESULTS.md, speech-embedding levers).
+   */
+  voiceMap?: string
   /** Domain-adversarial training against the clips-versus-people gap (domain.ts): the critic's loss weight and the features it reads. */
   domain?: {weight: number; layer: DomainLayer}
 }
@@ -154,7 +160,7 @@ export interface RecipeResult {
 type Log = (line: string) => void
 
 /** Data stage: clips read, examples mixed and embedded once, banks loaded and checked. */
-async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: ExampleSet; held: ExampleSet; bank: FeatureBank; calibration: FeatureBank; features: SpeechEmbeddingFeatures; headWords?: string[]; phrases?: PhraseClips}> {
+async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: ExampleSet; held: ExampleSet; bank: FeatureBank; calibration: FeatureBank; features: SpeechEmbeddingFeatures; headWords?: string[]; phrases?: PhraseClips; voiceMap?: VoiceMapper}> {
   const read = async (dirs: string[], what: string, word: string, role: SourceFile['role']) => (await Promise.all(dirs.map((d) => readClips(d, what, word, role)))).flat()
   // The word head's tokens are whole clip names, so a name of two words ("smart mirror") becomes one token.
   const asToken = (word: string) => (recipe.wordHead ? word.trim().replace(/\s+/g, '-') : word)
@@ -170,6 +176,7 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
     if (b === undefined) continue
     if (b.frontEnd !== weights.sha256) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
   }
+  const voiceMap = recipe.voiceMap && recipe.voiceMap !== NO_BANK ? await readVoiceMapFor(recipe.voiceMap, weights.sha256, log) : undefined
   const {train, held} = holdOut(triggers, 0.1, recipe.dataSeed ?? recipe.seed)
   log(`data: ${triggers.length} clips of "${recipe.word}" (${held.length} held out), ${others.length} of other words; ${realBank ? bankHours(realBank).toFixed(2) : 'no'} h of real speech to train on, ${bankHours(calibration).toFixed(2)} h to set the threshold`)
   const started = Date.now()
@@ -211,7 +218,7 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   const bank = realBank ?? bankOfExamples(trainSet.negatives, weights.sha256)
   if (bank.sequences.every((s) => s.frames < recipe.sequenceSteps)) throw new UserError(`No real speech to train on: --bank ${NO_BANK} needs clips of other words (--negatives)`, 'usage')
   const headWords = recipe.wordHead ? await wordHeadWords(recipe, asToken(recipe.word), others, trainSet, weights.sha256, log) : []
-  return {train: trainSet, held: heldSet, bank, calibration, features, ...(headWords.length > 0 ? {headWords} : {}), ...(phrases ? {phrases} : {})}
+  return {train: trainSet, held: heldSet, bank, calibration, features, ...(headWords.length > 0 ? {headWords} : {}), ...(phrases ? {phrases} : {}), ...(voiceMap ? {voiceMap} : {})}
 }
 
 /**
@@ -240,6 +247,14 @@ async function readWordBank(file: string, trigger: string, frontEnd: string): Pr
   if (bank.frontEnd !== frontEnd) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
   const examples = wordBankExamples(bank, trigger, file)
   return {examples, left: bank.sequences.length - examples.length}
+}
+
+/** A voice map checked against the front end. */
+async function readVoiceMapFor(file: string, frontEnd: string, log: Log): Promise<VoiceMapper> {
+  const map = await readVoiceMap(file)
+  if (map.frontEnd !== frontEnd) throw new UserError(`Cannot use ${file}: it maps the features of another front end than this rnn-wake's speech embedding`, 'badInput')
+  log(`voice map: half the examples' rows mapped toward people's voices (${basename(file)})`)
+  return voiceMapper(map)
 }
 
 /** A folder's clips, each named by its "rnn-wake tts" manifest (a clip it does not name is "<other>"). */
@@ -370,7 +385,7 @@ function runSteps(recipe: EmbeddingRecipe, model: tf.LayersModel, optimizer: tf.
   try {
     for (let step = 0; step < recipe.steps; step++) {
       if (mineAt.has(step)) hard = mine(model, data.bank, log)
-      const result = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}), ...(recipe.bankMix ? {bankMix: recipe.bankMix} : {}), ...(recipe.inputNoise ? {inputNoise: recipe.inputNoise} : {}), seed: recipe.seed, step, hard, ...(tokens ? {tokens} : {}), ...(domain ? {domain, progress: step / recipe.steps} : {})})
+      const result = trainStep(model, optimizer, data.train, data.bank, {size: recipe.batchSize, steps: recipe.sequenceSteps, positiveWeight: recipe.positiveWeight, ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}), ...(recipe.bankMix ? {bankMix: recipe.bankMix} : {}), ...(recipe.inputNoise ? {inputNoise: recipe.inputNoise} : {}), ...(data.voiceMap ? {voiceMap: data.voiceMap} : {}), seed: recipe.seed, step, hard, ...(tokens ? {tokens} : {}), ...(domain ? {domain, progress: step / recipe.steps} : {})})
       average = smooth(average, result.loss)
       if (result.ctc !== undefined) ctcAverage = smooth(ctcAverage, result.ctc)
       if (result.domain !== undefined) domainAverage = smooth(domainAverage, result.domain)
@@ -410,6 +425,7 @@ function modelConfig(recipe: EmbeddingRecipe, data: RecipeData, tokens: TokenHea
       ...(recipe.positiveTarget === undefined ? {} : {positiveTarget: recipe.positiveTarget}),
       ...(recipe.bankMix ? {bankMix: recipe.bankMix} : {}),
       ...(recipe.inputNoise ? {inputNoise: recipe.inputNoise} : {}),
+      ...(data.voiceMap ? {voiceMap: basename(recipe.voiceMap ?? '')} : {}),
       ...(data.headWords ? {wordHead: {minClips: recipe.wordHead, words: data.headWords.length, wordBank: data.train.words ? basename(recipe.wordBank ?? '') : NO_BANK}, ctcWeight: recipe.ctcWeight ?? 1} : {}),
       ...(data.phrases ? {phrases: data.phrases.phrases.map((p) => p.join(' ')), phraseProbability: data.phrases.probability, ctcWeight: tokens?.weight} : {}),
       // The folders trained on, as the spectrogram recipe records them: a benchmark can check which voices trained the model.
