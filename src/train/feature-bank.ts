@@ -1,6 +1,6 @@
-import {readFile} from 'node:fs/promises'
-
 import {writeFileAtomic} from '../util/atomic.js'
+import {frameFile, unframeFile} from '../util/framed-file.js'
+import {readInput} from '../util/read-input.js'
 import {InputError} from '../util/errors.js'
 
 /**
@@ -41,16 +41,14 @@ export function encodeBank(bank: FeatureBank): Buffer {
     }
   }
   const step = Array.from(min, (lo, d) => (max[d] > lo ? (max[d] - lo) / 255 : 1))
-  const header = Buffer.from(
-    JSON.stringify({
-      bins,
-      frontEnd: bank.frontEnd,
-      sequences: bank.sequences.map((s) => ({name: s.name, frames: s.frames})),
-      min: Array.from(min, (v) => (Number.isFinite(v) ? v : 0)),
-      step,
-      sources: bank.sources,
-    }),
-  )
+  const header = {
+    bins,
+    frontEnd: bank.frontEnd,
+    sequences: bank.sequences.map((s) => ({name: s.name, frames: s.frames})),
+    min: Array.from(min, (v) => (Number.isFinite(v) ? v : 0)),
+    step,
+    sources: bank.sources,
+  }
   const codes = Buffer.alloc(bankFrames(bank) * bins)
   let at = 0
   for (const s of bank.sequences) {
@@ -59,29 +57,19 @@ export function encodeBank(bank: FeatureBank): Buffer {
       codes[at++] = Math.round((s.data[i] - min[d]) / step[d])
     }
   }
-  const length = Buffer.alloc(4)
-  length.writeUInt32LE(header.length)
-  return Buffer.concat([Buffer.from(MAGIC), length, header, codes])
+  return frameFile(MAGIC, header, codes)
 }
 
 export function decodeBank(bytes: Buffer, file: string): FeatureBank {
   const fail = (problem: string): never => {
     throw new InputError(file, problem)
   }
-  if (bytes.length < MAGIC.length + 4 || bytes.subarray(0, MAGIC.length).toString() !== MAGIC) fail('not an rnn-wake feature bank')
-  const headerLength = bytes.readUInt32LE(MAGIC.length)
-  const start = MAGIC.length + 4
-  if (start + headerLength > bytes.length) fail('truncated header')
-  let header: {bins: number; frontEnd: string; sequences: Array<{name: string; frames: number}>; min: number[]; step: number[]; sources?: unknown}
-  try {
-    header = JSON.parse(bytes.subarray(start, start + headerLength).toString()) as typeof header
-  } catch {
-    return fail('corrupt header')
-  }
+  const framed = unframeFile(bytes, MAGIC, file, 'feature bank')
+  const header = framed.header as {bins: number; frontEnd: string; sequences: Array<{name: string; frames: number}>; min: number[]; step: number[]; sources?: unknown}
   const {bins, sequences, min, step} = header
   if (!Number.isInteger(bins) || bins < 1 || !Array.isArray(sequences) || !Array.isArray(min) || min.length !== bins || !Array.isArray(step) || step.length !== bins) fail('corrupt header')
   const frames = sequences.reduce((n, s) => n + (Number.isInteger(s.frames) && s.frames >= 0 ? s.frames : fail('corrupt header')), 0)
-  const codes = bytes.subarray(start + headerLength)
+  const codes = framed.body
   if (codes.length !== frames * bins) fail(`truncated: ${codes.length} bytes of features, the header says ${frames * bins}`)
   let at = 0
   const decoded = sequences.map(({name, frames: n}) => {
@@ -97,11 +85,5 @@ export async function writeBank(file: string, bank: FeatureBank): Promise<void> 
 }
 
 export async function readBank(file: string): Promise<FeatureBank> {
-  let bytes: Buffer
-  try {
-    bytes = await readFile(file)
-  } catch (error) {
-    throw new InputError(file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot read it')
-  }
-  return decodeBank(bytes, file)
+  return decodeBank(await readInput(file), file)
 }

@@ -1,7 +1,7 @@
-import {readFile} from 'node:fs/promises'
-
 import {EMBEDDING_SIZE} from '../../features/speech-embedding.js'
 import {writeFileAtomic} from '../../util/atomic.js'
+import {frameFile, unframeFile} from '../../util/framed-file.js'
+import {readInput} from '../../util/read-input.js'
 import {InputError} from '../../util/errors.js'
 
 /**
@@ -179,32 +179,21 @@ export function solveFit(fit: MapFit, ridge: number, frontEnd: string, sources?:
 }
 
 export function encodeVoiceMap(map: VoiceMap): Buffer {
-  const header = Buffer.from(JSON.stringify({context: map.context, bins: map.bins, frontEnd: map.frontEnd, sources: map.sources}))
-  const length = Buffer.alloc(4)
-  length.writeUInt32LE(header.length)
   const weights = Buffer.alloc(map.weights.length * 8)
   map.weights.forEach((w, i) => weights.writeDoubleLE(w, i * 8))
-  return Buffer.concat([Buffer.from(MAGIC), length, header, weights])
+  return frameFile(MAGIC, {context: map.context, bins: map.bins, frontEnd: map.frontEnd, sources: map.sources}, weights)
 }
 
 export function decodeVoiceMap(bytes: Buffer, file: string): VoiceMap {
   const fail = (problem: string): never => {
     throw new InputError(file, problem)
   }
-  if (bytes.length < MAGIC.length + 4 || bytes.subarray(0, MAGIC.length).toString() !== MAGIC) fail('not an rnn-wake voice map')
-  const headerLength = bytes.readUInt32LE(MAGIC.length)
-  const start = MAGIC.length + 4
-  if (start + headerLength > bytes.length) fail('truncated header')
-  let header: {context: number; bins: number; frontEnd: string; sources?: unknown}
-  try {
-    header = JSON.parse(bytes.subarray(start, start + headerLength).toString()) as typeof header
-  } catch {
-    return fail('corrupt header')
-  }
+  const framed = unframeFile(bytes, MAGIC, file, 'voice map')
+  const header = framed.header as {context: number; bins: number; frontEnd: string; sources?: unknown}
   const {context, bins, frontEnd} = header
+  const body = framed.body
   if (!Number.isInteger(context) || context < 0 || context > 8 || !Number.isInteger(bins) || bins < 1 || bins > 4096 || typeof frontEnd !== 'string') fail('corrupt header')
   const count = mapInputs(context, bins) * bins
-  const body = bytes.subarray(start + headerLength)
   if (body.length !== count * 8) fail(`truncated: ${body.length} bytes of weights, the header says ${count * 8}`)
   const weights = new Float64Array(count)
   for (let i = 0; i < count; i++) weights[i] = body.readDoubleLE(i * 8)
@@ -217,11 +206,5 @@ export async function writeVoiceMap(file: string, map: VoiceMap): Promise<void> 
 }
 
 export async function readVoiceMap(file: string): Promise<VoiceMap> {
-  let bytes: Buffer
-  try {
-    bytes = await readFile(file)
-  } catch (error) {
-    throw new InputError(file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot read it')
-  }
-  return decodeVoiceMap(bytes, file)
+  return decodeVoiceMap(await readInput(file), file)
 }
