@@ -81,6 +81,10 @@ describe('rnn-wake detect', () => {
     const badRearm = runCli(['detect', clipPath, '--model', join(dir, 'toy'), '--rearm-ratio', '0'])
     expect(badRearm.status).toBe(2)
     expect(badRearm.stderr).toMatch(/--rearm-ratio must be a fraction in \(0, 1\]/)
+    const smooth = runCli(['detect', clipPath, '--model', join(dir, 'toy'), '--smooth-steps', '3', '--json'])
+    expect(smooth.status, smooth.stderr).toBe(0)
+    expect(JSON.parse(smooth.stdout).trigger.smoothSteps).toBe(3)
+    expect(runCli(['detect', clipPath, '--model', join(dir, 'toy'), '--smooth-steps', '0']).status).toBe(2)
   })
 
   it('--threshold NAME takes a threshold the model carries; an unknown name or a bad one in the model is a one-line error', async () => {
@@ -108,6 +112,8 @@ describe('rnn-wake detect', () => {
     expect(runCli(['detect', clipPath, '--model', named]).status).toBe(4)
     writeFileSync(configPath, JSON.stringify({...config, trigger: {...config.trigger, rearmRatio: 2}}))
     expect(runCli(['detect', clipPath, '--model', named]).stderr).toMatch(/trigger.rearmRatio/)
+    writeFileSync(configPath, JSON.stringify({...config, trigger: {...config.trigger, smoothSteps: 0}}))
+    expect(runCli(['detect', clipPath, '--model', named]).stderr).toMatch(/trigger.smoothSteps/)
   })
 
   it('a missing model directory is exit 4 with a one-line message', () => {

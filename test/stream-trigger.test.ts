@@ -106,6 +106,30 @@ describe('trigger post-processing', () => {
     expect(stream.finishPeaks().map((e) => e.step)).toEqual([100])
   })
 
+  it('smoothSteps: each step is averaged with the steps before it, so a lone spike does not fire and a held word does, however it is chunked', () => {
+    const trigger = {threshold: 0.5, minSteps: 1, refractorySteps: 10, smoothSteps: 4}
+    const p = new Float32Array(60)
+    p[10] = 1 // a spike: 1/4 at most once averaged
+    for (let t = 30; t < 36; t++) p[t] = 0.9 // a word: (0.9 + 0.9 + 0.9 + 0) / 4 = 0.675 at its third step
+    expect(detectTriggers(p, trigger).map((e) => e.step)).toEqual([32])
+    expect(detectTriggers(p, {...trigger, smoothSteps: 1}).map((e) => e.step)).toEqual([10, 30])
+    // The peak of the excursion is the averaged one (0.9 once four steps are in).
+    expect(detectTriggers(p, trigger)[0].score).toBeCloseTo(0.9, 6)
+    // The first steps average what there is: a stream that starts high fires at once.
+    expect(detectTriggers(new Float32Array([0.9, 0.9]), trigger).map((e) => e.step)).toEqual([0])
+    for (const cut of [1, 11, 31, 33]) {
+      const stream = new TriggerDetector(trigger)
+      expect([...stream.push(p.subarray(0, cut)), ...stream.push(p.subarray(cut))].map((e) => e.step)).toEqual([32])
+    }
+    // reset() forgets the steps it was averaging.
+    const stream = new TriggerDetector(trigger)
+    stream.push(new Float32Array([0.9, 0.9, 0.9]))
+    stream.reset()
+    expect(stream.push(new Float32Array([0, 0.9, 0.9])).map((e) => e.step)).toEqual([2])
+    expect(() => new TriggerDetector({...trigger, smoothSteps: 0})).toThrow(/smoothSteps/)
+    expect(() => new TriggerDetector({...trigger, smoothSteps: 2.5})).toThrow(/smoothSteps/)
+  })
+
   it('rejects nonsense parameters', () => {
     expect(() => new TriggerDetector({threshold: 1.5, minSteps: 1, refractorySteps: 0})).toThrow(/threshold/)
     expect(() => new TriggerDetector({threshold: 0.5, minSteps: 1, refractorySteps: 0, rearmRatio: 0})).toThrow(/rearmRatio/)

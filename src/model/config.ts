@@ -167,6 +167,7 @@ export function parseModelConfig(value: unknown, dir: string): ModelConfig {
     minSteps: int(tr.minSteps, 'trigger.minSteps', 1),
     refractorySteps: int(tr.refractorySteps, 'trigger.refractorySteps', 0),
     ...(tr.rearmRatio === undefined ? {} : {rearmRatio: num(tr.rearmRatio, 'trigger.rearmRatio', Number.MIN_VALUE, 1)}),
+    ...(tr.smoothSteps === undefined ? {} : {smoothSteps: int(tr.smoothSteps, 'trigger.smoothSteps', 1, 1000)}),
   }
 
   let vocabulary: VocabularyConfig | undefined

@@ -24,6 +24,7 @@ export const modelFlags = {
   }),
   'min-steps': Flags.integer({summary: "Consecutive steps above the threshold before firing (default: the model's).", min: 1}),
   refractory: Flags.integer({summary: "Steps after a detection during which none fires (default: the model's).", min: 0}),
+  'smooth-steps': Flags.integer({summary: "Average each step's probability with the steps before it, this many in all, before the threshold (default: the model's, else 1: none).", min: 1}),
   'rearm-ratio': Flags.string({summary: "After a detection, fire again only once the probability has fallen to this fraction of the threshold, in (0, 1] (default: the model's, else 1)."}),
   backend: Flags.string({summary: 'TensorFlow.js backend (default: node if installed, else wasm).', options: [...BACKEND_CHOICES]}),
   verbose: Flags.boolean({char: 'v', summary: 'Also say on stderr which TensorFlow.js backend runs the model (--json output always has it).'}),
@@ -34,6 +35,7 @@ export interface ModelFlagValues {
   threshold?: string
   'min-steps'?: number
   refractory?: number
+  'smooth-steps'?: number
   'rearm-ratio'?: string
   backend?: string
   verbose?: boolean
@@ -112,6 +114,7 @@ function parseTriggerFlags(flags: ModelFlagValues): Omit<Partial<TriggerParams>,
   if (flags.threshold !== undefined) out.threshold = parseThresholdFlag(flags.threshold)
   if (flags['min-steps'] !== undefined) out.minSteps = flags['min-steps']
   if (flags.refractory !== undefined) out.refractorySteps = flags.refractory
+  if (flags['smooth-steps'] !== undefined) out.smoothSteps = flags['smooth-steps']
   if (flags['rearm-ratio'] !== undefined) out.rearmRatio = parseRearmRatio(flags['rearm-ratio'])
   return out
 }

@@ -22,6 +22,11 @@ export interface TriggerParams {
    * otherwise fire again once the refractory period is over.
    */
   rearmRatio?: number
+  /**
+   * Each step's probability is first averaged with the steps before it, this many in all (absent: 1, none):
+   * a word holds the probability up for several steps, a stray step of running speech does not.
+   */
+  smoothSteps?: number
 }
 
 export const COURSE_TRIGGER: TriggerParams = {threshold: 0.5, minSteps: 1, refractorySteps: 75}
@@ -54,12 +59,27 @@ export class TriggerDetector {
   /** The event fired in the current excursion, until the probability drops below the threshold. */
   private open: ExcursionPeak | undefined
   private closed: ExcursionPeak[] = []
+  /** The last smoothSteps probabilities (a ring indexed by step), when smoothing. */
+  private recent: Float64Array
 
   constructor(readonly params: TriggerParams = COURSE_TRIGGER) {
     if (!(params.threshold > 0 && params.threshold < 1)) throw new RangeError(`threshold must be in (0, 1), got ${params.threshold}`)
     if (!(params.minSteps >= 1)) throw new RangeError(`minSteps must be >= 1, got ${params.minSteps}`)
     if (!(params.refractorySteps >= 0)) throw new RangeError(`refractorySteps must be >= 0, got ${params.refractorySteps}`)
     if (params.rearmRatio !== undefined && !(params.rearmRatio > 0 && params.rearmRatio <= 1)) throw new RangeError(`rearmRatio must be in (0, 1], got ${params.rearmRatio}`)
+    if (params.smoothSteps !== undefined && !(Number.isInteger(params.smoothSteps) && params.smoothSteps >= 1)) throw new RangeError(`smoothSteps must be an integer >= 1, got ${params.smoothSteps}`)
+    this.recent = new Float64Array(params.smoothSteps ?? 1)
+  }
+
+  /** Step `this.step`'s probability averaged over it and the steps before it (smoothSteps in all, fewer at the start). */
+  private smoothed(p: number): number {
+    const width = this.recent.length
+    if (width === 1) return p
+    this.recent[this.step % width] = p
+    const count = Math.min(this.step + 1, width)
+    let sum = 0
+    for (let k = 0; k < count; k++) sum += this.recent[k]
+    return sum / count
   }
 
   /** Feed the next steps' probabilities; returns the events they complete. */
@@ -68,7 +88,7 @@ export class TriggerDetector {
     const {threshold, minSteps, refractorySteps} = this.params
     const rearmAt = threshold * (this.params.rearmRatio ?? 1)
     for (let i = 0; i < probabilities.length; i++, this.step++) {
-      const p = probabilities[i]
+      const p = this.smoothed(probabilities[i])
       if (p > threshold) {
         this.run++
         this.runPeak = Math.max(this.runPeak, p)
@@ -122,6 +142,7 @@ export class TriggerDetector {
     this.armed = true
     this.open = undefined
     this.closed = []
+    this.recent.fill(0)
   }
 }
 
