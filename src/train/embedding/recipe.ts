@@ -172,10 +172,7 @@ async function loadData(recipe: EmbeddingRecipe, log: Log): Promise<{train: Exam
   const frontEnd = await openFrontEnd(features, recipe.out)
   const noBank = recipe.bank === NO_BANK
   const [realBank, calibration] = await Promise.all([noBank ? undefined : readBank(recipe.bank), readBank(recipe.calibrationBank)])
-  for (const [b, file] of [[realBank, recipe.bank], [calibration, recipe.calibrationBank]] as const) {
-    if (b === undefined) continue
-    if (b.frontEnd !== weights.sha256) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
-  }
+  for (const [b, file] of [[realBank, recipe.bank], [calibration, recipe.calibrationBank]] as const) if (b !== undefined) checkFrontEnd(file, b.frontEnd, weights.sha256)
   const voiceMap = recipe.voiceMap && recipe.voiceMap !== NO_BANK ? await readVoiceMapFor(recipe.voiceMap, weights.sha256, log) : undefined
   const {train, held} = holdOut(triggers, 0.1, recipe.dataSeed ?? recipe.seed)
   log(`data: ${triggers.length} clips of "${recipe.word}" (${held.length} held out), ${others.length} of other words; ${realBank ? bankHours(realBank).toFixed(2) : 'no'} h of real speech to train on, ${bankHours(calibration).toFixed(2)} h to set the threshold`)
@@ -241,10 +238,15 @@ async function wordHeadWords(recipe: EmbeddingRecipe, trigger: string, others: r
   return named.length === 0 ? [] : [trigger, ...named]
 }
 
+/** A bank's or map's features must come from this front end (`ours`: its weights' sha256). */
+function checkFrontEnd(file: string, theirs: string, ours: string): void {
+  if (theirs !== ours) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
+}
+
 /** A word bank's examples for this trigger, checked against the front end. */
 async function readWordBank(file: string, trigger: string, frontEnd: string): Promise<{examples: EmbeddedExample[]; left: number}> {
   const bank = await readBank(file)
-  if (bank.frontEnd !== frontEnd) throw new UserError(`Cannot use ${file}: its features come from another front end than this rnn-wake's speech embedding`, 'badInput')
+  checkFrontEnd(file, bank.frontEnd, frontEnd)
   const examples = wordBankExamples(bank, trigger, file)
   return {examples, left: bank.sequences.length - examples.length}
 }
@@ -252,7 +254,7 @@ async function readWordBank(file: string, trigger: string, frontEnd: string): Pr
 /** A voice map checked against the front end. */
 async function readVoiceMapFor(file: string, frontEnd: string, log: Log): Promise<VoiceMapper> {
   const map = await readVoiceMap(file)
-  if (map.frontEnd !== frontEnd) throw new UserError(`Cannot use ${file}: it maps the features of another front end than this rnn-wake's speech embedding`, 'badInput')
+  checkFrontEnd(file, map.frontEnd, frontEnd)
   log(`voice map: half the examples' rows mapped toward people's voices (${basename(file)})`)
   return voiceMapper(map)
 }

@@ -103,9 +103,7 @@ export function mapCrop(mapper: VoiceMapper, data: Float32Array, first: number, 
   const crop = data.subarray(first * D)
   const head = Math.min(map.context, crop.length / D)
   out.set(whole.subarray((first + head) * D), head * D)
-  const mappedHead = new Float32Array(crop.length)
-  mapSteps(crop, map, 0, head, mappedHead)
-  out.set(mappedHead.subarray(0, head * D))
+  mapSteps(crop, map, 0, head, out)
 }
 
 /** Sums of a ridge regression, filled pair by pair. */
